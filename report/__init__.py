@@ -1,0 +1,4 @@
+"""Bilingual findings-and-recommendations briefs on online drug markets."""
+from __future__ import annotations
+
+__version__ = "0.1.0"

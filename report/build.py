@@ -1,0 +1,256 @@
+"""`build(config) -> BuildResult`: the stages in order (config, load, compute, charts, render, pdf, write)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import platform
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from . import __version__
+from .charts import CHARTS, Labels, build_chart
+from .config import ReportConfig, load_config
+from .i18n import Formatter, translations
+from .load import Inputs, load_inputs
+from .market import aggregate_market, market_params
+from .model import Chart, Statistics
+from .pdf import ASSETS, html_to_pdf
+from .render import RenderContext, render_html
+from .survey import Disclosure, summarise_survey
+from .write import write_edition_folder
+
+log = logging.getLogger("report")
+
+PROJECT = Path(__file__).resolve().parent.parent
+TEMPLATES = PROJECT / "templates"
+LIBRARIES = ("jinja2", "weasyprint", "pandas", "altair", "vl-convert-python", "babel", "duckdb", "pydantic", "pyyaml")
+
+# Chart titles, alternative texts and sources are fixed strings: they live in the message catalogs.
+N_ = lambda message: message  # noqa: E731 - marks strings for extraction
+CHART_TEXT: Mapping[str, tuple[str, str, str]] = {
+    "vendors_monthly": (N_("Vendors shipping from %(country)s per month, by market"),
+                        N_("Line chart of the number of vendors shipping from %(country)s each month on each market, with market closures and seizures marked."), "scrape"),
+    "listings_monthly": (N_("Listings shipped from %(country)s per month, by market"),
+                         N_("Line chart of the number of listings shipped from %(country)s each month on each market, with market closures and seizures marked."), "scrape"),
+    "category_mix": (N_("Offer by drug category: vendors shipping from %(country)s and all vendors"),
+                     N_("Bar chart comparing the share of listings in each drug category for vendors shipping from %(country)s and for all vendors."), "scrape"),
+    "origin_combinations": (N_("Countries shipped from by vendors who declared %(country)s"),
+                            N_("Bar chart of the combinations of countries of dispatch declared by vendors who shipped from %(country)s at least once."), "scrape"),
+    "transaction_values": (N_("Sales of vendors shipping from %(country)s by transaction value"),
+                           N_("Bar chart of the share of sales and the share of sales value in each transaction value bracket, for vendors shipping from %(country)s."), "scrape"),
+    "vendor_migration": (N_("New vendors on the remaining markets after a closure or seizure"),
+                         N_("Bar chart of the vendors new on each market after another market closed, split into vendors seen on the closed market and other new vendors."), "scrape"),
+    "survey_spending": (N_("Amount spent on cryptomarkets in the last twelve months"),
+                        N_("Bar chart of the share of respondents in each spending bracket, with 95% confidence intervals."), "survey"),
+    "survey_discovery": (N_("How respondents first heard of cryptomarkets"),
+                         N_("Bar chart of the share of respondents by first source of information about cryptomarkets, with 95% confidence intervals."), "survey"),
+    "survey_harm_info": (N_("Where respondents find harm-reduction information"),
+                         N_("Bar chart of the share of respondents naming each source of harm-reduction information, with 95% confidence intervals; several answers possible."), "survey"),
+    "survey_reasons": (N_("Reasons for buying on cryptomarkets"),
+                       N_("Bar chart of the share of respondents naming each reason, with 95% confidence intervals; several answers possible."), "survey"),
+    "survey_ratings": (N_("Rating of offline and cryptomarket purchases"),
+                       N_("Grouped bar chart comparing how respondents rate their offline purchases and their cryptomarket purchases, from very negative to very positive."), "survey"),
+}
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    folder: Path
+    timings: Mapping[str, float]
+    warnings: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+
+
+@dataclass
+class Stopwatch:
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def lap(self, stage: str, started: float) -> float:
+        now = time.perf_counter()
+        self.timings[stage] = self.timings.get(stage, 0.0) + now - started
+        return now
+
+
+def compute(config: ReportConfig, inputs: Inputs) -> Statistics:
+    """Every statistic, once, for all languages."""
+    market = aggregate_market(market_params(config, inputs))
+    rule = Disclosure(config.disclosure.threshold, config.disclosure.indicative_base)
+    survey = summarise_survey(inputs.survey, inputs.codebook, rule)
+    return Statistics(figures=market.figures.merged(survey.figures.values()), market=market, survey=survey)
+
+
+def _meta(config: ReportConfig, lang: str, stats: Statistics) -> dict[str, Any]:
+    fmt = Formatter(lang)
+    return {
+        "title": config.title[lang],
+        "subtitle": config.subtitle.get(lang, ""),
+        "authors": config.authors[lang],
+        "organisation": config.organisation.get(lang, ""),
+        "published": fmt.date(config.published),
+        "published_iso": config.published.isoformat(),
+        "edition": config.edition,
+        "focus_country": config.focus_country,
+        "focus_name": fmt.country(config.focus_country),
+        "period_start": fmt.month(config.period.start),
+        "period_end": fmt.month(config.period.end),
+        "markets": list(stats.market.markets),
+        "languages": list(config.languages),
+    }
+
+
+def make_charts(config: ReportConfig, stats: Statistics, lang: str, svg: bool) -> dict[str, Chart]:
+    """Every chart of one edition, labelled in its language."""
+    catalog = translations(TEMPLATES / "locales", lang)
+    fmt = Formatter(lang)
+    focus = fmt.country(config.focus_country)
+    labels = Labels(gettext=catalog.gettext, fmt=fmt, focus_name=focus,
+                    category=lambda key: config.taxonomy[key].label[lang] if key in config.taxonomy else key,
+                    codebook=stats.survey.codebook)
+    sources = {
+        "scrape": catalog.gettext("web scraping of %(markets)s, %(start)s to %(end)s") % {
+            "markets": ", ".join(stats.market.markets), "start": fmt.month(config.period.start), "end": fmt.month(config.period.end)},
+        "survey": catalog.gettext("online survey of cryptomarket buyers (%(n)s respondents)") % {
+            "n": fmt.number(stats.survey.respondents)},
+    }
+    charts = {}
+    for number, chart_id in enumerate(CHARTS, start=1):
+        title, alt_text, source = CHART_TEXT[chart_id]
+        charts[chart_id] = build_chart(
+            chart_id, number, stats, labels,
+            title=catalog.gettext(title) % {"country": focus},
+            alt_text=catalog.gettext(alt_text) % {"country": focus},
+            source=sources[source], svg=svg,
+        )
+    return charts
+
+
+def _css(name: str) -> str:
+    return (TEMPLATES / name).read_text(encoding="utf-8")
+
+
+def _vega_bundle() -> str:
+    import vl_convert
+
+    return vl_convert.javascript_bundle()
+
+
+def render_editions(config: ReportConfig, stats: Statistics, languages: Iterable[str], formats: Iterable[str],
+                    watch: Stopwatch) -> dict[str, bytes]:
+    """HTML and PDF for each language; PDFs are laid out in parallel worker processes."""
+    files: dict[str, bytes] = {}
+    formats = list(formats)
+    print_html: dict[str, str] = {}
+    bundle = _vega_bundle() if "html" in formats else None
+    labels = {key: dict(cat.label) for key, cat in config.taxonomy.items()}
+    for lang in languages:
+        started = time.perf_counter()
+        charts = make_charts(config, stats, lang, svg="pdf" in formats)
+        started = watch.lap("charts", started)
+        meta = _meta(config, lang, stats)
+        if "html" in formats:
+            context = RenderContext(lang, "html", stats, charts, meta, labels, vega_bundle=bundle, css=_css("screen.css"))
+            files[f"{lang}/report.html"] = render_html(TEMPLATES, context).encode("utf-8")
+        if "pdf" in formats:
+            context = RenderContext(lang, "pdf", stats, charts, meta, labels)
+            print_html[lang] = render_html(TEMPLATES, context)
+        watch.lap("render", started)
+    if print_html:
+        started = time.perf_counter()
+        files.update(_pdfs(print_html, config.published.isoformat()))
+        watch.lap("pdf", started)
+    return files
+
+
+def _one_pdf(html: str, css: str, published: str) -> bytes:
+    pdf, _fetcher = html_to_pdf(html, css, published=published)
+    return pdf
+
+
+def _pdfs(print_html: Mapping[str, str], published: str) -> dict[str, bytes]:
+    css = _css("print.css")
+    if len(print_html) == 1:
+        return {f"{lang}/report.pdf": _one_pdf(html, css, published) for lang, html in print_html.items()}
+    with ProcessPoolExecutor(max_workers=min(2, len(print_html))) as pool:
+        futures = {lang: pool.submit(_one_pdf, html, css, published) for lang, html in print_html.items()}
+        return {f"{lang}/report.pdf": future.result() for lang, future in futures.items()}
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def manifest(config_path: Path, inputs: Inputs, stats: Statistics, files: Mapping[str, bytes]) -> dict[str, Any]:
+    """What this build was made from, so a later `report verify` can tell what changed."""
+    def tree(root: Path) -> dict[str, str]:
+        return {str(p.relative_to(root)): _sha256(p) for p in sorted(root.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
+
+    versions = {}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {
+        "tool": {"name": "report", "version": __version__, "python": platform.python_version()},
+        "libraries": versions,
+        "config": {"path": config_path.name, "sha256": _sha256(config_path)},
+        "inputs": {name: {"path": path.name, "sha256": _sha256(path)} for name, path in sorted(inputs.files.items())},
+        "templates": tree(TEMPLATES),
+        "fonts": tree(ASSETS / "fonts"),
+        "outputs": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
+        "suppression_log": list(stats.survey.suppression_log),
+        "warnings": list(stats.market.warnings),
+    }
+
+
+def figures_json(stats: Statistics) -> bytes:
+    records = [figure.as_json() for figure in stats.figures.values()]
+    return (json.dumps({"figures": records}, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
+
+
+def build(config_path: str | Path, *, languages: list[str] | None = None, formats: list[str] | None = None,
+          out: str | Path = "build") -> BuildResult:
+    """Build every edition of one config into `<out>/<edition>/`."""
+    watch = Stopwatch()
+    started = time.perf_counter()
+    config, base = load_config(config_path)
+    languages = _subset(languages, config.languages, "language")
+    formats = _subset(formats, config.formats, "format")
+    started = watch.lap("config", started)
+    inputs = load_inputs(config, base)
+    started = watch.lap("load", started)
+    stats = compute(config, inputs)
+    watch.lap("compute", started)
+    for warning in stats.market.warnings:
+        log.warning(warning)
+    files = render_editions(config, stats, languages, formats, watch)
+    started = time.perf_counter()
+    files["figures.json"] = figures_json(stats)
+    files["manifest.json"] = (json.dumps(manifest(Path(config_path), inputs, stats, files), indent=1, sort_keys=True) + "\n").encode()
+    folder = write_edition_folder(Path(out), config.edition, files)
+    watch.lap("write", started)
+    return BuildResult(folder, dict(watch.timings), stats.market.warnings, tuple(sorted(files)))
+
+
+def validate(config_path: str | Path) -> tuple[ReportConfig, Inputs]:
+    """Check config and inputs without rendering anything."""
+    config, base = load_config(config_path)
+    inputs = load_inputs(config, base)
+    compute(config, inputs)
+    return config, inputs
+
+
+def _subset(requested: list[str] | None, configured: list[str], what: str) -> list[str]:
+    from .errors import ConfigError
+
+    if not requested:
+        return list(configured)
+    unknown = [item for item in requested if item not in configured]
+    if unknown:
+        raise ConfigError(f"{what} {', '.join(unknown)} not in the config (configured: {', '.join(configured)})")
+    return requested

@@ -1,0 +1,279 @@
+"""Altair charts from the statistics, labelled in one language: a Vega-Lite spec (HTML) and an SVG (PDF)."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import altair as alt
+import pandas as pd
+import vl_convert
+
+from .i18n import Formatter
+from .model import VALUE_BRACKETS, Chart, Codebook, Statistics
+
+FONT = "Noto Sans"
+FONTS_DIR = Path(__file__).parent / "assets" / "fonts"
+MARKET_COLOURS = ["#1b6ca8", "#d1495b", "#2e8b57", "#edae49", "#6a4c93"]
+WIDTH = 440
+
+
+@lru_cache(maxsize=1)
+def register_fonts() -> None:
+    """vl-convert draws chart text with the report's own font files."""
+    vl_convert.register_font_directory(str(FONTS_DIR))
+
+
+@dataclass(frozen=True)
+class Labels:
+    """What charts need to say things in one language."""
+
+    gettext: Callable[[str], str]
+    fmt: Formatter
+    focus_name: str
+    category: Callable[[str], str]
+    codebook: Codebook
+
+    def answer(self, question: str, key: str) -> str:
+        labels = self.codebook.questions[question].labels
+        return labels[key][self.fmt.lang] if key in labels else key
+
+
+def _theme() -> dict[str, Any]:
+    return {
+        "font": FONT,
+        "view": {"stroke": None},
+        "axis": {"labelFont": FONT, "titleFont": FONT, "labelFontSize": 10, "titleFontSize": 10, "titleFontWeight": "normal",
+                 "gridColor": "#e3e3e3", "domainColor": "#888", "tickColor": "#888", "labelLimit": 220},
+        "legend": {"labelFont": FONT, "titleFont": FONT, "labelFontSize": 10, "titleFontSize": 10, "orient": "bottom",
+                   "titleFontWeight": "normal", "labelLimit": 260},
+        "title": {"font": FONT, "fontSize": 12},
+        "text": {"font": FONT},
+    }
+
+
+def _finish(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    spec = chart.configure(**_theme()).to_dict()
+    spec.pop("$schema", None)
+    return spec
+
+
+def _market_scale(markets: tuple[str, ...]) -> alt.Scale:
+    return alt.Scale(domain=list(markets), range=MARKET_COLOURS[: len(markets)])
+
+
+def _monthly(stats: Statistics, t: Labels, column: str, y_title: str) -> alt.Chart:
+    monthly = stats.market.tables["monthly"][["market", "month", column]].copy()
+    monthly["month"] = pd.to_datetime(monthly["month"]).dt.strftime("%Y-%m-%d")
+    base = alt.Chart(monthly).encode(
+        x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=-40, tickCount="month")),
+        y=alt.Y(f"{column}:Q", title=y_title, axis=alt.Axis(format=",d")),
+        color=alt.Color("market:N", title=None, scale=_market_scale(stats.market.markets)),
+        tooltip=[alt.Tooltip("market:N", title=t.gettext("Market")), alt.Tooltip("month:T", title=t.gettext("Month"), format="%B %Y"),
+                 alt.Tooltip(f"{column}:Q", title=y_title, format=",d")],
+    )
+    lines = base.mark_line(point=True, strokeWidth=2)
+    events = pd.DataFrame(
+        [{"date": e.date.isoformat(), "label": f"{e.market}: {t.gettext(e.kind)}", "market": e.market}
+         for e in stats.market.events if str(monthly["month"].min()) <= e.date.isoformat() <= str(monthly["month"].max())]
+        or [{"date": None, "label": "", "market": ""}]
+    ).dropna()
+    if events.empty:
+        return lines.properties(width=WIDTH, height=220)
+    rules = alt.Chart(events).mark_rule(strokeDash=[4, 3], color="#555").encode(
+        x="date:T", tooltip=[alt.Tooltip("label:N", title=t.gettext("Event")), alt.Tooltip("date:T", title=t.gettext("Date"), format="%d %B %Y")]
+    )
+    return alt.layer(lines, rules).properties(width=WIDTH, height=220)
+
+
+def vendors_monthly(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
+    return _monthly(stats, t, "vendors_focus", t.gettext("Vendors"))
+
+
+def listings_monthly(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
+    return _monthly(stats, t, "listings_focus", t.gettext("Listings"))
+
+
+def category_mix(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
+    table = stats.market.tables["categories"]
+    rows = []
+    for group, column in ((t.gettext("Vendors shipping from %(country)s") % {"country": t.focus_name}, "listings_focus"),
+                          (t.gettext("All vendors"), "listings_all")):
+        total = table[column].sum()
+        for row in table.itertuples():
+            rows.append({"category": t.category(row.category), "group": group,
+                         "share": (getattr(row, column) / total) if total else 0.0})
+    data = pd.DataFrame(rows)
+    order = [t.category(c) for c in table.category]
+    return alt.Chart(data).mark_bar().encode(
+        y=alt.Y("category:N", title=None, sort=order),
+        yOffset=alt.YOffset("group:N", sort=[data.group.iloc[0]]),
+        x=alt.X("share:Q", title=t.gettext("Share of listings"), axis=alt.Axis(format=".0%")),
+        color=alt.Color("group:N", title=None, scale=alt.Scale(range=["#d1495b", "#9aa5b1"]), sort=[data.group.iloc[0]]),
+        tooltip=[alt.Tooltip("category:N", title=t.gettext("Category")), alt.Tooltip("group:N", title=t.gettext("Group")),
+                 alt.Tooltip("share:Q", title=t.gettext("Share of listings"), format=".1%")],
+    ).properties(width=WIDTH - 120, height=alt.Step(9))
+
+
+def origin_combinations(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
+    table = stats.market.tables["origins"].copy()
+    table["label"] = table.combination.map(lambda combo: " + ".join(_origin_name(code, t) for code in combo.split("+")))
+    table = table.head(10)
+    return alt.Chart(table).mark_bar(color="#1b6ca8").encode(
+        y=alt.Y("label:N", title=None, sort=list(table.label)),
+        x=alt.X("vendors:Q", title=t.gettext("Vendors"), axis=alt.Axis(format=",d", tickMinStep=1)),
+        tooltip=[alt.Tooltip("label:N", title=t.gettext("Ships from")), alt.Tooltip("vendors:Q", title=t.gettext("Vendors"), format=",d")],
+    ).properties(width=WIDTH - 120, height=alt.Step(20))
+
+
+def _origin_name(code: str, t: Labels) -> str:
+    regions = {"EU": t.gettext("EU"), "WW": t.gettext("worldwide"), "?": t.gettext("undeclared")}
+    return regions.get(code) or t.fmt.country(code)
+
+
+def _bracket_labels(t: Labels, bounds: tuple[float, ...]) -> list[str]:
+    labels = []
+    for index, lower in enumerate(bounds):
+        if index + 1 < len(bounds):
+            labels.append(f"{t.fmt.number(lower)}–{t.fmt.euro(bounds[index + 1])}")
+        else:
+            labels.append(t.gettext("%(amount)s or more") % {"amount": t.fmt.euro(lower)})
+    return labels
+
+
+def transaction_values(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
+    table = stats.market.tables["transaction_values"]
+    focus = table[table.focus]
+    labels = _bracket_labels(t, VALUE_BRACKETS)
+    rows = []
+    for measure, column in ((t.gettext("Share of sales"), "sales"), (t.gettext("Share of sales value"), "value_eur")):
+        total = focus[column].sum()
+        for index, label in enumerate(labels):
+            value = focus.loc[focus.bracket == index, column].sum()
+            rows.append({"bracket": label, "measure": measure, "share": float(value / total) if total else 0.0})
+    data = pd.DataFrame(rows)
+    return alt.Chart(data).mark_bar().encode(
+        x=alt.X("bracket:N", title=t.gettext("Transaction value"), sort=labels, axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("measure:N"),
+        y=alt.Y("share:Q", title=None, axis=alt.Axis(format=".0%")),
+        color=alt.Color("measure:N", title=None, scale=alt.Scale(range=["#1b6ca8", "#edae49"])),
+        tooltip=[alt.Tooltip("bracket:N", title=t.gettext("Transaction value")), alt.Tooltip("measure:N", title=t.gettext("Measure")),
+                 alt.Tooltip("share:Q", title=t.gettext("Share"), format=".1%")],
+    ).properties(width=WIDTH, height=200)
+
+
+def vendor_migration(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
+    table = stats.market.tables["migration"]
+    rows = []
+    for row in table.itertuples():
+        route = f"{row.from_market} → {row.to_market}"
+        rows.append({"route": route, "kind": t.gettext("Came from the closed market"), "vendors": int(row.migrated), "order": 0})
+        rows.append({"route": route, "kind": t.gettext("Other new vendors"), "vendors": int(row.new - row.migrated), "order": 1})
+    data = pd.DataFrame(rows, columns=["route", "kind", "vendors", "order"])
+    return alt.Chart(data).mark_bar().encode(
+        y=alt.Y("route:N", title=None),
+        x=alt.X("vendors:Q", title=t.gettext("New vendors after the closure"), axis=alt.Axis(format=",d")),
+        color=alt.Color("kind:N", title=None, scale=alt.Scale(range=["#d1495b", "#c9d1d9"]), sort=[t.gettext("Came from the closed market")]),
+        order=alt.Order("order:Q"),
+        tooltip=[alt.Tooltip("route:N", title=t.gettext("Route")), alt.Tooltip("kind:N", title=t.gettext("Vendors")),
+                 alt.Tooltip("vendors:Q", title=t.gettext("Number"), format=",d")],
+    ).properties(width=WIDTH - 140, height=alt.Step(22))
+
+
+def _survey_bars(stats: Statistics, t: Labels, question: str, labels: list[str] | None = None) -> alt.TopLevelMixin:
+    """Valid percentages with 95 % Wilson intervals; suppressed cells are left out, never drawn."""
+    table = stats.survey.tables[question]
+    shown = table[(table.kind == "answer") & ~table.suppressed].copy()
+    shown["label"] = labels_for(shown.key, t, question) if labels is None else [labels[int(k)] for k in shown.key]
+    order = list(shown.label)
+    base = alt.Chart(shown).encode(y=alt.Y("label:N", title=None, sort=order))
+    bars = base.mark_bar(color="#2e8b57").encode(
+        x=alt.X("share:Q", title=t.gettext("Share of respondents who answered"), axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
+        tooltip=[alt.Tooltip("label:N", title=t.gettext("Answer")), alt.Tooltip("share:Q", title=t.gettext("Share"), format=".1%"),
+                 alt.Tooltip("ci_low:Q", title=t.gettext("95% CI, lower"), format=".1%"),
+                 alt.Tooltip("ci_high:Q", title=t.gettext("95% CI, upper"), format=".1%"),
+                 alt.Tooltip("count:Q", title="n", format=",d")],
+    )
+    errors = base.mark_errorbar(color="#333", ticks=True).encode(x=alt.X("ci_low:Q"), x2="ci_high:Q")
+    return alt.layer(bars, errors).properties(width=WIDTH - 160, height=alt.Step(20))
+
+
+def labels_for(keys: pd.Series, t: Labels, question: str) -> list[str]:
+    return [t.answer(question, key) for key in keys]
+
+
+def _numeric_bracket_labels(stats: Statistics, t: Labels, question: str) -> list[str]:
+    brackets = stats.survey.codebook.questions[question].brackets
+    return [bracket["label"][t.fmt.lang] for bracket in brackets]
+
+
+def survey_spending(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
+    return _survey_bars(stats, t, "spending_eur", _numeric_bracket_labels(stats, t, "spending_eur"))
+
+
+def survey_reasons(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
+    return _survey_bars(stats, t, "reasons")
+
+
+def survey_discovery(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
+    return _survey_bars(stats, t, "discovery")
+
+
+def survey_ratings(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
+    rows = []
+    for question, name in (("rating_offline", t.gettext("Offline purchases")), ("rating_online", t.gettext("Cryptomarket purchases"))):
+        table = stats.survey.tables[question]
+        for row in table[(table.kind == "answer")].itertuples():
+            if not row.suppressed:
+                rows.append({"point": t.answer(question, row.key), "order": int(row.key), "channel": name, "share": row.share})
+    data = pd.DataFrame(rows)
+    order = list(dict.fromkeys(data.sort_values("order").point))
+    return alt.Chart(data).mark_bar().encode(
+        x=alt.X("point:N", title=None, sort=order, axis=alt.Axis(labelAngle=0, labelLimit=90)),
+        xOffset=alt.XOffset("channel:N"),
+        y=alt.Y("share:Q", title=t.gettext("Share of respondents who answered"), axis=alt.Axis(format=".0%")),
+        color=alt.Color("channel:N", title=None, scale=alt.Scale(range=["#9aa5b1", "#1b6ca8"])),
+        tooltip=[alt.Tooltip("channel:N", title=t.gettext("Purchases")), alt.Tooltip("point:N", title=t.gettext("Rating")),
+                 alt.Tooltip("share:Q", title=t.gettext("Share"), format=".1%")],
+    ).properties(width=WIDTH, height=180)
+
+
+def survey_harm_info(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
+    return _survey_bars(stats, t, "harm_info")
+
+
+#: Chart id -> builder, in the order charts appear in the report.
+CHARTS: Mapping[str, Callable[[Statistics, Labels], alt.TopLevelMixin]] = {
+    "vendors_monthly": vendors_monthly,
+    "listings_monthly": listings_monthly,
+    "category_mix": category_mix,
+    "origin_combinations": origin_combinations,
+    "transaction_values": transaction_values,
+    "vendor_migration": vendor_migration,
+    "survey_spending": survey_spending,
+    "survey_discovery": survey_discovery,
+    "survey_harm_info": survey_harm_info,
+    "survey_reasons": survey_reasons,
+    "survey_ratings": survey_ratings,
+}
+
+
+def chart_spec(chart_id: str, stats: Statistics, t: Labels) -> dict[str, Any]:
+    """The Vega-Lite spec of one chart in one language."""
+    return _finish(CHARTS[chart_id](stats, t))
+
+
+def to_svg(spec: Mapping[str, Any], fmt: Formatter) -> str:
+    """Static vector rendering for the PDF, with the edition's number and date formats."""
+    register_fonts()
+    return vl_convert.vegalite_to_svg(
+        json.loads(json.dumps(spec)), format_locale=fmt.d3_format_locale(), time_format_locale=fmt.d3_time_locale()
+    )
+
+
+def build_chart(chart_id: str, number: int, stats: Statistics, t: Labels, *, title: str, alt_text: str, source: str, svg: bool) -> Chart:
+    spec = chart_spec(chart_id, stats, t)
+    return Chart(id=chart_id, number=number, title=title, alt=alt_text, source=source, spec=spec,
+                 svg=to_svg(spec, t.fmt) if svg else None)

@@ -1,0 +1,78 @@
+"""The `report` command: arguments and logging; the one place that turns a ReportError into a message and exit code."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from .errors import ReportError
+
+
+def _list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="report", description="Bilingual briefs on online drug markets.")
+    root.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    commands = root.add_subparsers(dest="command", required=True)
+    build = commands.add_parser("build", help="build the report editions of a config")
+    build.add_argument("config", type=Path)
+    build.add_argument("--lang", type=_list, default=None, help="languages, e.g. fr,nl (default: the config's)")
+    build.add_argument("--format", type=_list, default=None, help="formats, e.g. html,pdf (default: the config's)")
+    build.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build/)")
+    build.add_argument("--timings", action="store_true", help="print the time each stage took")
+    validate = commands.add_parser("validate", help="check a config and its inputs without rendering")
+    validate.add_argument("config", type=Path)
+    docs = commands.add_parser("docs", help="write docs/configuration.md from the config schema")
+    docs.add_argument("--out", type=Path, default=Path("docs/configuration.md"))
+    return root
+
+
+class _StrictHandler(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    strict = _StrictHandler()
+    logging.getLogger("report").addHandler(strict)
+    try:
+        if args.command == "build":
+            from .build import build
+
+            result = build(args.config, languages=args.lang, formats=args.format, out=args.out)
+            if args.strict and strict.count:
+                raise ReportError(f"{strict.count} warning(s) and --strict is set")
+            print(f"wrote {result.folder}: {', '.join(result.files)}")
+            if args.timings:
+                for stage, seconds in result.timings.items():
+                    print(f"  {stage:<8} {seconds:6.2f} s")
+        elif args.command == "validate":
+            from .build import validate
+
+            config, _inputs = validate(args.config)
+            if args.strict and strict.count:
+                raise ReportError(f"{strict.count} warning(s) and --strict is set")
+            print(f"{args.config}: valid (edition {config.edition}, {config.period.start} to {config.period.end})")
+        elif args.command == "docs":
+            from .docs import write_config_docs
+
+            write_config_docs(args.out)
+            print(f"wrote {args.out}")
+    except ReportError as exc:
+        print(f"report: {exc.category}: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""Locales, message catalogs and the number/date formatting used by templates and charts.
+
+The locale is always an argument; the process locale is never touched.
+"""
+from __future__ import annotations
+
+import io
+import math
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
+from babel.support import Translations
+
+from .errors import ConfigError
+
+#: Each edition's language is printed with its Belgian conventions.
+LOCALES = {"fr": "fr_BE", "nl": "nl_BE", "de": "de_BE", "en": "en_BE"}
+
+
+def locale_for(lang: str) -> Locale:
+    """The Babel locale of an edition language (`fr` -> `fr_BE`)."""
+    try:
+        return Locale.parse(LOCALES.get(lang, lang))
+    except (ValueError, LookupError):
+        raise ConfigError(f"no locale data for language '{lang}'") from None
+
+
+@lru_cache(maxsize=None)
+def translations(locales_dir: Path, lang: str) -> Translations:
+    """Compile `<locales_dir>/<lang>/LC_MESSAGES/messages.po` in memory."""
+    po_path = locales_dir / lang / "LC_MESSAGES" / "messages.po"
+    if not po_path.is_file():
+        raise ConfigError(f"no message catalog for language '{lang}'", where=str(po_path))
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=LOCALES.get(lang, lang))
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+class Formatter:
+    """Numbers, percentages, money and dates in one edition's conventions."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.locale = locale_for(lang)
+
+    def number(self, value: float | int, digits: int = 0) -> str:
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(value, format=pattern, locale=self.locale)
+
+    def percent(self, share: float, digits: int = 0) -> str:
+        base = self.locale.percent_formats[None].pattern
+        pattern = base.replace("#,##0", "#,##0" + ("." + "0" * digits if digits else ""), 1)
+        return format_percent(share, format=pattern, locale=self.locale)
+
+    def euro(self, value: float, digits: int = 0) -> str:
+        amount = self.number(value, digits)
+        # Belgian usage: "1 234 €" in French, "€ 1.234" in Dutch.
+        return f"€\u00a0{amount}" if self.lang == "nl" else f"{amount}\u00a0€"
+
+    def date(self, value: date | str) -> str:
+        return format_date(_as_date(value), format="long", locale=self.locale)
+
+    def month(self, value: date | str) -> str:
+        return format_date(_as_date(value), format="MMMM y", locale=self.locale)
+
+    def month_short(self, value: date | str) -> str:
+        return format_date(_as_date(value), format="MMM y", locale=self.locale)
+
+    def country(self, code: str) -> str:
+        return self.locale.territories.get(code, code)
+
+    def d3_format_locale(self) -> dict[str, object]:
+        """The same separators for Vega charts, so chart numbers match the text."""
+        symbols = self.locale.number_symbols.get("latn", self.locale.number_symbols)
+        percent = "\u202f%" if " " in self.percent(0.5).replace("\u202f", " ").replace("\u00a0", " ") else "%"
+        return {
+            "decimal": symbols["decimal"],
+            "thousands": symbols["group"],
+            "grouping": [3],
+            "currency": ["€\u00a0", ""] if self.lang == "nl" else ["", "\u00a0€"],
+            "percent": percent,
+        }
+
+    def d3_time_locale(self) -> dict[str, object]:
+        months = [format_date(date(2001, m, 1), "MMMM", locale=self.locale) for m in range(1, 13)]
+        short = [format_date(date(2001, m, 1), "MMM", locale=self.locale).rstrip(".") for m in range(1, 13)]
+        days = [format_date(date(2001, 1, d), "EEEE", locale=self.locale) for d in (7, 1, 2, 3, 4, 5, 6)]
+        short_days = [format_date(date(2001, 1, d), "EEE", locale=self.locale) for d in (7, 1, 2, 3, 4, 5, 6)]
+        return {"dateTime": "%A %e %B %Y", "date": "%d/%m/%Y", "time": "%H:%M:%S", "periods": ["AM", "PM"],
+                "days": days, "shortDays": short_days, "months": months, "shortMonths": short}
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -1,0 +1,165 @@
+"""The frozen records passed between stages: figures, statistics, the rendered edition."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from types import MappingProxyType
+from typing import Any, Iterable, Literal, Mapping
+
+import pandas as pd
+
+VALUE_BRACKETS = (0, 50, 100, 200, 500, 1000)  # EUR lower bounds of the transaction value distribution
+
+Unit = Literal["count", "share", "eur", "change", "number", "years", "date", "key"]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number (or date, or category key) the report states, with its base and unit.
+
+    `value` is None when the figure cannot be computed from the data; the report then says so.
+    Shares are fractions (0.25), never percentages.
+    """
+
+    id: str
+    value: float | int | str | None
+    unit: Unit
+    base: int | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    suppressed: bool = False
+    reason: str | None = None
+
+    @property
+    def available(self) -> bool:
+        return self.value is not None and not self.suppressed
+
+    def as_json(self) -> dict[str, Any]:
+        record: dict[str, Any] = {"id": self.id, "value": self.value, "base": self.base, "unit": self.unit}
+        if self.ci_low is not None:
+            record["ci95"] = [self.ci_low, self.ci_high]
+        record["suppressed"] = self.suppressed
+        if self.reason:
+            record["reason"] = self.reason
+        if self.suppressed:
+            record["value"] = None
+        return record
+
+
+class Figures(Mapping[str, Figure]):
+    """An immutable, ordered collection of figures keyed by id."""
+
+    def __init__(self, figures: Iterable[Figure] = ()) -> None:
+        items: dict[str, Figure] = {}
+        for figure in figures:
+            if figure.id in items:
+                raise ValueError(f"figure {figure.id} computed twice")
+            items[figure.id] = figure
+        self._items = MappingProxyType(items)
+
+    def __getitem__(self, key: str) -> Figure:
+        return self._items[key]
+
+    def __iter__(self):  # type: ignore[override]
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def merged(self, other: Iterable[Figure]) -> Figures:
+        return Figures([*self._items.values(), *other])
+
+    def with_figure(self, figure: Figure) -> Figures:
+        items = dict(self._items)
+        items[figure.id] = figure
+        return Figures(items.values())
+
+
+def frozen_tables(tables: Mapping[str, pd.DataFrame]) -> Mapping[str, pd.DataFrame]:
+    """Tables are handed on read-only: a copy each, behind a read-only mapping."""
+    return MappingProxyType({name: table.copy() for name, table in tables.items()})
+
+
+@dataclass(frozen=True)
+class MarketEvent:
+    market: str
+    date: date
+    kind: str
+
+
+@dataclass(frozen=True)
+class MarketStats:
+    """Scrape aggregates: figures and small tables, language-neutral."""
+
+    figures: Figures
+    tables: Mapping[str, pd.DataFrame]
+    markets: tuple[str, ...]
+    events: tuple[MarketEvent, ...]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Question:
+    """One codebook question."""
+
+    id: str
+    type: Literal["single", "multi", "numeric", "scale", "text"]
+    columns: Mapping[str, str]  # option key (or "value") -> survey column
+    text: Mapping[str, str]
+    labels: Mapping[str, Mapping[str, str]]  # code/option -> lang -> label
+    missing: tuple[str, ...] = ()
+    dont_know: tuple[str, ...] = ()
+    top: tuple[str, ...] = ()
+    unit: str | None = None
+    brackets: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Codebook:
+    questions: Mapping[str, Question]
+
+
+@dataclass(frozen=True)
+class SurveyStats:
+    """Survey figures and one table per question, language-neutral (labels stay in the codebook)."""
+
+    figures: Figures
+    tables: Mapping[str, pd.DataFrame]
+    codebook: Codebook
+    respondents: int
+    suppression_log: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """Everything computed once for all languages."""
+
+    figures: Figures
+    market: MarketStats
+    survey: SurveyStats
+
+    def replace(self, **changes: Any) -> Statistics:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart in one language: the Vega-Lite spec for HTML and an SVG for PDF."""
+
+    id: str
+    number: int
+    title: str
+    alt: str
+    source: str
+    spec: Mapping[str, Any]
+    svg: str | None = None
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One rendered language edition."""
+
+    lang: str
+    html: str | None = None
+    pdf: bytes | None = None
+    figure_values: Mapping[str, str] = field(default_factory=dict)

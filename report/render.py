@@ -1,0 +1,174 @@
+"""The Jinja environment and `render_html(context)`: one edition, one language, HTML for screen or for print."""
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Literal, Mapping
+
+import jinja2
+from markupsafe import Markup, escape
+
+from . import wording
+from .errors import RenderError
+from .i18n import Formatter, translations
+from .model import Chart, Figure, Statistics
+
+Mode = Literal["html", "pdf"]
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """Everything one edition's templates may use."""
+
+    lang: str
+    mode: Mode
+    stats: Statistics
+    charts: Mapping[str, Chart]
+    meta: Mapping[str, Any]  # title, subtitle, authors, organisation, published, focus country, period
+    category_labels: Mapping[str, Mapping[str, str]]
+    vega_bundle: str | None = None
+    css: str = ""
+    used: set[str] = field(default_factory=set)  # figure ids the text inserted, for checks
+
+
+class Inserter:
+    """Template functions that insert figures: every number in the text goes through here."""
+
+    def __init__(self, context: RenderContext, fmt: Formatter, gettext: Callable[[str], str]) -> None:
+        self.context, self.fmt, self.gettext = context, fmt, gettext
+        self.figures = context.stats.figures
+
+    def figure(self, figure_id: str) -> Figure:
+        try:
+            return self.figures[figure_id]
+        except KeyError:
+            raise RenderError(f"the template uses figure '{figure_id}', which was not computed") from None
+
+    def format(self, figure: Figure, style: str | None = None, digits: int | None = None) -> str:
+        value = figure.value
+        unit = style or figure.unit
+        if unit == "count":
+            return self.fmt.number(value, digits or 0)
+        if unit in ("share", "change"):
+            share = abs(float(value))
+            if digits is None:
+                digits = 1 if 0 < share < 0.01 else 0
+            return self.fmt.percent(share, digits)
+        if unit == "eur":
+            return self.fmt.euro(float(value), digits or 0)
+        if unit in ("number", "years"):
+            return self.fmt.number(float(value), 1 if digits is None else digits)
+        if unit == "date":
+            return self.fmt.date(str(value))
+        if unit == "month":
+            return self.fmt.month(str(value))
+        return str(value)
+
+    def fig(self, figure_id: str, style: str | None = None, digits: int | None = None) -> Markup:
+        figure = self.figure(figure_id)
+        self.context.used.add(figure_id)
+        if figure.suppressed:
+            return Markup('<span class="fig fig-suppressed" data-fig="{}">{}</span>').format(
+                figure_id, self.gettext("not shown (too few answers)"))
+        if figure.value is None:
+            return Markup('<span class="fig fig-missing" data-fig="{}">{}</span>').format(figure_id, self.gettext("not available"))
+        return Markup('<span class="fig" data-fig="{}">{}</span>').format(figure_id, self.format(figure, style, digits))
+
+    def base(self, figure_id: str) -> Markup:
+        """`n = 87 / 99`: the base of a figure over all respondents, in the edition's number format."""
+        figure = self.figure(figure_id)
+        total = self.figures["survey.respondents"].value
+        self.context.used.update({figure_id, "survey.respondents"})
+        return Markup('<span class="base" data-fig="{}">n\u00a0=\u00a0{}\u00a0/\u00a0{}</span>').format(
+            figure_id, self.fmt.number(figure.base or 0), self.fmt.number(total))
+
+    def value(self, figure_id: str) -> Any:
+        figure = self.figure(figure_id)
+        return figure.value if figure.available else None
+
+    def available(self, figure_id: str) -> bool:
+        return figure_id in self.figures and self.figures[figure_id].available
+
+    def direction(self, figure_id: str) -> str:
+        return wording.direction(self.figure(figure_id))
+
+    def portion(self, figure_id: str) -> str:
+        return wording.portion(self.figure(figure_id))
+
+    def compare(self, left: str, right: str) -> str:
+        return wording.compare(self.figure(left), self.figure(right))
+
+    def is_zero(self, figure_id: str) -> bool:
+        return wording.is_zero(self.figure(figure_id))
+
+
+def _chart_markup(context: RenderContext, gettext: Callable[[str], str]) -> Callable[[str], Markup]:
+    def chart(chart_id: str) -> Markup:
+        try:
+            item = context.charts[chart_id]
+        except KeyError:
+            raise RenderError(f"the template places chart '{chart_id}', which was not made") from None
+        caption = Markup('<figcaption><span class="label">{} {}.</span> {}<span class="source">{}: {}</span></figcaption>').format(
+            gettext("Figure"), item.number, item.title, gettext("Source"), item.source)
+        if context.mode == "pdf":
+            data = base64.b64encode((item.svg or "").encode("utf-8")).decode("ascii")
+            body = Markup('<img class="chart" src="data:image/svg+xml;base64,{}" alt="{}">').format(data, item.alt)
+        else:
+            spec = json.dumps(item.spec, ensure_ascii=True, sort_keys=True).replace("</", "<\\/")
+            body = Markup('<div class="chart" id="chart-{0}" role="img" aria-label="{1}"></div>'
+                          '<script type="application/json" class="vega-spec" data-target="chart-{0}">{2}</script>').format(
+                chart_id, item.alt, Markup(spec))
+        return Markup('<figure class="chart-figure" id="fig-{}">{}{}</figure>').format(chart_id, caption, body)
+
+    return chart
+
+
+def environment(templates: Path, lang: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(templates / "locales", lang), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def render_html(templates: Path, context: RenderContext) -> str:
+    """Render one edition's HTML; `context.mode` says whether it is for the screen or for print."""
+    env = environment(templates, context.lang)
+    fmt = Formatter(context.lang)
+    gettext = env.globals["gettext"]  # type: ignore[index]
+    insert = Inserter(context, fmt, lambda s: gettext(s))  # type: ignore[operator]
+    labels = context.category_labels
+    codebook = context.stats.survey.codebook
+    env.globals.update(
+        fig=insert.fig, value=insert.value, available=insert.available, base=insert.base,
+        direction=insert.direction, portion=insert.portion, compare=insert.compare, is_zero=insert.is_zero,
+        cat=lambda key: labels[key][context.lang] if key in labels else key,
+        country=fmt.country,
+        answer=lambda q, code: codebook.questions[q].labels[str(code)][context.lang],
+        question=lambda q: codebook.questions[q].text[context.lang],
+        chart=_chart_markup(context, lambda s: gettext(s)),  # type: ignore[operator]
+        month=fmt.month, date=fmt.date, num=fmt.number, pct=fmt.percent,
+    )
+    env.filters.update(num=fmt.number, pct=fmt.percent, eur=fmt.euro, date=fmt.date, month=fmt.month)
+    try:
+        template = env.get_template("layout.html.j2")
+        return template.render(ctx=context, meta=context.meta, lang=context.lang, mode=context.mode,
+                               stats=context.stats, fmt=fmt, body=f"{context.lang}/body.html.j2")
+    except jinja2.TemplateNotFound as exc:
+        raise RenderError(f"template not found: {exc.name}", where=str(templates)) from None
+    except jinja2.UndefinedError as exc:
+        raise RenderError(f"template error: {exc.message}", where=str(templates)) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise RenderError(f"template syntax error: {exc.message}", where=f"{exc.filename}:{exc.lineno}") from None
+
+
+def escape_css_string(text: str) -> str:
+    """Text placed inside a CSS string (running header, page labels)."""
+    return "".join(ch if ch.isalnum() or ch in " .,-:" else f"\\{ord(ch):06x}" for ch in str(escape(text)))

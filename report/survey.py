@@ -1,0 +1,176 @@
+"""Codebook-driven survey statistics with disclosure control; no display strings here."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import pandas as pd
+
+from .errors import InputError
+from .model import Codebook, Figure, Figures, Question, SurveyStats, frozen_tables
+
+Z95 = 1.959963984540054
+TABLE_COLUMNS = ["key", "kind", "count", "share", "ci_low", "ci_high", "suppressed", "reason"]
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    threshold: int = 10
+    indicative_base: int = 30
+
+    def small(self, count: int) -> bool:
+        """A cell or base from 1 to threshold - 1 could point at individuals."""
+        return 0 < count < self.threshold
+
+
+def wilson(successes: int, n: int) -> tuple[float, float]:
+    """95 % Wilson score interval for a proportion."""
+    if n == 0:
+        return (math.nan, math.nan)
+    p = successes / n
+    denominator = 1 + Z95**2 / n
+    centre = (p + Z95**2 / (2 * n)) / denominator
+    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / denominator
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def _is_missing(value: str, question: Question) -> bool:
+    return value == "" or value in question.missing
+
+
+def _answer_rows(counts: Iterable[tuple[str, int]], base: int, rule: Disclosure) -> list[dict[str, Any]]:
+    rows = []
+    for key, count in counts:
+        low, high = wilson(count, base) if base else (None, None)
+        rows.append({"key": key, "kind": "answer", "count": count, "share": count / base if base else None,
+                     "ci_low": low, "ci_high": high, "suppressed": False, "reason": None})
+    return rows
+
+
+def _suppress(rows: list[dict[str, Any]], base: int, rule: Disclosure, exclusive: bool) -> None:
+    """Primary suppression of small cells and bases, then secondary so totals don't give them away."""
+    if rule.small(base):
+        for row in rows:
+            row.update(suppressed=True, reason=f"base {base} below {rule.threshold}")
+        return
+    for row in rows:
+        if rule.small(row["count"]):
+            row.update(suppressed=True, reason=f"cell below {rule.threshold}")
+    hidden = [row for row in rows if row["suppressed"]]
+    if exclusive and len(hidden) == 1:
+        # One hidden cell of an exclusive table equals the base minus the others: hide the next smallest too.
+        candidates = sorted((row for row in rows if not row["suppressed"] and row["count"] > 0), key=lambda r: (r["count"], r["key"]))
+        if candidates:
+            candidates[0].update(suppressed=True, reason="secondary: would reveal a suppressed cell")
+
+
+def _single(question: Question, column: pd.Series, rule: Disclosure) -> tuple[pd.DataFrame, int, int, int]:
+    values = column.fillna("")
+    missing = int(values.map(lambda v: _is_missing(v, question)).sum())
+    dont_know = int(values.isin(question.dont_know).sum())
+    answered = values[~values.map(lambda v: _is_missing(v, question)) & ~values.isin(question.dont_know)]
+    known = [code for code in question.labels if code not in question.dont_know]
+    unknown = sorted(set(answered) - set(known))
+    if unknown:
+        line = int(values[values == unknown[0]].index[0]) + 2
+        raise InputError(f"column {question.columns['value']}: code '{unknown[0]}' is not in the codebook for '{question.id}'",
+                         where=f"survey:{line}")
+    base = len(answered)
+    rows = _answer_rows(((code, int((answered == code).sum())) for code in known), base, rule)
+    _suppress(rows, base, rule, exclusive=True)
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS), base, missing, dont_know
+
+
+def _multi(question: Question, frame: pd.DataFrame, rule: Disclosure) -> tuple[pd.DataFrame, int, int]:
+    columns = frame[list(question.columns.values())].fillna("")
+    answered_mask = ~columns.apply(lambda col: col.map(lambda v: _is_missing(v, question))).all(axis=1)
+    answered = columns[answered_mask]
+    base = len(answered)
+    counts = [(option, int((answered[column] == "1").sum())) for option, column in question.columns.items()]
+    rows = _answer_rows(counts, base, rule)
+    _suppress(rows, base, rule, exclusive=False)
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS), base, len(frame) - base
+
+
+def _numeric(question: Question, column: pd.Series, rule: Disclosure) -> tuple[pd.DataFrame, pd.Series, int]:
+    values = column.fillna("")
+    kept = values[~values.map(lambda v: _is_missing(v, question)) & ~values.isin(question.dont_know)]
+    numbers = pd.to_numeric(kept, errors="coerce")
+    if numbers.isna().any():
+        bad = kept[numbers.isna()].index[0]
+        raise InputError(f"column {question.columns['value']}: '{values[bad]}' is not a number", where=f"survey:{int(bad) + 2}")
+    counts = []
+    for index, bracket in enumerate(question.brackets):
+        lower, upper = bracket.get("lower", -math.inf), bracket.get("upper", math.inf)
+        counts.append((str(index), int(((numbers >= lower) & (numbers < upper)).sum())))
+    rows = _answer_rows(counts, len(numbers), rule)
+    _suppress(rows, len(numbers), rule, exclusive=True)
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS), numbers, len(values) - len(numbers)
+
+
+def _share_figures(prefix: str, table: pd.DataFrame, base: int, rule: Disclosure) -> list[Figure]:
+    figures = []
+    for row in table.itertuples():
+        reason = row.reason if row.suppressed else None
+        figures.append(Figure(f"{prefix}.{row.key}.count", int(row.count), "count", base=base, suppressed=bool(row.suppressed), reason=reason))
+        figures.append(Figure(f"{prefix}.{row.key}.share", row.share, "share", base=base, ci_low=row.ci_low, ci_high=row.ci_high,
+                              suppressed=bool(row.suppressed), reason=reason))
+    return figures
+
+
+def _combined_share(prefix: str, table: pd.DataFrame, keys: Iterable[str], base: int, rule: Disclosure) -> Figure:
+    """The share of several answers together (the top two of a scale, the brackets above a value)."""
+    count = int(table[table.key.isin(list(keys))]["count"].sum())
+    if rule.small(base) or rule.small(count) or rule.small(base - count):
+        return Figure(prefix, None, "share", base=base, suppressed=True, reason=f"cell or base below {rule.threshold}")
+    low, high = wilson(count, base)
+    return Figure(prefix, count / base if base else None, "share", base=base, ci_low=low, ci_high=high)
+
+
+def _question_figures(question: Question, frame: pd.DataFrame, rule: Disclosure) -> tuple[pd.DataFrame | None, list[Figure]]:
+    prefix = f"survey.{question.id}"
+    if question.type in ("single", "scale"):
+        table, base, missing, dont_know = _single(question, frame[question.columns["value"]], rule)
+        figures = [Figure(f"{prefix}.base", base, "count"), Figure(f"{prefix}.missing", missing, "count"),
+                   Figure(f"{prefix}.dont_know", dont_know, "count")]
+        figures += _share_figures(prefix, table, base, rule)
+        if question.top:
+            figures.append(_combined_share(f"{prefix}.top.share", table, question.top, base, rule))
+        return table, figures
+    if question.type == "multi":
+        table, base, missing = _multi(question, frame, rule)
+        figures = [Figure(f"{prefix}.base", base, "count"), Figure(f"{prefix}.missing", missing, "count")]
+        return table, figures + _share_figures(prefix, table, base, rule)
+    if question.type == "numeric":
+        table, numbers, missing = _numeric(question, frame[question.columns["value"]], rule)
+        base = len(numbers)
+        hidden = rule.small(base) or base == 0
+        reason = f"base below {rule.threshold}" if hidden else None
+        figures = [Figure(f"{prefix}.base", base, "count"), Figure(f"{prefix}.missing", missing, "count")]
+        for name, value in (("median", numbers.median()), ("q1", numbers.quantile(0.25)), ("q3", numbers.quantile(0.75)),
+                            ("mean", numbers.mean())):
+            figures.append(Figure(f"{prefix}.{name}", None if hidden else float(value), "number", base=base,
+                                  suppressed=hidden, reason=reason))
+        figures += _share_figures(f"{prefix}.bracket", table, base, rule)
+        for index, bracket in enumerate(question.brackets):
+            if "lower" in bracket:
+                keys = [str(i) for i in range(index, len(question.brackets))]
+                figures.append(_combined_share(f"{prefix}.at_least.{bracket['lower']:g}.share", table, keys, base, rule))
+        return table, figures
+    answered = int((~frame[question.columns["value"]].fillna("").map(lambda v: _is_missing(v, question))).sum())
+    return None, [Figure(f"{prefix}.answered", answered, "count")]
+
+
+def summarise_survey(frame: pd.DataFrame, codebook: Codebook, rule: Disclosure) -> SurveyStats:
+    """One table and a set of figures per codebook question."""
+    figures: list[Figure] = [Figure("survey.respondents", len(frame), "count")]
+    tables: dict[str, pd.DataFrame] = {}
+    log: list[dict[str, Any]] = []
+    for question in codebook.questions.values():
+        table, question_figures = _question_figures(question, frame, rule)
+        if table is not None:
+            tables[question.id] = table
+        figures += question_figures
+        log += [{"figure": f.id, "reason": f.reason} for f in question_figures if f.suppressed]
+    return SurveyStats(Figures(figures), frozen_tables(tables), codebook, len(frame), tuple(log))
