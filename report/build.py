@@ -100,6 +100,7 @@ def _meta(config: ReportConfig, lang: str, stats: Statistics) -> dict[str, Any]:
         "period_end": fmt.month(config.period.end),
         "markets": list(stats.market.markets),
         "languages": list(config.languages),
+        "indicative_base": config.disclosure.indicative_base,
     }
 
 

@@ -6,7 +6,6 @@ No display strings and no locale here.
 from __future__ import annotations
 
 import fnmatch
-import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -16,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from .errors import InputError
-from .model import VALUE_BRACKETS, Figure, Figures, MarketEvent, MarketStats, frozen_tables
+from .model import VALUE_BRACKETS, Figure, Figures, MarketEvent, MarketStats, frozen_tables, slug
 
 SHUTDOWN_KINDS = ("closure", "exit_scam", "seizure")
 
@@ -41,11 +40,6 @@ class MarketParams:
     weeks_before: int
     weeks_after: int
     events: tuple[MarketEvent, ...]
-
-
-def slug(name: str) -> str:
-    """`Wall Street Market` -> `wall-street-market`, for figure ids."""
-    return re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")
 
 
 def _csv(path: Path) -> str:
@@ -267,8 +261,8 @@ def _trend_figures(monthly: pd.DataFrame, markets: list[str]) -> list[Figure]:
             continue
         first, last = frame.iloc[0], frame.iloc[-1]
         figures += [
-            Figure(f"vendors.focus.first_month{suffix}", first.month.isoformat(), "date"),
-            Figure(f"vendors.focus.last_month{suffix}", last.month.isoformat(), "date"),
+            Figure(f"vendors.focus.first_month{suffix}", f"{first.month:%Y-%m-%d}", "date"),
+            Figure(f"vendors.focus.last_month{suffix}", f"{last.month:%Y-%m-%d}", "date"),
             Figure(f"vendors.focus.first{suffix}", int(first.vendors_focus), "count"),
             Figure(f"vendors.focus.last{suffix}", int(last.vendors_focus), "count"),
             Figure(f"vendors.focus.peak{suffix}", int(frame.vendors_focus.max()), "count"),
@@ -279,6 +273,31 @@ def _trend_figures(monthly: pd.DataFrame, markets: list[str]) -> list[Figure]:
                 base=int(first.vendors_focus),
             ),
         ]
+    return figures
+
+
+def _monthly_figures(monthly: pd.DataFrame) -> list[Figure]:
+    """The series the monthly charts draw, one figure per market, month and measure."""
+    figures = []
+    for row in monthly.itertuples():
+        key = f"monthly.{slug(row.market)}.{row.month:%Y-%m}"
+        figures += [Figure(f"{key}.vendors_focus", int(row.vendors_focus), "count"),
+                    Figure(f"{key}.listings_focus", int(row.listings_focus), "count"),
+                    Figure(f"{key}.sales_focus", int(row.sales_focus), "count")]
+    return figures
+
+
+def _bracket_figures(distribution: pd.DataFrame) -> list[Figure]:
+    """Sales and sales value of focus vendors per value bracket, as shares."""
+    focus = distribution[distribution.focus]
+    sales, value = int(focus.sales.sum()), float(focus.value_eur.sum())
+    figures = []
+    for index in range(len(VALUE_BRACKETS)):
+        row = focus[focus.bracket == index]
+        count = int(row.sales.sum())
+        figures += [Figure(f"transactions.bracket{index}.count", count, "count", base=sales),
+                    Figure(f"transactions.bracket{index}.share", _share(count, sales), "share", base=sales),
+                    Figure(f"transactions.bracket{index}.value_share", _share(float(row.value_eur.sum()), value), "share", base=sales)]
     return figures
 
 
@@ -334,7 +353,9 @@ def _origin_figures(con: duckdb.DuckDBPyConnection, origins: pd.DataFrame, focus
     multi = origins[origins.n_origins > 1]
     multi_n = int(multi.vendors.sum())
     with_nl = int(multi[multi.combination.str.split("+").apply(lambda parts: "NL" in parts)].vendors.sum())
-    figures = [
+    figures = [Figure(f"origins.combination.{row.combination}.count", int(row.vendors), "count", base=focus_total)
+               for row in origins.itertuples()]
+    figures += [
         Figure("origins.multi.count", multi_n, "count", base=focus_total),
         Figure("origins.multi.share", _share(multi_n, focus_total), "share", base=focus_total),
         Figure("origins.multi.with_nl.count", with_nl, "count", base=multi_n),
@@ -449,12 +470,12 @@ def _transactions(con: duckdb.DuckDBPyConnection, params: MarketParams, markets:
         Figure("transactions.all.count", int(all_row[0]), "count"),
         Figure("transactions.all.wholesale.share", _share(all_row[1], all_row[0]), "share", base=int(all_row[0])),
     ]
-    bounds = ", ".join(str(b) for b in VALUE_BRACKETS)
+    bracket = "CASE " + " ".join(f"WHEN eur >= {lower} THEN {index}" for index, lower in reversed(list(enumerate(VALUE_BRACKETS)))) + " END"
     distribution = _query(
         con,
         f"""
-        WITH b AS (SELECT focus, eur, list_count(list_filter([{bounds}], x -> x <= eur)) AS bracket FROM valid_sales)
-        SELECT focus, bracket - 1 AS bracket, count(*) AS sales, sum(eur) AS value_eur FROM b GROUP BY ALL ORDER BY focus, bracket
+        SELECT focus, {bracket} AS bracket, count(*) AS sales, sum(eur) AS value_eur
+        FROM valid_sales GROUP BY ALL ORDER BY focus, bracket
         """,
     )
     return distribution, figures
@@ -527,6 +548,8 @@ def aggregate_market(params: MarketParams) -> MarketStats:
         figures = [
             *_vendor_figures(con, markets, params.focus),
             *_trend_figures(monthly, markets),
+            *_monthly_figures(monthly),
+            *_bracket_figures(distribution),
             *_category_figures(categories),
             *_origin_figures(con, origins, params.focus, markets),
             *shipping_figures,

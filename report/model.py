@@ -1,6 +1,7 @@
 """The frozen records passed between stages: figures, statistics, the rendered edition."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from types import MappingProxyType
@@ -9,6 +10,11 @@ from typing import Any, Iterable, Literal, Mapping
 import pandas as pd
 
 VALUE_BRACKETS = (0, 50, 100, 200, 500, 1000)  # EUR lower bounds of the transaction value distribution
+
+def slug(name: str) -> str:
+    """`Wall Street Market` -> `wall-street-market`, for figure ids."""
+    return re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")
+
 
 Unit = Literal["count", "share", "eur", "change", "number", "years", "date", "key"]
 

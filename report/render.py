@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 from . import wording
 from .errors import RenderError
 from .i18n import Formatter, translations
-from .model import Chart, Figure, Statistics
+from .model import Chart, Figure, Statistics, slug
 
 Mode = Literal["html", "pdf"]
 
@@ -84,6 +84,14 @@ class Inserter:
         return Markup('<span class="base" data-fig="{}">n\u00a0=\u00a0{}\u00a0/\u00a0{}</span>').format(
             figure_id, self.fmt.number(figure.base or 0), self.fmt.number(total))
 
+    def ci(self, figure_id: str) -> Markup:
+        """The 95 % interval of a share, as `[12 – 30 %]` in the edition's format."""
+        figure = self.figure(figure_id)
+        if not figure.available or figure.ci_low is None:
+            return Markup("–")
+        return Markup('<span class="ci" data-fig="{}">{}\u2013{}</span>').format(
+            figure_id, self.fmt.percent(figure.ci_low), self.fmt.percent(figure.ci_high))
+
     def value(self, figure_id: str) -> Any:
         figure = self.figure(figure_id)
         return figure.value if figure.available else None
@@ -147,7 +155,7 @@ def render_html(templates: Path, context: RenderContext) -> str:
     labels = context.category_labels
     codebook = context.stats.survey.codebook
     env.globals.update(
-        fig=insert.fig, value=insert.value, available=insert.available, base=insert.base,
+        fig=insert.fig, ci=insert.ci, value=insert.value, available=insert.available, base=insert.base,
         direction=insert.direction, portion=insert.portion, compare=insert.compare, is_zero=insert.is_zero,
         cat=lambda key: labels[key][context.lang] if key in labels else key,
         country=fmt.country,
@@ -156,7 +164,7 @@ def render_html(templates: Path, context: RenderContext) -> str:
         chart=_chart_markup(context, lambda s: gettext(s)),  # type: ignore[operator]
         month=fmt.month, date=fmt.date, num=fmt.number, pct=fmt.percent,
     )
-    env.filters.update(num=fmt.number, pct=fmt.percent, eur=fmt.euro, date=fmt.date, month=fmt.month)
+    env.filters.update(cssstring=escape_css_string, slug=slug, num=fmt.number, pct=fmt.percent, eur=fmt.euro, date=fmt.date, month=fmt.month)
     try:
         template = env.get_template("layout.html.j2")
         return template.render(ctx=context, meta=context.meta, lang=context.lang, mode=context.mode,

@@ -121,8 +121,12 @@ def _share_figures(prefix: str, table: pd.DataFrame, base: int, rule: Disclosure
 
 def _combined_share(prefix: str, table: pd.DataFrame, keys: Iterable[str], base: int, rule: Disclosure) -> Figure:
     """The share of several answers together (the top two of a scale, the brackets above a value)."""
-    count = int(table[table.key.isin(list(keys))]["count"].sum())
-    if rule.small(base) or rule.small(count) or rule.small(base - count):
+    keys = list(keys)
+    chosen = table.key.isin(keys) & (table.kind == "answer")
+    count = int(table[chosen]["count"].sum())
+    # A sum of hidden cells is safe only if it could be derived from shown cells anyway.
+    derivable = not table[chosen].suppressed.any() or not table[~chosen & (table.kind == "answer")].suppressed.any()
+    if rule.small(base) or rule.small(count) or rule.small(base - count) or not derivable:
         return Figure(prefix, None, "share", base=base, suppressed=True, reason=f"cell or base below {rule.threshold}")
     low, high = wilson(count, base)
     return Figure(prefix, count / base if base else None, "share", base=base, ci_low=low, ci_high=high)

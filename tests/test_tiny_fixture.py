@@ -1,0 +1,104 @@
+"""A tiny project whose every figure was computed by hand (see the comments), asserted exactly."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from report.build import compute
+from report.config import load_config
+from report.load import load_inputs
+
+TINY = Path(__file__).parent / "fixtures" / "tiny" / "config.yaml"
+
+
+@pytest.fixture(scope="module")
+def figures():
+    config, base = load_config(TINY)
+    return compute(config, load_inputs(config, base)).figures
+
+
+def value(figures, figure_id):
+    return figures[figure_id].value
+
+
+def test_vendors_are_names_trimmed_and_case_folded_across_markets(figures):
+    # belgaboy (BelgaBoy, "belgaboy ", BELGABOY), dutchie, germ, "NA" (a name, not a missing value).
+    # "Other" sells only fraud guides (not a drug category); "Early" is before the period.
+    assert value(figures, "vendors.total") == 4
+    assert value(figures, "vendors.focus") == 1
+    assert value(figures, "vendors.focus_share") == pytest.approx(1 / 4)
+    assert value(figures, "vendors.total.alpha-market") == 2
+    assert value(figures, "vendors.total.beta-market") == 3
+    assert value(figures, "vendors.focus_share.beta-market") == pytest.approx(1 / 3)
+
+
+def test_listings_are_market_and_id_pairs(figures):
+    # A1 (seen twice), A2, A3, B1, B2, B3; focus listings A1 and B1.
+    assert value(figures, "listings.total") == 6
+    assert value(figures, "listings.focus") == 2
+    assert value(figures, "listings.focus_share") == pytest.approx(2 / 6)
+
+
+def test_sales_are_deduplicated_priced_at_the_time_and_converted(figures):
+    # f1 50 EUR (crawl of 7 Jan; f1 seen twice), f2 60 EUR (crawl of 14 Jan), f3 0.01 BTC x 3500 = 35 EUR
+    # (rate of 8 Jan), f4 1200 EUR, f7 150 EUR paid price; f8 is after the period.
+    assert value(figures, "transactions.count") == 5
+    assert value(figures, "transactions.max_eur") == pytest.approx(1200)
+    assert value(figures, "transactions.value_eur") == pytest.approx(50 + 60 + 35 + 1200 + 150)
+    assert value(figures, "transactions.share_below_200_eur") == pytest.approx(4 / 5)
+    assert value(figures, "transactions.wholesale.count") == 1
+    assert value(figures, "transactions.value_share_from_200_eur") == pytest.approx(1200 / 1495)
+    # Non-focus: f5 100 USD x 0.9 = 90 EUR; f6 left before B2 was first crawled, priced at its first crawl.
+    assert value(figures, "transactions.all.count") == 7
+
+
+def test_multi_origin_and_shipping_restrictions(figures):
+    assert value(figures, "origins.combination.BE+NL.count") == 1
+    assert value(figures, "origins.multi.share") == pytest.approx(1.0)
+    assert value(figures, "shipping.abroad.share") == pytest.approx(1.0)
+    assert value(figures, "shipping.restricted.count") == 1
+    assert value(figures, "shipping.excluded.rank1") == "US"
+
+
+def test_migration_after_closure(figures):
+    # Alpha closes 1 Feb: active before = belgaboy, dutchie; new on Beta after = belgaboy, germ, na.
+    assert value(figures, "migration.alpha-market.active") == 2
+    assert value(figures, "migration.alpha-market.beta-market.count") == 1
+    assert value(figures, "migration.alpha-market.beta-market.share_of_new") == pytest.approx(1 / 3)
+
+
+def test_single_choice_valid_percent_excludes_missing_and_dont_know(figures):
+    # q1: five 1, three 2, one 98 (don't know), -99, blank and NA missing.
+    assert value(figures, "survey.respondents") == 12
+    assert value(figures, "survey.q1.base") == 8
+    assert value(figures, "survey.q1.missing") == 3
+    assert value(figures, "survey.q1.dont_know") == 1
+    assert value(figures, "survey.q1.1.share") == pytest.approx(5 / 8)
+    low, high = figures["survey.q1.1.share"].ci_low, figures["survey.q1.1.share"].ci_high
+    assert (round(low, 4), round(high, 4)) == (0.3057, 0.8632)  # Wilson, z = 1.96
+
+
+def test_multi_response_base_is_respondents_who_answered(figures):
+    assert value(figures, "survey.q2.base") == 10
+    assert value(figures, "survey.q2.a.share") == pytest.approx(0.6)
+    assert figures["survey.q2.b.share"].suppressed  # 2 answers, threshold 3
+
+
+def test_numeric_median_quartiles_and_brackets(figures):
+    # 10 valid values: 10, 50, 80, 99.5, 120, 250, 300, 1000, 2000, 5000 (-99 and blank missing).
+    assert value(figures, "survey.q3.median") == pytest.approx(185)
+    assert value(figures, "survey.q3.q1") == pytest.approx(84.875)
+    assert value(figures, "survey.q3.q3") == pytest.approx(825)
+    assert value(figures, "survey.q3.bracket.0.share") == pytest.approx(0.4)
+    assert figures["survey.q3.bracket.1.count"].suppressed
+    # 250 or more = brackets 2..4, all hidden, while bracket 1 is hidden too: the sum would give bracket 1 away.
+    assert figures["survey.q3.at_least.250.share"].suppressed
+    assert value(figures, "survey.q3.at_least.100.share") == pytest.approx(0.6)  # = 1 - shown bracket 0
+
+
+def test_secondary_suppression_protects_a_lone_small_cell(figures):
+    # q4: 5 x 1, 4 x 2, 2 x 3; 3 is primary-suppressed, 2 is hidden too so 11 - 5 - 4 cannot give it away.
+    assert not figures["survey.q4.1.count"].suppressed
+    assert figures["survey.q4.3.count"].suppressed
+    assert figures["survey.q4.2.count"].suppressed
