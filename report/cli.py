@@ -41,7 +41,7 @@ class _StrictHandler(logging.Handler):
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     strict = _StrictHandler()
     logging.getLogger("report").addHandler(strict)

@@ -485,11 +485,11 @@ def _migration(con: duckdb.DuckDBPyConnection, params: MarketParams, markets: li
     """Vendors active on a market before it closed and new on another market after, by normalised name."""
     rows, figures = [], []
     shutdowns = [e for e in params.events if e.kind in SHUTDOWN_KINDS and e.market in markets and params.start <= e.date <= params.end]
-    seen: set[str] = set()
+    first_events = {}
     for event in shutdowns:
-        if event.market in seen:
-            continue  # the first shutdown event of a market is the one that displaced its vendors
-        seen.add(event.market)
+        first_events.setdefault(event.market, event)  # the first shutdown event is when vendors start to leave
+    for event in first_events.values():
+        final = [e for e in shutdowns if e.market == event.market][-1]
         last_crawl = _scalar(con, "SELECT max(crawled_at) FROM listings WHERE market = ? AND crawled_at <= ?", event.market, event.date)
         if last_crawl is None:
             continue
@@ -500,8 +500,11 @@ def _migration(con: duckdb.DuckDBPyConnection, params: MarketParams, markets: li
         figures.append(Figure(f"migration.{slug(event.market)}.active", active, "count"))
         figures.append(Figure(f"migration.{slug(event.market)}.date", event.date.isoformat(), "date"))
         figures.append(Figure(f"migration.{slug(event.market)}.kind", event.kind, "key"))
+        figures.append(Figure(f"migration.{slug(event.market)}.final_date", final.date.isoformat(), "date"))
+        figures.append(Figure(f"migration.{slug(event.market)}.final_kind", final.kind, "key"))
         for target in markets:
-            if target == event.market:
+            alive_after = _scalar(con, "SELECT count(*) FROM listings WHERE market = ? AND crawled_at > ?", target, event.date)
+            if target == event.market or not alive_after:
                 continue
             counts = con.execute(
                 f"""

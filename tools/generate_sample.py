@@ -68,6 +68,7 @@ DEMAND = {
 WEEKLY_EXIT = 0.03  # share of a market's vendors that stop each week
 DREAM_DECLINE_FROM = date(2019, 2, 1)
 DREAM_DECLINE_EXIT = 0.08
+BE_EXIT_FACTOR = 0.5  # Belgian vendors stay longer: their number grows steadily over the period
 MIGRATION_P = {  # (from, to): (probability for Belgian vendors, for the others)
     (DREAM, WSM): (0.6, 0.33),
     (DREAM, EMPIRE): (0.3, 0.12),
@@ -104,6 +105,10 @@ MIX = {
                       mdma_crystal=5, benzos=3, rx_other=2, heroin=11, oxy=1, lsd=3, mushrooms=2,
                       ketamine=4, nps=2, other_drug=1),
 }
+
+# Chance that a listing is the vendor's first / first-or-second speciality, per mix. Belgian
+# vendors on Empire are few, so their offer follows the group mix more closely.
+PROFILE_LOYALTY = {"global": (0.6, 0.9), "be_classic": (0.6, 0.9), "be_empire": (0.35, 0.6)}
 
 CATEGORY_PATH = {  # product -> raw category string as each market's crawler exports it
     "weed": ("Drugs/Cannabis/Weed", "Drugs » Cannabis » Buds & Flowers",
@@ -241,7 +246,7 @@ PLACEHOLDER_TITLES = ("DO NOT BUY - vacation", "Custom order listing", "RESERVED
                       "Holiday mode, don't buy", "Private listing for regular buyer")
 
 ORIGIN_WEIGHTS = dict(US=24, GB=12, DE=12, NL=11, AU=5, CA=4, FR=3, ES=2.5, PL=2, IT=1.5, CN=2, IN=2,
-                      SE=1, AT=1, CZ=0.8, CH=0.6, PT=0.5, DK=0.5, BE=1.2, EU=4, WW=5)
+                      SE=1, AT=1, CZ=0.8, CH=0.6, PT=0.5, DK=0.5, BE=0.8, EU=4, WW=5)
 ORIGIN_WEIGHTS[""] = 4  # undeclared
 EUROPE = {"GB", "DE", "NL", "FR", "ES", "PL", "IT", "SE", "AT", "CZ", "CH", "PT", "DK", "BE", "EU"}
 BE_ORIGIN_MODES = (  # (mode, origins, weight): most multi-origin Belgians pair BE with NL
@@ -500,7 +505,7 @@ class World:
             actor_id=len(self.actors), handle=self.new_handle(origins[0]), origin_mode=mode,
             origins=origins, switch=switch, ships_to=pick_pair(r, SHIPS_TO.get(origins[-1], SHIPS_TO["*"])),
             profile=(pick(r, MIX[mix]), pick(r, MIX[mix])), scale=float(r.lognormal(-0.3, 0.9)),
-            wholesale=("BE" not in origins and r.random() < 0.08), price_factor=float(r.lognormal(0, 0.15)),
+            wholesale=("BE" not in origins and r.random() < 0.12), price_factor=float(r.lognormal(0, 0.15)),
             decimal_comma=r.random() < (0.5 if origins[0] in EUROPE else 0.1))
         self.actors.append(actor)
         return actor
@@ -555,7 +560,9 @@ def simulate_market(world: World, market: str, forced: dict[int, list[Actor]],
     """Weekly births and deaths of vendor accounts so that the active count follows the target."""
     rng, active = world.rng, []
     for week in range(last_week(market) + 1):
-        leave = rng.random(len(active)) < exit_hazard(market, week)
+        hazard = np.array([exit_hazard(market, week) * (BE_EXIT_FACTOR if a.actor.is_be else 1.0)
+                           for a in active])
+        leave = rng.random(len(active)) < hazard
         for account, gone in zip(active, leave):
             if gone and not account.actor.pinned:
                 account.end = week - 1
@@ -662,7 +669,7 @@ def quantity_text(q: float, unit: str, comma: bool, rng: np.random.Generator) ->
 
 def choose_quantity(rng: np.random.Generator, product: Product, actor: Actor) -> float:
     qs = np.array(product.quantities, dtype=float)
-    w = qs ** (0.25 if actor.wholesale else -0.45)
+    w = qs ** (0.25 if actor.wholesale else -0.3 if actor.is_be else -0.45)
     if actor.is_be:
         w = np.where(unit_price(product, qs, actor) < BE_MAX_EUR, w, 0.0)
     return float(qs[int(rng.choice(len(qs), p=w / w.sum()))])
@@ -699,10 +706,12 @@ def ships_to_text(actor: Actor, rng: np.random.Generator) -> str:
 
 
 def pick_product(rng: np.random.Generator, account: Account) -> str:
+    """Mostly the vendor's two specialities, sometimes anything from the vendor's group mix."""
+    first, second = PROFILE_LOYALTY[account.mix]
     u = rng.random()
-    if u < 0.6:
+    if u < first:
         return account.profile[0]
-    if u < 0.9:
+    if u < second:
         return account.profile[1]
     return pick(rng, MIX[account.mix])
 
