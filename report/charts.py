@@ -11,8 +11,8 @@ import altair as alt
 import pandas as pd
 import vl_convert
 
-from .i18n import Formatter
-from .model import VALUE_BRACKETS, Chart, Codebook, Statistics
+from .i18n import Formatter, value_bracket_labels
+from .model import Chart, Codebook, Statistics
 
 FONT = "Noto Sans"
 FONTS_DIR = Path(__file__).parent / "assets" / "fonts"
@@ -133,20 +133,10 @@ def _origin_name(code: str, t: Labels) -> str:
     return regions.get(code) or t.fmt.country(code)
 
 
-def _bracket_labels(t: Labels, bounds: tuple[float, ...]) -> list[str]:
-    labels = []
-    for index, lower in enumerate(bounds):
-        if index + 1 < len(bounds):
-            labels.append(f"{t.fmt.number(lower)}–{t.fmt.euro(bounds[index + 1])}")
-        else:
-            labels.append(t.gettext("%(amount)s or more") % {"amount": t.fmt.euro(lower)})
-    return labels
-
-
 def transaction_values(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
     table = stats.market.tables["transaction_values"]
     focus = table[table.focus]
-    labels = _bracket_labels(t, VALUE_BRACKETS)
+    labels = value_bracket_labels(t.fmt, t.gettext)
     rows = []
     for measure, column in ((t.gettext("Share of sales"), "sales"), (t.gettext("Share of sales value"), "value_eur")):
         total = focus[column].sum()

@@ -9,6 +9,7 @@ import math
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from babel import Locale
 from babel.dates import format_date
@@ -18,6 +19,7 @@ from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
 
 from .errors import ConfigError
+from .model import VALUE_BRACKETS
 
 #: Each edition's language is printed with its Belgian conventions.
 LOCALES = {"fr": "fr_BE", "nl": "nl_BE", "de": "de_BE", "en": "en_BE"}
@@ -105,3 +107,14 @@ def _as_date(value: date | str) -> date:
 
 def is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def value_bracket_labels(fmt: Formatter, gettext: Callable[[str], str]) -> list[str]:
+    """`0–50 €`, `50–100 €`, ..., `1 000 € or more` in the edition's number format."""
+    labels = []
+    for index, lower in enumerate(VALUE_BRACKETS):
+        if index + 1 < len(VALUE_BRACKETS):
+            labels.append(f"{fmt.number(lower)}\u2013{fmt.euro(VALUE_BRACKETS[index + 1])}")
+        else:
+            labels.append(gettext("%(amount)s or more") % {"amount": fmt.euro(lower)})
+    return labels

@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 
 from . import wording
 from .errors import RenderError
-from .i18n import Formatter, translations
+from .i18n import Formatter, translations, value_bracket_labels
 from .model import Chart, Figure, Statistics, slug
 
 Mode = Literal["html", "pdf"]
@@ -133,6 +133,13 @@ def _chart_markup(context: RenderContext, gettext: Callable[[str], str]) -> Call
     return chart
 
 
+def _migrations(stats: Statistics) -> list[dict[str, str]]:
+    """Each measured displacement: closed market, receiving market, and the figure-id prefixes."""
+    table = stats.market.tables["migration"]
+    return [{"from": row.from_market, "to": row.to_market, "event": f"migration.{slug(row.from_market)}",
+             "key": f"migration.{slug(row.from_market)}.{slug(row.to_market)}"} for row in table.itertuples()]
+
+
 def environment(templates: Path, lang: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
@@ -162,7 +169,10 @@ def render_html(templates: Path, context: RenderContext) -> str:
         answer=lambda q, code: codebook.questions[q].labels[str(code)][context.lang],
         question=lambda q: codebook.questions[q].text[context.lang],
         chart=_chart_markup(context, lambda s: gettext(s)),  # type: ignore[operator]
-        month=fmt.month, date=fmt.date, num=fmt.number, pct=fmt.percent,
+        month=fmt.month, date=fmt.date,
+        migrations=lambda: _migrations(context.stats),
+        value_brackets=lambda: value_bracket_labels(fmt, gettext),
+        market_slug=slug,
     )
     env.filters.update(cssstring=escape_css_string, slug=slug, num=fmt.number, pct=fmt.percent, eur=fmt.euro, date=fmt.date, month=fmt.month)
     try:

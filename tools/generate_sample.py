@@ -1159,11 +1159,23 @@ class Quoted(str):
     """A string the YAML dump always quotes (so that "NA" reads as text to every reader)."""
 
 
+class Flow(dict):
+    """A mapping written on one line: `{fr: ..., nl: ...}`."""
+
+
+class FlowList(list):
+    """A list written on one line: `[-99, "NA"]`."""
+
+
 yaml.SafeDumper.add_representer(Quoted, lambda d, s: d.represent_scalar("tag:yaml.org,2002:str", s, style='"'))
+yaml.SafeDumper.add_representer(Flow, lambda d, m: d.represent_mapping("tag:yaml.org,2002:map", m,
+                                                                       flow_style=True))
+yaml.SafeDumper.add_representer(FlowList, lambda d, x: d.represent_sequence("tag:yaml.org,2002:seq", x,
+                                                                            flow_style=True))
 
 
-def lang(fr: str, nl: str) -> dict[str, str]:
-    return {"fr": fr, "nl": nl}
+def lang(fr: str, nl: str) -> Flow:
+    return Flow(fr=fr, nl=nl)
 
 
 def codebook_entry(q: dict) -> dict:
@@ -1180,15 +1192,15 @@ def codebook_entry(q: dict) -> dict:
     if "brackets" in q:
         entry["brackets"] = [bracket_entry(*b) for b in q["brackets"]]
     if q["type"] == "scale":
-        entry["top"] = list(q["top"])
-    entry["missing"] = [MISSING[0], Quoted(MISSING[1])]
+        entry["top"] = FlowList(q["top"])
+    entry["missing"] = FlowList([MISSING[0], Quoted(MISSING[1])])
     if q.get("dont_know"):
-        entry["dont_know"] = [DONT_KNOW]
+        entry["dont_know"] = FlowList([DONT_KNOW])
     return entry
 
 
-def bracket_entry(lower: int | None, upper: int | None, fr: str, nl: str) -> dict:
-    entry: dict = {}
+def bracket_entry(lower: int | None, upper: int | None, fr: str, nl: str) -> Flow:
+    entry = Flow()
     if lower is not None:
         entry["lower"] = lower
     if upper is not None:
@@ -1206,7 +1218,7 @@ CODEBOOK_HEADER = """\
 
 def codebook_text() -> str:
     body = {"questions": {q["id"]: codebook_entry(q) for q in QUESTIONS}}
-    dumped = yaml.safe_dump(body, sort_keys=False, allow_unicode=True, default_flow_style=None, width=110)
+    dumped = yaml.safe_dump(body, sort_keys=False, allow_unicode=True, default_flow_style=False, width=4096)
     return CODEBOOK_HEADER + dumped
 
 
