@@ -330,7 +330,7 @@ FEEDBACK_SEEN_P = (0.85, 0.55, 0.25)  # seen in the 1st, 2nd, 3rd crawl after it
 FEEDBACK_PRICE_P = 0.25  # share of feedback rows that show the price paid
 MISSING_PRICE_P = 0.004
 PLACEHOLDER_P = 0.004
-BE_MAX_EUR = 900.0  # Belgian vendors in the study sold nothing above 1,000 EUR
+BE_MAX_EUR = 800.0  # Belgian vendors sold nothing above 1,000 EUR; headroom for price and BTC moves
 
 
 # --- Small helpers ---------------------------------------------------------------------------------------
@@ -627,7 +627,7 @@ def build_world(seed: int) -> World:
     simulate_market(world, WSM, merge(showcase[WSM], to_wsm), lambda w: active_on(world, DREAM, w))
     to_empire_1 = migrants(world, DREAM, EMPIRE, DREAM_DECLINE_FROM,
                            tuple(range(after_dream, after_dream + 6)), (0.3, 0.25, 0.15, 0.1, 0.1, 0.1))
-    to_empire_2 = migrants(world, WSM, EMPIRE, date(2019, 4, 1), tuple(range(after_wsm, after_wsm + 8)),
+    to_empire_2 = migrants(world, WSM, EMPIRE, DREAM_CLOSURE, tuple(range(after_wsm, after_wsm + 8)),
                            (0.25, 0.2, 0.15, 0.1, 0.1, 0.08, 0.07, 0.05))
     simulate_market(world, EMPIRE, merge(showcase[EMPIRE], to_empire_1, to_empire_2),
                     lambda w: active_on(world, DREAM, w) + active_on(world, WSM, w))
@@ -769,8 +769,10 @@ def plant_specials(rng: np.random.Generator, listings: list[Listing]) -> None:
             continue
         x.placeholder = "high" if rng.random() < 0.5 else "low"
         x.title = str(rng.choice(PLACEHOLDER_TITLES))
-    be = [x for x in listings if x.account.actor.is_be and x.account.market == WSM]
-    be[int(rng.integers(len(be)))].placeholder = "high"  # a Belgian "do not buy" listing
+    be = [x for i, x in enumerate(listings) if x.account.actor.is_be and x.account.market == WSM
+          and i not in taken]
+    holiday = be[int(rng.integers(len(be)))]  # one Belgian "do not buy" listing, never sold
+    holiday.placeholder, holiday.title = "high", PLACEHOLDER_TITLES[0]
 
 
 def assign_ids(rng: np.random.Generator, listings: list[Listing]) -> None:
@@ -868,6 +870,7 @@ def sales_of(rng: np.random.Generator, x: Listing, rates: dict[tuple[str, str], 
 # --- Survey of Belgian buyers ------------------------------------------------------------------------------
 
 N_RESPONDENTS = 99
+N_QUITTERS = 5  # respondents who leave the questionnaire halfway or later
 MISSING = (-99, "NA")
 DONT_KNOW = 98
 
@@ -930,7 +933,7 @@ QUESTIONS: tuple[dict, ...] = (
                "Hoeveel middelen hebt u voor het eerst gebruikt sinds uw eerste aankoop op een cryptomarkt?"),
          brackets=((None, 1, "aucune", "geen"), (1, 3, "1 ou 2", "1 of 2"), (3, 6, "3 à 5", "3 tot 5"),
                    (6, None, "6 ou plus", "6 of meer")),
-         values=((0,), (1, 2), (3, 4, 5), (6, 7, 8, 10)), shares=(0.14, 0.34, 0.42, 0.10)),
+         values=((0,), (1, 2), (3, 4, 5), (6, 7, 8, 10)), shares=(0.18, 0.40, 0.36, 0.06)),
     dict(id="orders_12m", type="single",
          text=("Combien de fois avez-vous commandé sur un cryptomarché au cours des 12 derniers mois ?",
                "Hoe vaak hebt u de voorbije 12 maanden iets besteld op een cryptomarkt?"),
@@ -1075,7 +1078,7 @@ def allocate(rng: np.random.Generator, n: int, shares: tuple[float, ...]) -> np.
 
 def answer_status(rng: np.random.Generator, position: int, dropped: np.ndarray) -> np.ndarray:
     """Per respondent: 'valid', 'blank', '-99' or 'NA'; blanks grow in later questions."""
-    blank_rate = 0.05 + 0.22 * position / (len(QUESTIONS) - 1)
+    blank_rate = 0.05 + 0.15 * position / (len(QUESTIONS) - 1)
     u = rng.random(N_RESPONDENTS)
     status = np.where(u < blank_rate, "blank", np.where(u < blank_rate + 0.02, "-99",
                       np.where(u < blank_rate + 0.03, "NA", "valid")))
@@ -1112,8 +1115,9 @@ def multi_columns(rng: np.random.Generator, q: dict, status: np.ndarray) -> dict
         ticks[chosen, j] = 1
     keys = [o[0] for o in q["options"]]
     if "none" in keys:  # "none of these" excludes the other measures
-        ticks[ticks[:, keys.index("none")] == 1, :] = 0
-        ticks[ticks[:, keys.index("none")] == 1, keys.index("none")] = 1
+        none = ticks[:, keys.index("none")] == 1
+        ticks[none, :] = 0
+        ticks[none, keys.index("none")] = 1
     for i in valid:
         if ticks[i].sum() == 0:
             ticks[i, int(np.argmax(q["shares"]))] = 1
@@ -1130,9 +1134,10 @@ def text_columns(rng: np.random.Generator, q: dict, status: np.ndarray) -> dict[
 
 
 def link_clients_to_spending(df: pd.DataFrame) -> None:
-    """Respondents buying for clients get the larger budgets (swapped with others)."""
+    """Half of the respondents buying for clients get budgets of 1,000-5,000 EUR (swapped with others)."""
     spend = pd.to_numeric(df["spending_eur"], errors="coerce")
-    clients = df.index[(df["purpose_clients"] == "1") & spend.between(0, 999)]
+    buyers = df.index[df["purpose_clients"] == "1"]
+    clients = [i for i in buyers[: (len(buyers) + 1) // 2] if 0 <= spend[i] < 1000]
     donors = df.index[spend.between(1000, 4999) & (df["purpose_clients"] != "1")]
     for c, d in zip(clients, donors):
         df.loc[[c, d], "spending_eur"] = df.loc[[d, c], "spending_eur"].to_numpy()
@@ -1141,8 +1146,8 @@ def link_clients_to_spending(df: pd.DataFrame) -> None:
 def survey(seed: int) -> pd.DataFrame:
     rng = rng_for(seed, "survey")
     dropped = np.full(N_RESPONDENTS, len(QUESTIONS))
-    quitters = rng.choice(N_RESPONDENTS, 7, replace=False)
-    dropped[quitters] = rng.integers(len(QUESTIONS) // 2, len(QUESTIONS), size=7)
+    quitters = rng.choice(N_RESPONDENTS, N_QUITTERS, replace=False)
+    dropped[quitters] = rng.integers(len(QUESTIONS) // 2, len(QUESTIONS), size=N_QUITTERS)
     columns: dict[str, list[str]] = {"respondent_id": [f"R{i + 1:03d}" for i in range(N_RESPONDENTS)]}
     makers = dict(single=single_columns, scale=single_columns, numeric=numeric_columns,
                   multi=multi_columns, text=text_columns)
