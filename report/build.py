@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing
 import platform
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -134,51 +135,39 @@ def _css(name: str) -> str:
     return (TEMPLATES / name).read_text(encoding="utf-8")
 
 
+def render_language(config: ReportConfig, stats: Statistics, lang: str, formats: list[str],
+                    bundle: str | None) -> tuple[dict[str, bytes], dict[str, float]]:
+    """One edition: charts, HTML for screen and print, PDF. Runs in a worker process."""
+    watch = Stopwatch()
+    files: dict[str, bytes] = {}
+    started = time.perf_counter()
+    charts = make_charts(config, stats, lang, svg="pdf" in formats)
+    started = watch.lap("charts", started)
+    meta = _meta(config, lang, stats)
+    labels = {key: dict(cat.label) for key, cat in config.taxonomy.items()}
+    if "html" in formats:
+        context = RenderContext(lang, "html", stats, charts, meta, labels, vega_bundle=bundle, css=_css("screen.css"))
+        files[f"{lang}/report.html"] = render_html(TEMPLATES, context).encode("utf-8")
+    if "pdf" in formats:
+        print_html = render_html(TEMPLATES, RenderContext(lang, "pdf", stats, charts, meta, labels))
+        started = watch.lap("render", started)
+        files[f"{lang}/report.pdf"], _fetcher = html_to_pdf(print_html, _css("print.css"), published=config.published.isoformat())
+        watch.lap("pdf", started)
+    else:
+        watch.lap("render", started)
+    return files, watch.timings
+
+
 def _vega_bundle() -> str:
+    """The Vega, Vega-Lite and vega-embed JavaScript, inlined so the HTML works offline."""
     import vl_convert
 
     return vl_convert.javascript_bundle()
 
 
-def render_editions(config: ReportConfig, stats: Statistics, languages: Iterable[str], formats: Iterable[str],
-                    watch: Stopwatch) -> dict[str, bytes]:
-    """HTML and PDF for each language; PDFs are laid out in parallel worker processes."""
-    files: dict[str, bytes] = {}
-    formats = list(formats)
-    print_html: dict[str, str] = {}
-    bundle = _vega_bundle() if "html" in formats else None
-    labels = {key: dict(cat.label) for key, cat in config.taxonomy.items()}
-    for lang in languages:
-        started = time.perf_counter()
-        charts = make_charts(config, stats, lang, svg="pdf" in formats)
-        started = watch.lap("charts", started)
-        meta = _meta(config, lang, stats)
-        if "html" in formats:
-            context = RenderContext(lang, "html", stats, charts, meta, labels, vega_bundle=bundle, css=_css("screen.css"))
-            files[f"{lang}/report.html"] = render_html(TEMPLATES, context).encode("utf-8")
-        if "pdf" in formats:
-            context = RenderContext(lang, "pdf", stats, charts, meta, labels)
-            print_html[lang] = render_html(TEMPLATES, context)
-        watch.lap("render", started)
-    if print_html:
-        started = time.perf_counter()
-        files.update(_pdfs(print_html, config.published.isoformat()))
-        watch.lap("pdf", started)
-    return files
-
-
-def _one_pdf(html: str, css: str, published: str) -> bytes:
-    pdf, _fetcher = html_to_pdf(html, css, published=published)
-    return pdf
-
-
-def _pdfs(print_html: Mapping[str, str], published: str) -> dict[str, bytes]:
-    css = _css("print.css")
-    if len(print_html) == 1:
-        return {f"{lang}/report.pdf": _one_pdf(html, css, published) for lang, html in print_html.items()}
-    with ProcessPoolExecutor(max_workers=min(2, len(print_html))) as pool:
-        futures = {lang: pool.submit(_one_pdf, html, css, published) for lang, html in print_html.items()}
-        return {f"{lang}/report.pdf": future.result() for lang, future in futures.items()}
+def _pool(workers: int) -> ProcessPoolExecutor:
+    # fork: workers start with the libraries already imported, which is most of their start-up time
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
 
 
 def _sha256(path: Path) -> str:
@@ -223,14 +212,24 @@ def build(config_path: str | Path, *, languages: list[str] | None = None, format
     languages = _subset(languages, config.languages, "language")
     formats = _subset(formats, config.formats, "format")
     started = watch.lap("config", started)
-    inputs = load_inputs(config, base)
-    started = watch.lap("load", started)
-    stats = compute(config, inputs)
-    watch.lap("compute", started)
-    for warning in stats.market.warnings:
-        log.warning(warning)
-    files = render_editions(config, stats, languages, formats, watch)
-    started = time.perf_counter()
+    with _pool(max(1, min(2, len(languages)))) as pool:
+        # The JavaScript bundle takes a while to assemble: a worker does it while this process computes.
+        bundle = pool.submit(_vega_bundle) if "html" in formats else None
+        inputs = load_inputs(config, base)
+        started = watch.lap("load", started)
+        stats = compute(config, inputs)
+        started = watch.lap("compute", started)
+        for warning in stats.market.warnings:
+            log.warning(warning)
+        script = bundle.result() if bundle else None
+        jobs = [pool.submit(render_language, config, stats, lang, formats, script) for lang in languages]
+        files: dict[str, bytes] = {}
+        for job in jobs:
+            edition_files, timings = job.result()
+            files.update(edition_files)
+            for stage, seconds in timings.items():
+                watch.timings[f"{stage} (worker)"] = watch.timings.get(f"{stage} (worker)", 0.0) + seconds
+        started = watch.lap("editions", started)
     files["figures.json"] = figures_json(stats)
     files["manifest.json"] = (json.dumps(manifest(Path(config_path), inputs, stats, files), indent=1, sort_keys=True) + "\n").encode()
     folder = write_edition_folder(Path(out), config.edition, files)

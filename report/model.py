@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
-from types import MappingProxyType
 from typing import Any, Iterable, Literal, Mapping
 
 import pandas as pd
@@ -52,6 +51,22 @@ class Figure:
         return record
 
 
+class ReadOnlyMap(Mapping[str, Any]):
+    """A read-only mapping that, unlike MappingProxyType, can be sent to worker processes."""
+
+    def __init__(self, items: Mapping[str, Any]) -> None:
+        self._items = dict(items)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._items[key]
+
+    def __iter__(self):  # type: ignore[override]
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 class Figures(Mapping[str, Figure]):
     """An immutable, ordered collection of figures keyed by id."""
 
@@ -61,7 +76,7 @@ class Figures(Mapping[str, Figure]):
             if figure.id in items:
                 raise ValueError(f"figure {figure.id} computed twice")
             items[figure.id] = figure
-        self._items = MappingProxyType(items)
+        self._items = ReadOnlyMap(items)
 
     def __getitem__(self, key: str) -> Figure:
         return self._items[key]
@@ -83,7 +98,7 @@ class Figures(Mapping[str, Figure]):
 
 def frozen_tables(tables: Mapping[str, pd.DataFrame]) -> Mapping[str, pd.DataFrame]:
     """Tables are handed on read-only: a copy each, behind a read-only mapping."""
-    return MappingProxyType({name: table.copy() for name, table in tables.items()})
+    return ReadOnlyMap({name: table.copy() for name, table in tables.items()})
 
 
 @dataclass(frozen=True)

@@ -101,14 +101,14 @@ MIX = {
     "be_classic": dict(weed=12, hash=6, cocaine=12, speed=14, meth=1, mdma_pills=16, mdma_crystal=12,
                        benzos=3, rx_other=3, heroin=2, lsd=5, mushrooms=2, ketamine=7, nps=4,
                        other_drug=1),
-    "be_empire": dict(weed=23, hash=10, edibles=1, cocaine=20, speed=6, meth=1, mdma_pills=5,
-                      mdma_crystal=5, benzos=3, rx_other=2, heroin=11, oxy=1, lsd=3, mushrooms=2,
-                      ketamine=4, nps=2, other_drug=1),
+    "be_empire": dict(weed=22, hash=10, edibles=1, cocaine=21, speed=5, meth=1, mdma_pills=6,
+                      mdma_crystal=5, benzos=3, rx_other=2, heroin=14, oxy=1, lsd=2, mushrooms=2,
+                      ketamine=3, nps=1, other_drug=1),
 }
 
 # Chance that a listing is the vendor's first / first-or-second speciality, per mix. Belgian
 # vendors on Empire are few, so their offer follows the group mix more closely.
-PROFILE_LOYALTY = {"global": (0.6, 0.9), "be_classic": (0.6, 0.9), "be_empire": (0.35, 0.6)}
+PROFILE_LOYALTY = {"global": (0.6, 0.9), "be_classic": (0.6, 0.9), "be_empire": (0.2, 0.4)}
 
 CATEGORY_PATH = {  # product -> raw category string as each market's crawler exports it
     "weed": ("Drugs/Cannabis/Weed", "Drugs » Cannabis » Buds & Flowers",
@@ -250,8 +250,8 @@ ORIGIN_WEIGHTS = dict(US=24, GB=12, DE=12, NL=11, AU=5, CA=4, FR=3, ES=2.5, PL=2
 ORIGIN_WEIGHTS[""] = 4  # undeclared
 EUROPE = {"GB", "DE", "NL", "FR", "ES", "PL", "IT", "SE", "AT", "CZ", "CH", "PT", "DK", "BE", "EU"}
 BE_ORIGIN_MODES = (  # (mode, origins, weight): most multi-origin Belgians pair BE with NL
-    ("single", ("BE",), 55), ("multi", ("NL", "BE"), 18), ("move", ("NL", "BE"), 10),
-    ("move", ("BE", "DE"), 10), ("multi", ("BE", "NL", "DE"), 4), ("multi", ("BE", "FR"), 3),
+    ("single", ("BE",), 51), ("multi", ("NL", "BE"), 18), ("move", ("NL", "BE"), 10),
+    ("move", ("BE", "DE"), 14), ("multi", ("BE", "NL", "DE"), 4), ("multi", ("BE", "FR"), 3),
 )
 OTHER_MULTI = (("NL", "DE"), ("US", "CA"), ("GB", "NL"), ("DE", "AT"), ("NL", "ES"), ("EU", "NL"),
                ("CN", "US"), ("DE", "PL"))
@@ -316,8 +316,11 @@ SHOWCASE = (
     dict(handle="NULL", mode="single", origins=("US",), ships_to="US, CA", profile=("lsd", "mushrooms"),
          path=((EMPIRE, 0, "NULL"),)),
     dict(handle="FlemishFarmer", mode="move", origins=("BE", "DE"), ships_to="EU, !NL",
-         profile=("weed", "speed"), switch="2019-06-17",
+         profile=("weed", "speed"), switch="2019-03-04",
          path=((DREAM, 0, "FlemishFarmer"), (WSM, 21, "FlemishFarmerDE"), (EMPIRE, 27, "flemishfarmer"))),
+    dict(handle="LiegeLabs", mode="move", origins=("BE", "DE"), ships_to="WW, !US, !CA, !AU",
+         profile=("speed", "mdma_crystal"), switch="2019-07-01",
+         path=((DREAM, 0, "LiegeLabs"), (EMPIRE, 22, "liegelabs"))),
     dict(handle="AntwerpConnect", mode="move", origins=("NL", "BE"), ships_to="BE, NL, DE, FR",
          profile=("cocaine", "mdma_pills"), switch="2019-02-11",
          path=((WSM, 0, "AntwerpConnect"), (EMPIRE, 26, " AntwerpConnect"))),
@@ -499,7 +502,7 @@ class World:
         elif r.random() < 0.03:
             mode = "multi" if r.random() < 0.6 else "move"
             origins = OTHER_MULTI[int(r.integers(len(OTHER_MULTI)))]
-        switch = date(2019, 1, 1) + timedelta(days=int(r.integers(0, 300))) if mode == "move" else None
+        switch = date(2018, 12, 1) + timedelta(days=int(r.integers(0, 210))) if mode == "move" else None
         mix = "be_classic" if "BE" in origins else "global"
         actor = Actor(
             actor_id=len(self.actors), handle=self.new_handle(origins[0]), origin_mode=mode,
@@ -669,7 +672,7 @@ def quantity_text(q: float, unit: str, comma: bool, rng: np.random.Generator) ->
 
 def choose_quantity(rng: np.random.Generator, product: Product, actor: Actor) -> float:
     qs = np.array(product.quantities, dtype=float)
-    w = qs ** (0.25 if actor.wholesale else -0.3 if actor.is_be else -0.45)
+    w = qs ** (0.25 if actor.wholesale else -0.4 if actor.is_be else -0.45)
     if actor.is_be:
         w = np.where(unit_price(product, qs, actor) < BE_MAX_EUR, w, 0.0)
     return float(qs[int(rng.choice(len(qs), p=w / w.sum()))])
