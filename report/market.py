@@ -145,6 +145,14 @@ def _build_sales(con: duckdb.DuckDBPyConnection, params: MarketParams) -> None:
     price = "TRY_CAST(trim(price) AS DOUBLE)" if "price" in has else "NULL::DOUBLE"
     currency = "nullif(upper(trim(currency)), '')" if "currency" in has else "NULL::VARCHAR"
     order = "crawled_at" if "crawled_at" in has else "line"
+    # Feedback on a listing no crawl caught stays in (as a sale with no price); feedback on non-drug listings goes.
+    con.execute(
+        """
+        CREATE TEMP TABLE non_drug_listings AS
+        SELECT DISTINCT trim(r.market) AS market, trim(r.listing_id) AS listing_id
+        FROM raw_listings r JOIN category_map m ON r.category = m.raw WHERE NOT m.drug
+        """
+    )
     con.execute(
         f"""
         CREATE TEMP TABLE feedback AS
@@ -180,7 +188,7 @@ def _build_sales(con: duckdb.DuckDBPyConnection, params: MarketParams) -> None:
                e.vendor_key IN (SELECT vendor_key FROM focus_vendors) AS focus
         FROM in_eur e
         ASOF LEFT JOIN rates r ON r.currency = e.amount_currency AND e.left_at >= r.day
-        WHERE e.category IS NOT NULL
+        WHERE (e.market, e.listing_id) NOT IN (SELECT (market, listing_id) FROM non_drug_listings)
         """,
         [params.start, params.end],
     )
