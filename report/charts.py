@@ -18,6 +18,8 @@ FONT = "Noto Sans"
 FONTS_DIR = Path(__file__).parent / "assets" / "fonts"
 MARKET_COLOURS = ["#1b6ca8", "#d1495b", "#2e8b57", "#edae49", "#6a4c93"]
 WIDTH = 440
+N_ = lambda message: message  # noqa: E731 - marks strings for extraction
+EVENT_KINDS = {"launch": N_("launch"), "closure": N_("closure"), "exit_scam": N_("exit scam"), "seizure": N_("seizure")}
 
 
 @lru_cache(maxsize=1)
@@ -76,7 +78,7 @@ def _monthly(stats: Statistics, t: Labels, column: str, y_title: str) -> alt.Cha
     )
     lines = base.mark_line(point=True, strokeWidth=2)
     events = pd.DataFrame(
-        [{"date": e.date.isoformat(), "label": f"{e.market}: {t.gettext(e.kind)}", "market": e.market}
+        [{"date": e.date.isoformat(), "label": f"{e.market}: {t.gettext(EVENT_KINDS[e.kind])}", "market": e.market}
          for e in stats.market.events if str(monthly["month"].min()) <= e.date.isoformat() <= str(monthly["month"].max())]
         or [{"date": None, "label": "", "market": ""}]
     ).dropna()
@@ -85,7 +87,10 @@ def _monthly(stats: Statistics, t: Labels, column: str, y_title: str) -> alt.Cha
     rules = alt.Chart(events).mark_rule(strokeDash=[4, 3], color="#555").encode(
         x="date:T", tooltip=[alt.Tooltip("label:N", title=t.gettext("Event")), alt.Tooltip("date:T", title=t.gettext("Date"), format="%d %B %Y")]
     )
-    return alt.layer(lines, rules).properties(width=WIDTH, height=220)
+    # Printed charts have no tooltips: name each event beside its line.
+    labels = alt.Chart(events).mark_text(angle=270, align="right", baseline="bottom", dx=-4, dy=-2, fontSize=8, color="#444").encode(
+        x="date:T", y=alt.value(0), text="label:N")
+    return alt.layer(lines, rules, labels).properties(width=WIDTH, height=220)
 
 
 def vendors_monthly(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
@@ -158,7 +163,7 @@ def vendor_migration(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
     table = stats.market.tables["migration"]
     rows = []
     for row in table.itertuples():
-        route = f"{row.from_market} → {row.to_market}"
+        route = t.gettext("%(from)s to %(to)s") % {"from": row.from_market, "to": row.to_market}
         rows.append({"route": route, "kind": t.gettext("Came from the closed market"), "vendors": int(row.migrated), "order": 0})
         rows.append({"route": route, "kind": t.gettext("Other new vendors"), "vendors": int(row.new - row.migrated), "order": 1})
     data = pd.DataFrame(rows, columns=["route", "kind", "vendors", "order"])

@@ -7,40 +7,46 @@ from typing import Any
 
 from .errors import RenderError
 
+log = logging.getLogger("report.pdf")
+
 ASSETS = (Path(__file__).parent / "assets").resolve()
 
 
-class LockedFetcher:
-    """Serve data: URIs and files under the packaged assets; refuse everything else loudly."""
+def locked_fetcher() -> Any:
+    """A WeasyPrint URL fetcher that serves data: URIs and packaged assets, and refuses everything else."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    def __init__(self) -> None:
-        self.refused: list[str] = []
-        self.served: list[str] = []
+    class LockedFetcher(URLFetcher):
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=("data", "file"), allow_redirects=False, fail_on_errors=False)
+            self.refused: list[str] = []
+            self.served: list[str] = []
 
-    def __call__(self, url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        import weasyprint
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if url.startswith("file://"):
+                path = Path(url[len("file://"):].split("?")[0]).resolve()
+                if path.is_relative_to(ASSETS) and path.is_file():
+                    self.served.append(url)
+                    return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": _mime(path)})
+            self.refused.append(url)
+            log.warning("refused to fetch %r: a report may only use its packaged assets", url[:200])
+            raise ValueError(f"refused to fetch {url[:200]!r}")
 
-        if url.startswith("data:"):
-            return weasyprint.default_url_fetcher(url, *args, **kwargs)
-        if url.startswith("file://"):
-            path = Path(url[len("file://"):]).resolve()
-            if path.is_relative_to(ASSETS) and path.is_file():
-                self.served.append(url)
-                return {"string": path.read_bytes(), "mime_type": _mime(path), "redirected_url": url}
-        self.refused.append(url)
-        raise ValueError(f"refused to fetch {url!r}: reports may only use their packaged assets")
+    return LockedFetcher()
 
 
 def _mime(path: Path) -> str:
     return {".ttf": "font/ttf", ".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}.get(path.suffix, "application/octet-stream")
 
 
-def html_to_pdf(html: str, css: str, *, published: str) -> tuple[bytes, LockedFetcher]:
+def html_to_pdf(html: str, css: str, *, published: str) -> tuple[bytes, Any]:
     """Lay out print HTML as a PDF; the fetcher records what was asked for."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
-    fetcher = LockedFetcher()
+    fetcher = locked_fetcher()
     fonts = FontConfiguration()
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     try:

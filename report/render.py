@@ -157,8 +157,8 @@ def render_html(templates: Path, context: RenderContext) -> str:
     """Render one edition's HTML; `context.mode` says whether it is for the screen or for print."""
     env = environment(templates, context.lang)
     fmt = Formatter(context.lang)
-    gettext = env.globals["gettext"]  # type: ignore[index]
-    insert = Inserter(context, fmt, lambda s: gettext(s))  # type: ignore[operator]
+    gettext = translations(templates / "locales", context.lang).gettext
+    insert = Inserter(context, fmt, gettext)
     labels = context.category_labels
     codebook = context.stats.survey.codebook
     env.globals.update(
@@ -168,7 +168,7 @@ def render_html(templates: Path, context: RenderContext) -> str:
         country=fmt.country,
         answer=lambda q, code: codebook.questions[q].labels[str(code)][context.lang],
         question=lambda q: codebook.questions[q].text[context.lang],
-        chart=_chart_markup(context, lambda s: gettext(s)),  # type: ignore[operator]
+        chart=_chart_markup(context, gettext),
         month=fmt.month, date=fmt.date,
         migrations=lambda: _migrations(context.stats),
         value_brackets=lambda: value_bracket_labels(fmt, gettext),
