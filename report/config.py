@@ -95,6 +95,10 @@ class Disclosure(Schema):
     """Counts, percentages, means and medians whose cell or base is from 1 to threshold - 1 are not shown."""
     indicative_base: int = Field(default=30, ge=1)
     """Percentages on a base below this are marked as indicative."""
+    dominance_share: float = Field(default=0.9, gt=0, le=1, strict=False)
+    """A sales-value cell is dominated when its two largest vendors make this share of it or more."""
+    dominance_action: Literal["footnote", "suppress"] = "footnote"
+    """What to do with a dominated cell: print it with a footnote, or do not show it."""
 
 
 class ReportConfig(Schema):

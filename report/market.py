@@ -6,7 +6,7 @@ No display strings and no locale here.
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Mapping
@@ -40,6 +40,8 @@ class MarketParams:
     weeks_before: int
     weeks_after: int
     events: tuple[MarketEvent, ...]
+    dominance_share: float = 0.9
+    dominance_action: str = "footnote"
 
 
 def _csv(path: Path) -> str:
@@ -489,6 +491,50 @@ def _transactions(con: duckdb.DuckDBPyConnection, params: MarketParams, markets:
     return distribution, figures
 
 
+def _dominance(con: duckdb.DuckDBPyConnection, params: MarketParams, markets: list[str]) -> dict[str, float]:
+    """Share of each sales-value cell made by its two largest vendors, keyed by the figure ids of the cell."""
+    bracket = "CASE " + " ".join(f"WHEN eur >= {lower} THEN {index}" for index, lower in reversed(list(enumerate(VALUE_BRACKETS)))) + " END"
+    cells = con.execute(
+        f"""
+        WITH v AS (SELECT market, {bracket} AS bracket, vendor_key, eur FROM valid_sales WHERE focus),
+        by_cell AS (
+            SELECT market AS cell_market, NULL::INTEGER AS cell_bracket, vendor_key, sum(eur) AS value FROM v GROUP BY ALL
+            UNION ALL SELECT NULL, NULL, vendor_key, sum(eur) FROM v GROUP BY ALL
+            UNION ALL SELECT NULL, bracket, vendor_key, sum(eur) FROM v GROUP BY ALL
+        ), ranked AS (
+            SELECT *, row_number() OVER (PARTITION BY cell_market, cell_bracket ORDER BY value DESC, vendor_key) AS rank FROM by_cell
+        )
+        SELECT cell_market, cell_bracket, sum(value) FILTER (WHERE rank <= 2) / sum(value) AS top2
+        FROM ranked GROUP BY ALL HAVING sum(value) > 0
+        """
+    ).fetchall()
+    retail_id = f"{params.retail_eur:g}"
+    shares: dict[str, float] = {}
+    for market, bracket_index, top2 in cells:
+        if bracket_index is not None:
+            shares[f"transactions.bracket{bracket_index}.value_share"] = float(top2)
+            continue
+        suffix = "" if market is None else f".{slug(market)}"
+        shares[f"transactions.value_eur{suffix}"] = float(top2)
+        shares[f"transactions.value_share_from_{retail_id}_eur{suffix}"] = float(top2)
+    return shares
+
+
+def _flag_dominance(figures: list[Figure], shares: dict[str, float], params: MarketParams) -> list[Figure]:
+    """Footnote or hide value cells that two vendors dominate, as the config says."""
+    flagged = []
+    for figure in figures:
+        top2 = shares.get(figure.id)
+        if top2 is not None and top2 >= params.dominance_share and figure.value is not None:
+            reason = f"dominance: two vendors make {top2:.0%} of the value"
+            if params.dominance_action == "suppress":
+                figure = replace(figure, suppressed=True, reason=reason)
+            else:
+                figure = replace(figure, note="dominance", reason=reason)
+        flagged.append(figure)
+    return flagged
+
+
 def _migration(con: duckdb.DuckDBPyConnection, params: MarketParams, markets: list[str]) -> tuple[pd.DataFrame, list[Figure]]:
     """Vendors active on a market before it closed and new on another market after, by normalised name."""
     rows, figures = [], []
@@ -541,7 +587,7 @@ def _migration(con: duckdb.DuckDBPyConnection, params: MarketParams, markets: li
 
 def aggregate_market(params: MarketParams) -> MarketStats:
     """Run every scrape aggregation in one embedded DuckDB session."""
-    con = duckdb.connect(":memory:", config={"threads": 2})
+    con = duckdb.connect(":memory:", config={"threads": 1})  # one thread: float sums in a fixed order, byte-identical output
     try:
         _load_raw(con, params)
         unmapped = _category_map(con, params)
@@ -555,6 +601,7 @@ def aggregate_market(params: MarketParams) -> MarketStats:
         excluded, shipping_figures = _shipping(con, params.focus)
         distribution, transaction_figures = _transactions(con, params, markets)
         migration, migration_figures = _migration(con, params, markets)
+        dominance = _dominance(con, params, markets)
         crawls = _query(con, "SELECT market, count(DISTINCT crawled_at) AS crawls, min(crawled_at) AS first, max(crawled_at) AS last FROM listings GROUP BY ALL ORDER BY first")
         figures = [
             *_vendor_figures(con, markets, params.focus),
@@ -571,6 +618,7 @@ def aggregate_market(params: MarketParams) -> MarketStats:
             Figure("period.start", params.start.isoformat(), "date"),
             Figure("period.end", params.end.isoformat(), "date"),
         ]
+        figures = _flag_dominance(figures, dominance, params)
         tables = {
             "monthly": monthly,
             "categories": categories,
@@ -607,5 +655,7 @@ def market_params(config: Any, inputs: Any) -> MarketParams:
         weeks_before=config.migration.weeks_before,
         weeks_after=config.migration.weeks_after,
         events=inputs.events,
+        dominance_share=config.disclosure.dominance_share,
+        dominance_action=config.disclosure.dominance_action,
     )
 

@@ -34,6 +34,7 @@ class Figure:
     ci_high: float | None = None
     suppressed: bool = False
     reason: str | None = None
+    note: str | None = None  # e.g. "dominance": shown, with a footnote saying why it needs care
 
     @property
     def available(self) -> bool:
@@ -46,6 +47,8 @@ class Figure:
         record["suppressed"] = self.suppressed
         if self.reason:
             record["reason"] = self.reason
+        if self.note:
+            record["note"] = self.note
         if self.suppressed:
             record["value"] = None
         return record

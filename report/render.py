@@ -74,7 +74,11 @@ class Inserter:
                 figure_id, self.gettext("not shown (too few answers)"))
         if figure.value is None:
             return Markup('<span class="fig fig-missing" data-fig="{}">{}</span>').format(figure_id, self.gettext("not available"))
-        return Markup('<span class="fig" data-fig="{}">{}</span>').format(figure_id, self.format(figure, style, digits))
+        shown = Markup('<span class="fig" data-fig="{}">{}</span>').format(figure_id, self.format(figure, style, digits))
+        if figure.note == "dominance":
+            shown += Markup('<span class="footnote">{}</span>').format(self.gettext(
+                "Two vendors account for nearly all of this value: it describes them more than the market as a whole."))
+        return shown
 
     def base(self, figure_id: str) -> Markup:
         """`n = 87 / 99`: the base of a figure over all respondents, in the edition's number format."""

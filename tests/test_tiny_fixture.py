@@ -102,3 +102,25 @@ def test_secondary_suppression_protects_a_lone_small_cell(figures):
     assert not figures["survey.q4.1.count"].suppressed
     assert figures["survey.q4.3.count"].suppressed
     assert figures["survey.q4.2.count"].suppressed
+
+
+def test_dominated_value_cells_are_flagged(figures):
+    # Every focus sale in the tiny project is belgaboy's: the two largest vendors make 100 % of each value cell.
+    assert figures["transactions.value_eur"].note == "dominance"
+    assert figures["transactions.value_eur.beta-market"].note == "dominance"
+    assert not figures["transactions.value_eur"].suppressed  # the default action is a footnote
+
+
+def test_dominance_can_suppress_instead(tmp_path):
+    import shutil
+
+    project = tmp_path / "tiny"
+    shutil.copytree(TINY.parent, project)
+    config_file = project / "config.yaml"
+    config_file.write_text(config_file.read_text().replace("disclosure: {threshold: 3}",
+                                                           "disclosure: {threshold: 3, dominance_action: suppress}"))
+    config, base = load_config(config_file)
+    figures = compute(config, load_inputs(config, base)).figures
+    assert figures["transactions.value_eur"].suppressed
+    assert "dominance" in figures["transactions.value_eur"].reason
+    assert figures["transactions.count"].available  # counts are not value cells
