@@ -19,7 +19,7 @@ from .config import ReportConfig, load_config
 from .i18n import Formatter, translations
 from .load import Inputs, load_inputs
 from .market import aggregate_market, market_params
-from .model import Chart, Statistics
+from .model import Chart, Figure, Statistics
 from .pdf import ASSETS, html_to_pdf
 from .render import RenderContext, render_html
 from .survey import Disclosure, summarise_survey
@@ -81,8 +81,14 @@ def compute(config: ReportConfig, inputs: Inputs) -> Statistics:
     """Every statistic, once, for all languages."""
     market = aggregate_market(market_params(config, inputs))
     rule = Disclosure(config.disclosure.threshold, config.disclosure.indicative_base)
-    survey = summarise_survey(inputs.survey, inputs.codebook, rule)
-    return Statistics(figures=market.figures.merged(survey.figures.values()), market=market, survey=survey)
+    crosstabs = [(spec.rows, spec.columns) for spec in config.crosstabs]
+    survey = summarise_survey(inputs.survey, inputs.codebook, rule, crosstabs)
+    rules = [Figure("disclosure.threshold", config.disclosure.threshold, "count"),
+             Figure("disclosure.indicative_base", config.disclosure.indicative_base, "count"),
+             Figure("thresholds.retail_eur", config.thresholds.retail_eur, "eur"),
+             Figure("thresholds.wholesale_eur", config.thresholds.wholesale_eur, "eur")]
+    figures = market.figures.merged([*survey.figures.values(), *rules])
+    return Statistics(figures=figures, market=market, survey=survey)
 
 
 def _meta(config: ReportConfig, lang: str, stats: Statistics) -> dict[str, Any]:
@@ -116,8 +122,8 @@ def make_charts(config: ReportConfig, stats: Statistics, lang: str, svg: bool) -
     sources = {
         "scrape": catalog.gettext("web scraping of %(markets)s, %(start)s to %(end)s") % {
             "markets": ", ".join(stats.market.markets), "start": fmt.month(config.period.start), "end": fmt.month(config.period.end)},
-        "survey": catalog.gettext("online survey of cryptomarket buyers (%(n)s respondents)") % {
-            "n": fmt.number(stats.survey.respondents)},
+        "survey": catalog.gettext("online survey of cryptomarket buyers (%(n)s respondents); answers given by fewer than %(k)s respondents are not shown") % {
+            "n": fmt.number(stats.survey.respondents), "k": fmt.number(config.disclosure.threshold)},
     }
     charts = {}
     for number, chart_id in enumerate(CHARTS, start=1):

@@ -218,21 +218,30 @@ def survey_discovery(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
 
 def survey_ratings(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
     rows = []
-    for question, name in (("rating_offline", t.gettext("Offline purchases")), ("rating_online", t.gettext("Cryptomarket purchases"))):
+    channels = [t.gettext("Offline purchases"), t.gettext("Cryptomarket purchases")]
+    for question, name in zip(("rating_offline", "rating_online"), channels):
         table = stats.survey.tables[question]
         for row in table[(table.kind == "answer")].itertuples():
             if not row.suppressed:
-                rows.append({"point": t.answer(question, row.key), "order": int(row.key), "channel": name, "share": row.share})
+                rows.append({"point": t.answer(question, row.key), "order": int(row.key), "channel": name, "share": row.share,
+                             "ci_low": row.ci_low, "ci_high": row.ci_high})
     data = pd.DataFrame(rows)
     order = list(dict.fromkeys(data.sort_values("order").point))
-    return alt.Chart(data).mark_bar().encode(
+    base = alt.Chart(data).encode(
         x=alt.X("point:N", title=None, sort=order, axis=alt.Axis(labelAngle=0, labelLimit=90)),
-        xOffset=alt.XOffset("channel:N"),
+        xOffset=alt.XOffset("channel:N", sort=channels),
+    )
+    bars = base.mark_bar().encode(
         y=alt.Y("share:Q", title=t.gettext("Share of respondents who answered"), axis=alt.Axis(format=".0%")),
-        color=alt.Color("channel:N", title=None, scale=alt.Scale(range=["#9aa5b1", "#1b6ca8"])),
+        color=alt.Color("channel:N", title=None, sort=channels,
+                        scale=alt.Scale(domain=channels, range=["#9aa5b1", "#1b6ca8"])),
         tooltip=[alt.Tooltip("channel:N", title=t.gettext("Purchases")), alt.Tooltip("point:N", title=t.gettext("Rating")),
-                 alt.Tooltip("share:Q", title=t.gettext("Share"), format=".1%")],
-    ).properties(width=WIDTH, height=180)
+                 alt.Tooltip("share:Q", title=t.gettext("Share"), format=".1%"),
+                 alt.Tooltip("ci_low:Q", title=t.gettext("95% CI, lower"), format=".1%"),
+                 alt.Tooltip("ci_high:Q", title=t.gettext("95% CI, upper"), format=".1%")],
+    )
+    errors = base.mark_rule(color="#333").encode(y="ci_low:Q", y2="ci_high:Q")
+    return alt.layer(bars, errors).properties(width=WIDTH, height=180)
 
 
 def survey_harm_info(stats: Statistics, t: Labels) -> alt.TopLevelMixin:

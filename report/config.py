@@ -101,6 +101,15 @@ class Disclosure(Schema):
     """What to do with a dominated cell: print it with a footnote, or do not show it."""
 
 
+class CrossTab(Schema):
+    """A survey cross-tabulation: the answers to one question within each answer group of another."""
+
+    rows: str = Field(examples=["spending_eur"])
+    """Question id whose answers (or brackets) form the rows: a single, scale or numeric question."""
+    columns: str = Field(examples=["purpose"])
+    """Question id whose answer groups form the columns: a single, scale or multi question."""
+
+
 class ReportConfig(Schema):
     """A report build: what to read, which period and country, which editions to write."""
 
@@ -134,6 +143,8 @@ class ReportConfig(Schema):
     """Vendor migration measurement."""
     disclosure: Disclosure = Field(default_factory=Disclosure)
     """Disclosure control."""
+    crosstabs: list[CrossTab] = Field(default_factory=list)
+    """Survey cross-tabulations the report shows (column percentages, same disclosure control)."""
 
     @field_validator("languages")
     @classmethod

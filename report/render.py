@@ -137,6 +137,14 @@ def _chart_markup(context: RenderContext, gettext: Callable[[str], str]) -> Call
     return chart
 
 
+def bracket_label(question: Any, key: str, lang: str) -> str:
+    """The label of a bracket, or of brackets merged for disclosure control (`2+3` -> "A or B")."""
+    from babel.lists import format_list
+
+    labels = [question.brackets[int(part)]["label"][lang] for part in key.split("+")]
+    return labels[0] if len(labels) == 1 else format_list(labels, style="or", locale=Formatter(lang).locale)
+
+
 def _migrations(stats: Statistics) -> list[dict[str, str]]:
     """Each measured displacement: closed market, receiving market, and the figure-id prefixes."""
     table = stats.market.tables["migration"]
@@ -174,6 +182,7 @@ def render_html(templates: Path, context: RenderContext) -> str:
         question=lambda q: codebook.questions[q].text[context.lang],
         chart=_chart_markup(context, gettext),
         month=fmt.month, date=fmt.date,
+        bracket_label=lambda q, key: bracket_label(codebook.questions[q], str(key), context.lang),
         migrations=lambda: _migrations(context.stats),
         value_brackets=lambda: value_bracket_labels(fmt, gettext),
         market_slug=slug,

@@ -7,7 +7,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from .errors import InputError
+from .errors import ConfigError, InputError
 from .model import Codebook, Figure, Figures, Question, SurveyStats, frozen_tables
 
 Z95 = 1.959963984540054
@@ -167,8 +167,85 @@ def _question_figures(question: Question, frame: pd.DataFrame, rule: Disclosure)
     return None, [Figure(f"{prefix}.answered", answered, "count")]
 
 
-def summarise_survey(frame: pd.DataFrame, codebook: Codebook, rule: Disclosure) -> SurveyStats:
-    """One table and a set of figures per codebook question."""
+def _row_categories(question: Question, frame: pd.DataFrame) -> pd.Series:
+    """Each respondent's answer category (code or bracket index), None when not validly answered."""
+    values = frame[question.columns["value"]].fillna("")
+    valid = ~values.map(lambda v: _is_missing(v, question)) & ~values.isin(question.dont_know)
+    if question.type == "numeric":
+        numbers = pd.to_numeric(values.where(valid), errors="coerce")
+        categories = pd.Series([None] * len(values), index=values.index, dtype=object)
+        for index, bracket in enumerate(question.brackets):
+            inside = (numbers >= bracket.get("lower", -math.inf)) & (numbers < bracket.get("upper", math.inf))
+            categories[inside] = str(index)
+        return categories
+    return values.where(valid, None)
+
+
+def _column_groups(question: Question, frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """Respondents in each column group: who ticked an option (multi) or gave an answer (single)."""
+    if question.type == "multi":
+        columns = frame[list(question.columns.values())].fillna("")
+        answered = ~columns.apply(lambda col: col.map(lambda v: _is_missing(v, question))).all(axis=1)
+        return {option: answered & (frame[column] == "1") for option, column in question.columns.items()}
+    values = frame[question.columns["value"]].fillna("")
+    return {code: values == code for code in question.labels if code not in question.dont_know}
+
+
+def _merge_small_brackets(keys: list[str], categories: pd.Series, groups: dict[str, pd.Series],
+                          rule: Disclosure) -> tuple[list[str], pd.Series]:
+    """Merge neighbouring brackets while one is too small in a group that is big enough to show.
+
+    Merging keeps a table useful where suppression would blank it; merged keys read `2+3+4`.
+    """
+    def small_somewhere(key: str, current: pd.Series) -> bool:
+        for members in groups.values():
+            answered = current[members & current.notna()]
+            if not rule.small(len(answered)) and rule.small(int((answered == key).sum())):
+                return True
+        return False
+
+    while len(keys) > 1:
+        small = [index for index, key in enumerate(keys) if small_somewhere(key, categories)]
+        if not small:
+            break
+        index = small[0]
+        neighbour = index + 1 if index == 0 else index - 1
+        if 0 < index < len(keys) - 1:  # inside: merge with the smaller neighbour
+            below, above = (int((categories == keys[i]).sum()) for i in (index - 1, index + 1))
+            neighbour = index - 1 if below <= above else index + 1
+        first, second = sorted((index, neighbour))
+        merged = f"{keys[first]}+{keys[second]}"
+        categories = categories.replace({keys[first]: merged, keys[second]: merged})
+        keys = keys[:first] + [merged] + keys[second + 1:]
+    return keys, categories
+
+
+def crosstab(rows: Question, columns: Question, frame: pd.DataFrame, rule: Disclosure) -> tuple[pd.DataFrame, list[Figure]]:
+    """Row answers within each column group (e.g. spending brackets of those who buy for friends), column percent."""
+    if rows.type not in ("single", "scale", "numeric") or columns.type not in ("single", "scale", "multi"):
+        raise ConfigError(f"cannot cross {rows.id} ({rows.type}) with {columns.id} ({columns.type})")
+    categories = _row_categories(rows, frame)
+    keys = [str(i) for i in range(len(rows.brackets))] if rows.type == "numeric" else [c for c in rows.labels if c not in rows.dont_know]
+    groups = _column_groups(columns, frame)
+    if rows.type == "numeric":
+        keys, categories = _merge_small_brackets(keys, categories, groups, rule)
+    prefix = f"survey.crosstab.{rows.id}.{columns.id}"
+    records, figures = [], []
+    for group, members in groups.items():
+        answered = categories[members & categories.notna()]
+        base = len(answered)
+        cells = _answer_rows(((key, int((answered == key).sum())) for key in keys), base, rule)
+        _suppress(cells, base, rule, exclusive=True)
+        figures.append(Figure(f"{prefix}.{group}.base", base, "count", suppressed=rule.small(base),
+                              reason=f"base below {rule.threshold}" if rule.small(base) else None))
+        figures += _share_figures(f"{prefix}.{group}", pd.DataFrame(cells, columns=TABLE_COLUMNS), base, rule)
+        records += [{"group": group, "base": base, **cell} for cell in cells]
+    return pd.DataFrame(records, columns=["group", "base", *TABLE_COLUMNS]), figures
+
+
+def summarise_survey(frame: pd.DataFrame, codebook: Codebook, rule: Disclosure,
+                     crosstabs: Iterable[tuple[str, str]] = ()) -> SurveyStats:
+    """One table and a set of figures per codebook question, plus the configured cross-tabulations."""
     figures: list[Figure] = [Figure("survey.respondents", len(frame), "count")]
     tables: dict[str, pd.DataFrame] = {}
     log: list[dict[str, Any]] = []
@@ -178,4 +255,12 @@ def summarise_survey(frame: pd.DataFrame, codebook: Codebook, rule: Disclosure) 
             tables[question.id] = table
         figures += question_figures
         log += [{"figure": f.id, "reason": f.reason} for f in question_figures if f.suppressed]
+    for row_id, column_id in crosstabs:
+        for qid in (row_id, column_id):
+            if qid not in codebook.questions:
+                raise ConfigError(f"crosstab names question '{qid}', which is not in the codebook")
+        table, crossed = crosstab(codebook.questions[row_id], codebook.questions[column_id], frame, rule)
+        tables[f"crosstab.{row_id}.{column_id}"] = table
+        figures += crossed
+        log += [{"figure": f.id, "reason": f.reason} for f in crossed if f.suppressed]
     return SurveyStats(Figures(figures), frozen_tables(tables), codebook, len(frame), tuple(log))
