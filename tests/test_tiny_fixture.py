@@ -124,3 +124,29 @@ def test_dominance_can_suppress_instead(tmp_path):
     assert figures["transactions.value_eur"].suppressed
     assert "dominance" in figures["transactions.value_eur"].reason
     assert figures["transactions.count"].available  # counts are not value cells
+
+
+def test_crosstab_merges_small_brackets_before_suppressing(tmp_path):
+    """q3 spending brackets within q2 groups, threshold 2 (cells of 1 are hidden).
+
+    Group a (R01, R02, R04, R05, R07, R09; R07's spending is missing): brackets 0,1,0,3,0 -> 3 x b0, 1 x b1, 1 x b3.
+    Group b (R02, R03): b1, b2. Small cells: b1 (a, b), b2 (b), b3 (a). b1 merges with b2 (its smaller neighbour
+    overall: 2 answers against 4 in b0), then 1+2 (1 in group a) with b3: rows 0 | 1+2+3 | 4.
+    """
+    import shutil
+
+    project = tmp_path / "tiny"
+    shutil.copytree(TINY.parent, project)
+    config_file = project / "config.yaml"
+    config_file.write_text(config_file.read_text().replace("disclosure: {threshold: 3}",
+                                                           "disclosure: {threshold: 2}\ncrosstabs: [{rows: q3, columns: q2}]"))
+    config, base = load_config(config_file)
+    stats = compute(config, load_inputs(config, base))
+    table = stats.survey.tables["crosstab.q3.q2"]
+    assert table.key.unique().tolist() == ["0", "1+2+3", "4"]
+    shares = {(row.group, row.key): (row.count, row.share) for row in table.itertuples()}
+    assert shares[("a", "0")] == (3, pytest.approx(3 / 5))
+    assert shares[("a", "1+2+3")] == (2, pytest.approx(2 / 5))
+    assert shares[("b", "1+2+3")] == (2, pytest.approx(1.0))
+    assert not table.suppressed.any()
+    assert stats.figures["survey.crosstab.q3.q2.a.base"].value == 5
