@@ -165,10 +165,31 @@ def render_language(config: ReportConfig, stats: Statistics, lang: str, formats:
 
 
 def _vega_bundle() -> str:
-    """The Vega, Vega-Lite and vega-embed JavaScript, inlined so the HTML works offline."""
+    """The Vega, Vega-Lite and vega-embed JavaScript, inlined so the HTML works offline.
+
+    Assembling it takes vl-convert about two seconds, and the result only changes with vl-convert's
+    version, so it is kept in the user's cache folder (REPORT_CACHE_DIR, else ~/.cache/report).
+    """
+    import os
+
     import vl_convert
 
-    return vl_convert.javascript_bundle()
+    version = metadata.version("vl-convert-python")
+    cache = Path(os.environ.get("REPORT_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "report")
+    cached = cache / f"vega-bundle-{version}.js"
+    try:
+        return cached.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    bundle = vl_convert.javascript_bundle()
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(bundle, encoding="utf-8")
+        partial.replace(cached)
+    except OSError as exc:  # a read-only home is no reason to fail the build
+        log.info("cannot cache the chart JavaScript in %s: %s", cache, exc)
+    return bundle
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
