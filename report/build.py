@@ -20,7 +20,7 @@ from .i18n import Formatter, translations
 from .load import Inputs, load_inputs
 from .market import aggregate_market, market_params
 from .model import Chart, Figure, Statistics
-from .pdf import ASSETS, html_to_pdf
+from .pdf import ASSETS, FetchLog, PdfLimits, html_to_pdf
 from .render import RenderContext, render_html
 from .survey import Disclosure, summarise_survey
 from .write import write_edition_folder
@@ -65,6 +65,7 @@ class BuildResult:
     timings: Mapping[str, float]
     warnings: tuple[str, ...] = ()
     files: tuple[str, ...] = ()
+    fetched: Mapping[str, FetchLog] = field(default_factory=dict)  # per language: what the PDF layout asked for
 
 
 @dataclass
@@ -141,11 +142,23 @@ def _css(name: str) -> str:
     return (TEMPLATES / name).read_text(encoding="utf-8")
 
 
+def pdf_created(config: ReportConfig) -> str:
+    """The PDF's creation date: the publication date, else SOURCE_DATE_EPOCH (reproducible builds), else the default."""
+    import os
+    from datetime import datetime, timezone
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if config.publication_date is None and epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return config.published.isoformat()
+
+
 def render_language(config: ReportConfig, stats: Statistics, lang: str, formats: list[str],
-                    bundle: str | None) -> tuple[dict[str, bytes], dict[str, float]]:
+                    bundle: str | None) -> tuple[dict[str, bytes], dict[str, float], FetchLog]:
     """One edition: charts, HTML for screen and print, PDF. Runs in a worker process."""
     watch = Stopwatch()
     files: dict[str, bytes] = {}
+    fetched = FetchLog()
     started = time.perf_counter()
     charts = make_charts(config, stats, lang, svg="pdf" in formats)
     started = watch.lap("charts", started)
@@ -157,11 +170,40 @@ def render_language(config: ReportConfig, stats: Statistics, lang: str, formats:
     if "pdf" in formats:
         print_html = render_html(TEMPLATES, RenderContext(lang, "pdf", stats, charts, meta, labels))
         started = watch.lap("render", started)
-        files[f"{lang}/report.pdf"], _fetcher = html_to_pdf(print_html, _css("print.css"), published=config.published.isoformat())
+        limits = PdfLimits(config.limits.pdf_seconds, config.limits.pdf_memory_mb)
+        files[f"{lang}/report.pdf"], fetched = html_to_pdf(print_html, _css("print.css"), created=pdf_created(config),
+                                                           edition=f"{config.edition}/{lang}", limits=limits)
         watch.lap("pdf", started)
     else:
         watch.lap("render", started)
-    return files, watch.timings
+    return files, watch.timings, fetched
+
+
+class _Collector(logging.Handler):
+    """Keeps a worker's warnings so the main process can log them (and --strict can count them)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.records: list[tuple[str, int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record.name, record.levelno, record.getMessage()))
+
+
+def _in_worker(function: Any, *args: Any) -> tuple[Any, list[tuple[str, int, str]]]:
+    """Run a stage in a worker process, returning its result and the warnings it logged."""
+    root = logging.getLogger()
+    collector, inherited = _Collector(), root.handlers[:]
+    root.handlers[:] = [collector]  # the main process prints them once, after this returns
+    try:
+        return function(*args), collector.records
+    finally:
+        root.handlers[:] = inherited
+
+
+def _relog(records: Iterable[tuple[str, int, str]]) -> None:
+    for name, level, message in records:
+        logging.getLogger(name).log(level, "%s", message)
 
 
 def _vega_bundle() -> str:
@@ -201,8 +243,8 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def manifest(config_path: Path, inputs: Inputs, stats: Statistics, files: Mapping[str, bytes]) -> dict[str, Any]:
-    """What this build was made from, so a later `report verify` can tell what changed."""
+def sources(config_path: Path, input_files: Mapping[str, Path]) -> dict[str, Any]:
+    """Hashes of everything a build reads (config, inputs, templates, fonts) and the versions of what runs it."""
     def tree(root: Path) -> dict[str, str]:
         return {str(p.relative_to(root)): _sha256(p) for p in sorted(root.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
 
@@ -215,10 +257,17 @@ def manifest(config_path: Path, inputs: Inputs, stats: Statistics, files: Mappin
     return {
         "tool": {"name": "report", "version": __version__, "python": platform.python_version()},
         "libraries": versions,
-        "config": {"path": config_path.name, "sha256": _sha256(config_path)},
-        "inputs": {name: {"path": path.name, "sha256": _sha256(path)} for name, path in sorted(inputs.files.items())},
+        "config": {"path": str(config_path.resolve()), "sha256": _sha256(config_path)},
+        "inputs": {name: {"path": str(path), "sha256": _sha256(path)} for name, path in sorted(input_files.items())},
         "templates": tree(TEMPLATES),
         "fonts": tree(ASSETS / "fonts"),
+    }
+
+
+def manifest(config_path: Path, inputs: Inputs, stats: Statistics, files: Mapping[str, bytes]) -> dict[str, Any]:
+    """What this build was made from, so a later `report verify` can tell what changed."""
+    return {
+        **sources(config_path, inputs.files),
         "outputs": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
         "suppression_log": list(stats.survey.suppression_log),
         "warnings": list(stats.market.warnings),
@@ -249,10 +298,12 @@ def build(config_path: str | Path, *, languages: list[str] | None = None, format
         for warning in stats.market.warnings:
             log.warning(warning)
         script = bundle.result() if bundle else None
-        jobs = [pool.submit(render_language, config, stats, lang, formats, script) for lang in languages]
+        jobs = {lang: pool.submit(_in_worker, render_language, config, stats, lang, formats, script) for lang in languages}
         files: dict[str, bytes] = {}
-        for job in jobs:
-            edition_files, timings = job.result()
+        fetched: dict[str, FetchLog] = {}
+        for lang, job in jobs.items():
+            (edition_files, timings, fetched[lang]), worker_warnings = job.result()
+            _relog(worker_warnings)
             files.update(edition_files)
             for stage, seconds in timings.items():
                 watch.timings[f"{stage} (worker)"] = watch.timings.get(f"{stage} (worker)", 0.0) + seconds
@@ -261,7 +312,7 @@ def build(config_path: str | Path, *, languages: list[str] | None = None, format
     files["manifest.json"] = (json.dumps(manifest(Path(config_path), inputs, stats, files), indent=1, sort_keys=True) + "\n").encode()
     folder = write_edition_folder(Path(out), config.edition, files)
     watch.lap("write", started)
-    return BuildResult(folder, dict(watch.timings), stats.market.warnings, tuple(sorted(files)))
+    return BuildResult(folder, dict(watch.timings), stats.market.warnings, tuple(sorted(files)), fetched)
 
 
 def validate(config_path: str | Path) -> tuple[ReportConfig, Inputs]:

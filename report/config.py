@@ -1,20 +1,30 @@
 """The config schema (frozen, documented, no unknown keys) and `load_config(path)` with file:line errors."""
 from __future__ import annotations
 
+import codecs
 import difflib
 import re
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
 from .yamlsource import YamlDocument, read_yaml
 
 Lang = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
 Localized = dict[Lang, str]
-LenientDate = Annotated[date, Field(strict=False)]
+
+
+def _date_not_number(value: Any) -> Any:
+    """YAML reads `2019` as a number, which pydantic would take for seconds since 1970."""
+    if isinstance(value, (bool, int, float)):
+        raise ValueError(f"write the date as YYYY-MM-DD (got {value!r})")
+    return value
+
+
+LenientDate = Annotated[date, BeforeValidator(_date_not_number), Field(strict=False)]
 
 
 class Schema(BaseModel):
@@ -38,8 +48,16 @@ class Period(Schema):
         return self
 
 
+CsvInput = Literal["listings", "feedback", "exchange_rates", "market_events", "survey"]
+
+
 class Inputs(Schema):
-    """Input files, as paths relative to the config file."""
+    """Input files, as paths relative to the config file.
+
+    Each path must stay inside the project: the folder that holds the config file's folder
+    (for `config/sample.yaml`, the repository root), after following `..` and symbolic links.
+    URLs are refused: inputs are local files. CSV files are read as UTF-8 unless `encoding` says otherwise.
+    """
 
     listings: str = Field(examples=["../sample_inputs/listings.csv.gz"])
     """Listings seen in each crawl (CSV, optionally gzip-compressed): market, crawled_at, listing_id, vendor, title, category, price, currency, ships_from, ships_to."""
@@ -53,6 +71,21 @@ class Inputs(Schema):
     """Survey responses (CSV), one row per respondent."""
     codebook: str = Field(examples=["../sample_inputs/codebook.yaml"])
     """Survey codebook (YAML): question types, wording and answer labels per language, missing codes."""
+    encoding: dict[CsvInput, str] = Field(default_factory=dict, examples=[{"listings": "cp1252"}])
+    """Text encoding of CSV inputs that are not UTF-8, by input name (e.g. `cp1252`, `latin-1`, `utf-16`)."""
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encodings(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, encoding in value.items():
+            try:
+                codecs.lookup(encoding)
+            except LookupError:
+                raise ValueError(f"{name}: unknown encoding '{encoding}' (e.g. utf-8, cp1252, latin-1, utf-16)") from None
+        return value
+
+
+INPUT_FILES = ("listings", "feedback", "exchange_rates", "market_events", "survey", "codebook")
 
 
 class Category(Schema):
@@ -101,6 +134,17 @@ class Disclosure(Schema):
     """What to do with a dominated cell: print it with a footnote, or do not show it."""
 
 
+class Limits(Schema):
+    """Resource limits that keep a hostile or broken input from hanging or exhausting the machine."""
+
+    max_input_mb: int = Field(default=500, ge=1)
+    """Largest input file read, in MB (10^6 bytes); for gzip files this applies to the file and to its decompressed text."""
+    pdf_seconds: float = Field(default=300.0, gt=0, strict=False)
+    """Longest time the PDF layout of one edition may take, in seconds; after that the build fails naming the edition."""
+    pdf_memory_mb: int = Field(default=2048, ge=256)
+    """Address space the PDF layout of one edition may add to its process, in MB (enforced with RLIMIT_AS)."""
+
+
 class CrossTab(Schema):
     """A survey cross-tabulation: the answers to one question within each answer group of another."""
 
@@ -145,6 +189,8 @@ class ReportConfig(Schema):
     """Disclosure control."""
     crosstabs: list[CrossTab] = Field(default_factory=list)
     """Survey cross-tabulations the report shows (column percentages, same disclosure control)."""
+    limits: Limits = Field(default_factory=Limits)
+    """Input size, PDF time and memory limits."""
 
     @field_validator("languages")
     @classmethod
@@ -208,7 +254,14 @@ _YAML_IMPLICIT = {
     float: "YAML read it as a number: put it in quotes",
     int: "YAML read it as a number: put it in quotes",
     date: "YAML read it as a date: put it in quotes",
+    datetime: "YAML read it as a date and time: put it in quotes",
 }
+
+
+def _implicit_hint(value: Any) -> str:
+    """Why YAML turned what looks like text into something else (`no` -> false, `1.10` -> 1.1)."""
+    hint = _YAML_IMPLICIT.get(type(value))
+    return f" (got {value!r}; {hint})" if hint else ""
 
 
 def _describe(error: dict[str, Any], document: YamlDocument) -> str:
@@ -219,13 +272,15 @@ def _describe(error: dict[str, Any], document: YamlDocument) -> str:
         message = f"unknown key '{loc[-1]}'" + _hint_unknown(str(loc[-1]), _allowed_keys(ReportConfig, parent))
     elif error["type"] == "missing":
         message = f"missing required key '{key}'"
+    elif loc and loc[-1] == "[key]":
+        loc = loc[:-2]  # pydantic names a bad mapping key by its position; the mapping's line is what helps
+        parent = ".".join(str(part) for part in loc) or "(top level)"
+        message = f"{parent}: a key is not text" + _implicit_hint(error.get("input"))
     else:
-        message = f"{key}: {error['msg']}"
-        value = error.get("input")
-        if error["type"] == "string_type" and type(value) in _YAML_IMPLICIT:
-            message += f" (got {value!r}; {_YAML_IMPLICIT[type(value)]})"
-    line = document.line_of(loc)
-    return f"{document.where(loc)}: {message}" + (f"\n    {line.strip()}" if line else "")
+        message = f"{key}: {error['msg'].removeprefix('Value error, ')}"
+        if error["type"] in ("string_type", "literal_error", "string_pattern_mismatch"):
+            message += _implicit_hint(error.get("input"))
+    return str(document.located(message, loc))
 
 
 def load_config(path: str | Path) -> tuple[ReportConfig, Path]:
@@ -244,15 +299,27 @@ def load_config(path: str | Path) -> tuple[ReportConfig, Path]:
     return config, base
 
 
-_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+_URL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://|data:|javascript:)", re.IGNORECASE)
+
+
+def project_root(base: Path) -> Path:
+    """Inputs must stay under here: the folder that holds the config file's folder."""
+    return base.parent
 
 
 def _check_input_paths(config: ReportConfig, base: Path, document: YamlDocument) -> None:
-    for name in Inputs.model_fields:
+    root = project_root(base)
+    for name in INPUT_FILES:
         value = getattr(config.inputs, name)
-        where = document.where(("inputs", name))
         if _URL.match(value):
-            raise ConfigError(f"inputs.{name} is a URL ({value}); inputs must be local files", where=where)
+            raise document.located(f"inputs.{name} is a URL ({value}); inputs must be local files", ("inputs", name))
+        resolved = resolve_input(config, base, name)
+        if not resolved.is_relative_to(root):
+            raise document.located(
+                f"inputs.{name} ({value}) resolves to {resolved}, outside the project folder {root} "
+                "(the folder that holds the config file's folder, symbolic links followed); "
+                "copy the file into the project, or put the config file in a folder next to the inputs",
+                ("inputs", name))
 
 
 def resolve_input(config: ReportConfig, base: Path, name: str) -> Path:

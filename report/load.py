@@ -1,17 +1,22 @@
 """Reading and checking the input files against the contract; no statistics here."""
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
-from dataclasses import dataclass
+import logging
+import re
+import tempfile
+import zlib
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Mapping
+from typing import IO, Any, Iterator, Mapping
 
 import pandas as pd
 
-from .config import ReportConfig, resolve_input
+from .config import INPUT_FILES, ReportConfig, resolve_input
 from .errors import ConfigError, InputError
 from .model import Codebook, MarketEvent, Question
 from .yamlsource import read_yaml
@@ -21,9 +26,20 @@ REQUIRED_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "feedback": ("market", "listing_id", "vendor", "left_at"),
     "exchange_rates": ("date", "currency", "eur_rate"),
     "market_events": ("market", "date", "kind"),
+    "survey": (),
 }
+MAY_BE_EMPTY = ("market_events",)  # a period without closures or seizures is no error
 EVENT_KINDS = ("launch", "closure", "exit_scam", "seizure")
 QUESTION_TYPES = ("single", "multi", "numeric", "scale", "text")
+SPREADSHEET_SIGNATURES = {b"PK\x03\x04": "a zipped workbook (Excel .xlsx or OpenDocument .ods)",
+                          b"\xd0\xcf\x11\xe0": "an Excel 97-2003 workbook (.xls)"}
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".numbers")
+MB = 1_000_000
+# Control characters (tabs and line ends aside) and bidirectional overrides have no place in scraped names:
+# NUL breaks SVG and XML, U+202E turns the text after it around. They are left out of every input's text.
+UNSAFE_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+
+log = logging.getLogger("report.load")
 
 
 @dataclass(frozen=True)
@@ -37,39 +53,121 @@ class Inputs:
     events: tuple[MarketEvent, ...]
     survey: pd.DataFrame
     codebook: Codebook
-    files: Mapping[str, Path]
+    files: Mapping[str, Path]  # the files as the config names them (for the manifest), not their UTF-8 copies
+    scratch: Any = field(default=None, compare=False, repr=False)  # keeps UTF-8 copies of re-encoded inputs alive
 
 
-def _open_text(path: Path) -> io.TextIOBase:
-    raw = path.read_bytes()
-    if path.suffix == ".gz":
-        raw = gzip.decompress(raw)
-    try:
-        return io.StringIO(raw.decode("utf-8-sig"), newline="")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+@dataclass(frozen=True)
+class CsvFile:
+    """One checked CSV input: its header, how many records it has, and a UTF-8 file the engine can read."""
+
+    source: Path
+    readable: Path
+    columns: tuple[str, ...]
+    rows: int
+    unsafe_lines: tuple[int, ...] = ()  # lines whose control or bidi-override characters were left out
+
+
+@dataclass(frozen=True)
+class CsvRules:
+    """What one CSV input must look like and how to read it."""
+
+    kind: str
+    encoding: str = "utf-8"
+    max_bytes: int = 500 * MB
+    period: tuple[str, date, date] | None = None  # (date column, start, end): some rows must fall inside
+
+
+def _refuse_spreadsheet(path: Path, kind: str) -> None:
+    """Workbooks are refused by name and signature only: never unpacked, so zip bombs and formulas stay shut."""
+    with open(path, "rb") as handle:
+        signature = handle.read(4)
+    what = SPREADSHEET_SIGNATURES.get(signature)
+    if what is None and path.suffix.lower() in SPREADSHEET_SUFFIXES:
+        what = f"a spreadsheet ({path.suffix})"
+    if what is not None:
         raise InputError(
-            "not valid UTF-8 (save the file as UTF-8)", where=f"{path}:{line}"
-        ) from None
+            f"this is {what}, not a CSV file; the report reads CSV only: open it in your spreadsheet program, "
+            f"save it as 'CSV UTF-8 (comma-separated)', and point inputs.{kind} at the .csv file",
+            where=str(path))
 
 
-def read_header(path: Path) -> tuple[str, ...]:
-    """The header row of a CSV file (plain or gzip)."""
-    if not path.is_file():
-        raise InputError("file not found", where=str(path))
-    with _open_text(path) as handle:
-        header = next(csv.reader(handle), None)
-    if not header:
+def _check_size(path: Path, max_bytes: int) -> None:
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise InputError(f"the file is {size / MB:.0f} MB, over limits.max_input_mb ({max_bytes // MB}); "
+                         "raise the limit in the config if the file is right", where=str(path))
+
+
+def _open_binary(path: Path) -> IO[bytes]:
+    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+
+
+def _raw_lines(path: Path, max_bytes: int) -> Iterator[bytes]:
+    """The file's lines as bytes, decompressed, refusing to read more than `max_bytes` (gzip bombs included)."""
+    read = 0
+    try:
+        with _open_binary(path) as handle:
+            while True:
+                line = handle.readline(max_bytes - read + 1)
+                if not line:
+                    return
+                read += len(line)
+                if read > max_bytes:
+                    raise InputError(f"the file's text is over limits.max_input_mb ({max_bytes // MB} MB) once "
+                                     "decompressed; raise the limit in the config if the file is right", where=str(path))
+                yield line
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise InputError(f"not a readable gzip file ({exc or 'truncated'})", where=str(path)) from None
+
+
+def _byte_lines_decode(encoding: str) -> bool:
+    """True when the encoding keeps b'\\n' as the line end (UTF-8, cp1252, latin-1...), so lines decode one by one."""
+    return "\n".encode(encoding) == b"\n" and "a,".encode(encoding) == b"a,"
+
+
+def _encoding_hint(kind: str, encoding: str) -> str:
+    if codecs.lookup(encoding).name == "utf-8":
+        return (f"save the file as UTF-8, or declare its encoding in the config, "
+                f"e.g. inputs: {{encoding: {{{kind}: cp1252}}}}")
+    return f"check inputs.encoding.{kind} ('{encoding}') in the config"
+
+
+def _text_lines(path: Path, rules: CsvRules) -> Iterator[str]:
+    """Decoded lines, with the line and column of the first byte the declared encoding cannot read."""
+    encoding = rules.encoding
+    if codecs.lookup(encoding).name == "utf-8":
+        encoding = "utf-8-sig"  # a byte-order mark at the start is fine
+    if not _byte_lines_decode(encoding):
+        yield from _wide_text_lines(path, rules, encoding)
+        return
+    for number, raw in enumerate(_raw_lines(path, rules.max_bytes), start=1):
+        try:
+            yield raw.decode(encoding if number == 1 else encoding.removesuffix("-sig"))
+        except UnicodeDecodeError as exc:
+            column = len(raw[: exc.start].decode(encoding, errors="replace")) + 1
+            raise InputError(f"byte 0x{raw[exc.start]:02x} at column {column} is not valid {rules.encoding} text; "
+                             + _encoding_hint(rules.kind, rules.encoding), where=f"{path}:{number}") from None
+
+
+def _wide_text_lines(path: Path, rules: CsvRules, encoding: str) -> Iterator[str]:
+    """UTF-16 and the like: decode as a stream (a decoding error can only be placed by byte offset)."""
+    raw = b"".join(_raw_lines(path, rules.max_bytes))
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"byte {exc.start} is not valid {rules.encoding} text; " + _encoding_hint(rules.kind, rules.encoding),
+                         where=str(path)) from None
+    yield from io.StringIO(text, newline="")
+
+
+def _header(path: Path, row: list[str] | None, kind: str) -> tuple[str, ...]:
+    if not row:
         raise InputError("the file is empty (no header row)", where=str(path))
-    columns = tuple(name.strip() for name in header)
+    columns = tuple(name.strip() for name in row)
     duplicates = sorted({name for name in columns if columns.count(name) > 1})
     if duplicates:
         raise InputError(f"duplicate column name(s): {', '.join(duplicates)}", where=f"{path}:1")
-    return columns
-
-
-def _require_columns(path: Path, kind: str) -> tuple[str, ...]:
-    columns = read_header(path)
     missing = [name for name in REQUIRED_COLUMNS[kind] if name not in columns]
     if missing:
         raise InputError(
@@ -79,11 +177,103 @@ def _require_columns(path: Path, kind: str) -> tuple[str, ...]:
     return columns
 
 
-def read_events(path: Path) -> tuple[MarketEvent, ...]:
-    _require_columns(path, "market_events")
+def _in_period(value: str, start: date, end: date) -> bool | None:
+    """Whether an ISO date falls in the period; None when it is no ISO date (the engine judges those)."""
+    try:
+        day = date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return None
+    return start <= day <= end
+
+
+def check_csv(path: Path, rules: CsvRules, scratch: Path) -> CsvFile:
+    """One pass over a CSV input: encoding, header, the same number of fields on every line, some rows.
+
+    A file that is not UTF-8, or that holds control characters, is copied to `scratch` as clean UTF-8, so the
+    engine, pandas and the renderers only ever see text they can show.
+    """
+    if not path.is_file():
+        raise InputError("file not found", where=str(path))
+    _refuse_spreadsheet(path, rules.kind)
+    _check_size(path, rules.max_bytes)
+    copy_to = scratch / f"{rules.kind}.csv"
+    recode = codecs.lookup(rules.encoding).name != "utf-8"
+    columns, rows, dated, unsafe = _scan(path, rules, copy_to if recode else None)
+    if unsafe and not recode:
+        _scan(path, rules, copy_to)  # rare: a second pass writes the clean copy
+    if unsafe:
+        log.warning("%s: %d line(s) hold control or bidirectional-override characters (first: line %d); "
+                    "those characters are left out", path, len(unsafe), unsafe[0])
+    if rows == 0 and rules.kind not in MAY_BE_EMPTY:
+        raise InputError("the file has a header but no rows", where=str(path))
+    if rules.period and rows and dated == 0:
+        column, start, end = rules.period
+        raise InputError(f"no row has a {column} between {start} and {end} (check period in the config)", where=str(path))
+    readable = copy_to if recode or unsafe else path
+    return CsvFile(source=path, readable=readable, columns=columns, rows=rows, unsafe_lines=tuple(unsafe))
+
+
+def _scan(path: Path, rules: CsvRules, copy_to: Path | None) -> tuple[tuple[str, ...], int, int | None, list[int]]:
+    if copy_to is None:
+        return _parse(path, rules, _text_lines(path, rules), None)
+    with open(copy_to, "w", encoding="utf-8", newline="") as copy:
+        return _parse(path, rules, _text_lines(path, rules), copy)
+
+
+def _parse(path: Path, rules: CsvRules, lines: Iterator[str], copy: IO[str] | None
+           ) -> tuple[tuple[str, ...], int, int | None, list[int]]:
+    unsafe: list[int] = []
+    reader = csv.reader(_cleaned(lines, unsafe, copy), strict=True)
+    rows, dated, undated, last_line = 0, 0, 0, 0
+    try:
+        columns = _header(path, next(reader, None), rules.kind)
+        date_index = columns.index(rules.period[0]) if rules.period else None
+        last_line = reader.line_num
+        for row in reader:
+            first_line, last_line = last_line + 1, reader.line_num
+            if not row:
+                continue  # a blank line; the engine skips it too
+            if len(row) != len(columns):
+                raise InputError(
+                    f"{len(row)} fields where the header has {len(columns)} "
+                    f"({'a comma inside an unquoted value, or an extra separator' if len(row) > len(columns) else 'a missing field or a line cut short'}?)",
+                    where=f"{path}:{first_line}")
+            rows += 1
+            if date_index is not None and rules.period:
+                inside = _in_period(row[date_index], rules.period[1], rules.period[2])
+                dated += inside is True
+                undated += inside is None
+    except csv.Error as exc:
+        raise InputError(f"cannot read the CSV: {exc}", where=f"{path}:{reader.line_num}") from None
+    return columns, rows, (None if undated or date_index is None else dated), unsafe
+
+
+def _cleaned(lines: Iterator[str], unsafe: list[int], copy: IO[str] | None) -> Iterator[str]:
+    """Lines without unsafe characters (their line numbers noted), written to `copy` on the way."""
+    for number, line in enumerate(lines, start=1):
+        if UNSAFE_CHARACTERS.search(line):
+            unsafe.append(number)
+            line = UNSAFE_CHARACTERS.sub("", line)
+        if copy is not None:
+            copy.write(line)
+        yield line
+
+
+def _read_text(csv_file: CsvFile) -> io.StringIO:
+    """A checked (small) CSV file's text."""
+    raw = csv_file.readable.read_bytes()
+    if csv_file.readable.suffix == ".gz":
+        raw = gzip.decompress(raw)
+    return io.StringIO(raw.decode("utf-8-sig"), newline="")
+
+
+def read_events(csv_file: CsvFile) -> tuple[MarketEvent, ...]:
+    path = csv_file.source
     events = []
-    with _open_text(path) as handle:
-        for line, row in enumerate(csv.DictReader(handle), start=2):
+    with _read_text(csv_file) as handle:
+        reader = csv.DictReader(handle)
+        for row in reader:
+            line = reader.line_num
             kind = row["kind"].strip()
             if kind not in EVENT_KINDS:
                 raise InputError(f"kind '{kind}' is not one of {', '.join(EVENT_KINDS)}", where=f"{path}:{line}")
@@ -95,30 +285,56 @@ def read_events(path: Path) -> tuple[MarketEvent, ...]:
     return tuple(sorted(events, key=lambda e: (e.date, e.market, e.kind)))
 
 
-def read_survey(path: Path, codebook: Codebook) -> pd.DataFrame:
+def read_survey(csv_file: CsvFile, codebook: Codebook) -> pd.DataFrame:
     """Survey responses as text; the codebook decides what is a code and what is missing."""
-    if not path.is_file():
-        raise InputError("file not found", where=str(path))
-    columns = read_header(path)
+    path = csv_file.source
     needed = {column for q in codebook.questions.values() for column in q.columns.values()}
-    missing = sorted(needed - set(columns))
+    missing = sorted(needed - set(csv_file.columns))
     if missing:
         raise InputError(f"missing column(s) named in the codebook: {', '.join(missing)}", where=f"{path}:1")
-    with _open_text(path) as handle:
+    with _read_text(csv_file) as handle:
         frame = pd.read_csv(handle, dtype=str, keep_default_na=False, na_filter=False)
     if frame.empty:
         raise InputError("the survey has a header but no respondents", where=str(path))
+    frame = frame.apply(lambda column: column.str.strip())
     if "respondent_id" in frame.columns:
         repeated = frame["respondent_id"].duplicated(keep="first")
         if repeated.any():
             line = int(repeated.to_numpy().nonzero()[0][0]) + 2
             raise InputError(f"respondent_id '{frame['respondent_id'][line - 2]}' appears twice", where=f"{path}:{line}")
-    return frame.apply(lambda column: column.str.strip())
+    for question in codebook.questions.values():
+        if question.type == "numeric":
+            _check_numbers(frame, question, path)
+    return frame
+
+
+def _check_numbers(frame: pd.DataFrame, question: Question, path: Path) -> None:
+    """Answers to a numeric question are numbers, empty, or one of its missing / don't-know codes."""
+    column = question.columns["value"]
+    values = frame[column]
+    given = values[(values != "") & ~values.isin(question.missing) & ~values.isin(question.dont_know)]
+    numbers = pd.to_numeric(given, errors="coerce")
+    if numbers.isna().any():
+        index = numbers.index[numbers.isna()][0]
+        bad = values[index]
+        codes = ", ".join([*question.missing, *question.dont_know]) or "none declared"
+        hint = ("write decimals with a point (1.5)" if bad.replace(",", "", 1).strip().isdigit()
+                else f"leave the cell empty or use one of the question's missing codes ({codes})")
+        raise InputError(f"column {column}: '{bad}' is not a number; {hint}", where=f"{path}:{int(index) + 2}")
+
+
+_IMPLICIT = {bool: "YAML read it as true/false (yes, no, on, off are booleans): put it in quotes",
+             int: "YAML read it as a number: put it in quotes", float: "YAML read it as a number: put it in quotes",
+             date: "YAML read it as a date: put it in quotes"}
 
 
 def _localized(value: Any, where: str) -> dict[str, str]:
-    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+    if not isinstance(value, dict):
         raise ConfigError("expected a mapping of language code to text", where=where)
+    for lang, text in value.items():
+        if not isinstance(text, str):
+            hint = _IMPLICIT.get(type(text), "")
+            raise ConfigError(f"the '{lang}' text is not text (got {text!r}{'; ' + hint if hint else ''})", where=where)
     return {str(k): v for k, v in value.items()}
 
 
@@ -175,20 +391,30 @@ def _question(qid: str, spec: Any, where: str, languages: list[str], document: A
     )
 
 
+def _rules(config: ReportConfig, kind: str) -> CsvRules:
+    period = ("left_at", config.period.start, config.period.end) if kind == "feedback" else None
+    return CsvRules(kind=kind, encoding=config.inputs.encoding.get(kind, "utf-8"),  # type: ignore[call-overload]
+                    max_bytes=config.limits.max_input_mb * MB, period=period)
+
+
 def load_inputs(config: ReportConfig, base: Path) -> Inputs:
     """Check every input file against the contract and read the small ones."""
-    files = {name: resolve_input(config, base, name) for name in type(config.inputs).model_fields}
-    _require_columns(files["listings"], "listings")
-    feedback_columns = _require_columns(files["feedback"], "feedback")
-    _require_columns(files["exchange_rates"], "exchange_rates")
+    files = {name: resolve_input(config, base, name) for name in INPUT_FILES}
+    scratch = tempfile.TemporaryDirectory(prefix="report-inputs-")  # removed when Inputs is dropped
+    checked = {kind: check_csv(files[kind], _rules(config, kind), Path(scratch.name)) for kind in REQUIRED_COLUMNS}
+    if not files["codebook"].is_file():
+        raise InputError("file not found", where=str(files["codebook"]))
+    _check_size(files["codebook"], config.limits.max_input_mb * MB)
     codebook = read_codebook(files["codebook"], config.languages)
     return Inputs(
-        listings=files["listings"],
-        feedback=files["feedback"],
-        exchange_rates=files["exchange_rates"],
-        feedback_columns=feedback_columns,
-        events=read_events(files["market_events"]),
-        survey=read_survey(files["survey"], codebook),
+        listings=checked["listings"].readable,
+        feedback=checked["feedback"].readable,
+        exchange_rates=checked["exchange_rates"].readable,
+        feedback_columns=checked["feedback"].columns,
+        events=read_events(checked["market_events"]),
+        survey=read_survey(checked["survey"], codebook),
         codebook=codebook,
         files=files,
+        scratch=scratch,
     )
+

@@ -1,7 +1,12 @@
-"""HTML to PDF with WeasyPrint; fetching is locked down to the report's own packaged assets."""
+"""HTML to PDF with WeasyPrint, in a child process with a time limit and a memory cap; fetching is locked down
+to the report's own packaged assets."""
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import resource
+import signal
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +15,23 @@ from .errors import RenderError
 log = logging.getLogger("report.pdf")
 
 ASSETS = (Path(__file__).parent / "assets").resolve()
+SAFE_LINK_SCHEMES = ("http://", "https://", "mailto:")
+
+
+@dataclass(frozen=True)
+class FetchLog:
+    """What the layout asked the fetcher for: `served` packaged assets, and `refused` everything else."""
+
+    served: tuple[str, ...] = ()
+    refused: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PdfLimits:
+    """How long one edition's layout may take and how much address space it may add (see config `limits`)."""
+
+    seconds: float = 300.0
+    memory_mb: int = 2048
 
 
 def locked_fetcher() -> Any:
@@ -26,13 +48,15 @@ def locked_fetcher() -> Any:
             if url.startswith("data:"):
                 return super().fetch(url, headers)
             if url.startswith("file://"):
-                path = Path(url[len("file://"):].split("?")[0]).resolve()
+                path = Path(url[len("file://"):].split("?")[0].split("#")[0]).resolve()
                 if path.is_relative_to(ASSETS) and path.is_file():
                     self.served.append(url)
                     return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": _mime(path)})
             self.refused.append(url)
-            log.warning("refused to fetch %r: a report may only use its packaged assets", url[:200])
             raise ValueError(f"refused to fetch {url[:200]!r}")
+
+        def log(self) -> FetchLog:
+            return FetchLog(tuple(self.served), tuple(self.refused))
 
     return LockedFetcher()
 
@@ -41,8 +65,8 @@ def _mime(path: Path) -> str:
     return {".ttf": "font/ttf", ".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}.get(path.suffix, "application/octet-stream")
 
 
-def html_to_pdf(html: str, css: str, *, published: str) -> tuple[bytes, Any]:
-    """Lay out print HTML as a PDF; the fetcher records what was asked for."""
+def layout_pdf(html: str, css: str, *, created: str) -> tuple[bytes, FetchLog]:
+    """Lay out print HTML as a PDF in this process; the fetcher records what was asked for."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
@@ -50,10 +74,85 @@ def html_to_pdf(html: str, css: str, *, published: str) -> tuple[bytes, Any]:
     fonts = FontConfiguration()
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     try:
-        document = weasyprint.HTML(string=html, base_url=ASSETS.as_uri() + "/", url_fetcher=fetcher)
         stylesheet = weasyprint.CSS(string=css, base_url=ASSETS.as_uri() + "/", url_fetcher=fetcher, font_config=fonts)
-        pdf = document.write_pdf(stylesheets=[stylesheet], font_config=fonts, uncompressed_pdf=False,
-                                 custom_metadata=True)
+        document = weasyprint.HTML(string=html, base_url=ASSETS.as_uri() + "/", url_fetcher=fetcher).render(
+            stylesheets=[stylesheet], font_config=fonts)
+        document.metadata.created = document.metadata.modified = created
+        document.metadata.attachments = []  # a report embeds no files, whatever its HTML asks for
+        for page in document.pages:
+            page.links[:] = [link for link in page.links if link[0] != "external" or link[1].startswith(SAFE_LINK_SCHEMES)]
+        pdf = document.write_pdf(uncompressed_pdf=False, custom_metadata=True)
+    except MemoryError:
+        raise
     except Exception as exc:  # WeasyPrint raises many kinds; any is a render failure of this edition
         raise RenderError(f"PDF layout failed: {exc}") from exc
-    return pdf, fetcher
+    return pdf, fetcher.log()
+
+
+def html_to_pdf(html: str, css: str, *, created: str, edition: str, limits: PdfLimits = PdfLimits()) -> tuple[bytes, FetchLog]:
+    """Lay out print HTML as a PDF in a child process that is killed after `limits.seconds` and may not grow
+    its address space by more than `limits.memory_mb`; refused fetches are logged here, in the caller."""
+    context = multiprocessing.get_context("fork")  # the child starts with this process's imports, not from scratch
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_layout_child, args=(send, html, css, created, limits.memory_mb), daemon=True,
+                            name=f"pdf {edition}")
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(limits.seconds):
+            raise RenderError(f"PDF layout took longer than limits.pdf_seconds ({limits.seconds:g} s) and was stopped",
+                              where=edition)
+        try:
+            outcome, payload, fetched = receive.recv()
+        except EOFError:
+            child.join()
+            raise RenderError(f"PDF layout stopped without a result ({_exit_reason(child.exitcode)}); "
+                              f"if the memory cap was reached, raise limits.pdf_memory_mb ({limits.memory_mb})",
+                              where=edition) from None
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receive.close()
+    if outcome == "memory":
+        raise RenderError(f"PDF layout needed more memory than limits.pdf_memory_mb ({limits.memory_mb} MB)", where=edition)
+    if outcome == "error":
+        raise RenderError(payload, where=edition)
+    for url in fetched.refused:
+        log.warning("%s: refused to fetch %r: a report may only use its packaged assets", edition, url[:200])
+    return payload, fetched
+
+
+def _exit_reason(code: int | None) -> str:
+    if code is not None and code < 0:
+        return f"killed by {signal.Signals(-code).name}"
+    return f"exit code {code}"
+
+
+def _layout_child(send: Any, html: str, css: str, created: str, memory_mb: int) -> None:
+    """Runs in the child: cap the address space, lay out, send back ('ok', pdf, log) or the failure."""
+    try:
+        _cap_address_space(memory_mb)
+        pdf, fetched = layout_pdf(html, css, created=created)
+        send.send(("ok", pdf, fetched))
+    except MemoryError:
+        send.send(("memory", None, None))
+    except RenderError as exc:
+        send.send(("error", exc.message, None))
+    except BaseException as exc:  # noqa: BLE001 - the parent turns it into a RenderError naming the edition
+        send.send(("error", f"PDF layout failed: {type(exc).__name__}: {exc}", None))
+    finally:
+        send.close()
+
+
+def _cap_address_space(extra_mb: int) -> None:
+    """RLIMIT_AS at what the process has mapped now plus `extra_mb`: the layout's own growth is what is capped."""
+    try:
+        status = Path("/proc/self/status").read_text()
+        mapped_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmSize:"))
+    except (OSError, StopIteration, ValueError):
+        return  # no /proc: leave the limit to the time limit alone
+    cap = mapped_kb * 1024 + extra_mb * 1024 * 1024
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard == resource.RLIM_INFINITY or cap < hard:
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))

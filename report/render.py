@@ -75,6 +75,9 @@ class Inserter:
         if figure.value is None:
             return Markup('<span class="fig fig-missing" data-fig="{}">{}</span>').format(figure_id, self.gettext("not available"))
         shown = Markup('<span class="fig" data-fig="{}">{}</span>').format(figure_id, self.format(figure, style, digits))
+        if figure.unit == "share" and figure_id.startswith("survey.") and figure.base is not None \
+                and figure.base < self.context.meta.get("indicative_base", 0):
+            shown += Markup(' <span class="indicative">({})</span>').format(self.gettext("indicative"))
         if figure.note == "dominance":
             shown += Markup('<span class="footnote">{}</span>').format(self.gettext(
                 "Two vendors account for nearly all of this value: it describes them more than the market as a whole."))

@@ -38,12 +38,39 @@ class YamlDocument:
                 return self.lines[mark[0] - 1].rstrip()
         return ""
 
+    def located(self, message: str, keypath: KeyPath) -> ConfigError:
+        """An error at `file:line:column` of a key path, with the line it was written on."""
+        line = self.line_of(keypath)
+        return ConfigError(message + (f"\n    {line.strip()}" if line else ""), where=self.where(keypath))
+
+
+def _excerpt(lines: list[str], line: int, column: int) -> str:
+    """The offending source line with a caret under the column (both 1-based)."""
+    if not 0 < line <= len(lines):
+        return ""
+    text = lines[line - 1].rstrip()
+    return f"\n    {text}\n    {' ' * (column - 1)}^"
+
+
+def _error_at(message: str, path: Path, line: int, column: int, lines: list[str]) -> ConfigError:
+    return ConfigError(message + _excerpt(lines, line, column), where=f"{path}:{line}:{column}")
+
 
 def _node_location(node: yaml.Node) -> Location:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def _collect_marks(node: yaml.Node, path: KeyPath, marks: dict[KeyPath, Location], source: Path) -> None:
+def _key_value(node: yaml.Node) -> Any:
+    """A mapping key as the loaded data will have it (`no` -> False, `1.10` -> 1.1), to find its line again."""
+    if isinstance(node, yaml.ScalarNode) and node.style is None:
+        try:
+            return yaml.safe_load(node.value) if node.value else node.value
+        except yaml.YAMLError:
+            return node.value
+    return node.value
+
+
+def _collect_marks(node: yaml.Node, path: KeyPath, marks: dict[KeyPath, Location], source: Path, lines: list[str]) -> None:
     marks.setdefault(path, _node_location(node))
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, Location] = {}
@@ -51,16 +78,18 @@ def _collect_marks(node: yaml.Node, path: KeyPath, marks: dict[KeyPath, Location
             key = key_node.value
             if key in seen:
                 line, col = _node_location(key_node)
-                raise ConfigError(
+                raise _error_at(
                     f"duplicate key '{key}' (first written on line {seen[key][0]}); YAML would silently keep the last one",
-                    where=f"{source}:{line}:{col}",
-                )
+                    source, line, col, lines)
             seen[key] = _node_location(key_node)
             marks[path + (key,)] = seen[key]
-            _collect_marks(value_node, path + (key,), marks, source)
+            loaded = _key_value(key_node)
+            if isinstance(loaded, (str, int, float, bool)) and loaded != key:
+                marks.setdefault(path + (loaded,), seen[key])
+            _collect_marks(value_node, path + (key,), marks, source, lines)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _collect_marks(item, path + (index,), marks, source)
+            _collect_marks(item, path + (index,), marks, source, lines)
 
 
 def read_yaml(path: Path, *, max_bytes: int = 1_000_000) -> YamlDocument:
@@ -77,29 +106,38 @@ def read_yaml(path: Path, *, max_bytes: int = 1_000_000) -> YamlDocument:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"not valid UTF-8 (byte {exc.start})", where=str(path)) from None
+    lines = text.splitlines()
     try:
         nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise ConfigError(f"invalid YAML: {exc.problem or exc.context}", where=where) from None
+        raise _yaml_error(exc, path, lines) from None
     if not nodes or nodes[0] is None:
         raise ConfigError("the file is empty", where=str(path))
     if len(nodes) > 1:
-        raise ConfigError("the file holds several YAML documents ('---'); write one", where=str(path))
-    _refuse_aliases(nodes[0], path)
+        line = nodes[1].start_mark.line + 1
+        raise ConfigError(f"the file holds several YAML documents (the second starts on line {line}); write one",
+                          where=f"{path}:{line}")
+    _refuse_aliases(nodes[0], path, lines)
     marks: dict[KeyPath, Location] = {}
-    _collect_marks(nodes[0], (), marks, path)
+    _collect_marks(nodes[0], (), marks, path, lines)
     try:
         data = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise ConfigError(f"invalid YAML: {exc.problem}", where=where) from None
-    return YamlDocument(path=path, data=data, marks=marks, lines=tuple(text.splitlines()))
+        raise _yaml_error(exc, path, lines) from None
+    return YamlDocument(path=path, data=data, marks=marks, lines=tuple(lines))
 
 
-def _refuse_aliases(root: yaml.Node, path: Path) -> None:
+def _yaml_error(exc: yaml.MarkedYAMLError, path: Path, lines: list[str]) -> ConfigError:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or exc.context or "cannot be read"
+    if "python/" in str(problem) or "python/" in str(exc):
+        problem = f"{problem} (python tags are not allowed: a config holds plain values only)"
+    if mark is None:
+        return ConfigError(f"invalid YAML: {problem}", where=str(path))
+    return _error_at(f"invalid YAML: {problem}", path, mark.line + 1, mark.column + 1, lines)
+
+
+def _refuse_aliases(root: yaml.Node, path: Path, lines: list[str]) -> None:
     """Configs have no use for anchors and aliases; refusing them stops 'billion laughs' at once."""
     stack = [root]
     seen: set[int] = set()
@@ -107,7 +145,7 @@ def _refuse_aliases(root: yaml.Node, path: Path) -> None:
         node = stack.pop()
         if id(node) in seen:
             line, col = _node_location(node)
-            raise ConfigError("YAML aliases (*name) are not allowed in this file", where=f"{path}:{line}:{col}")
+            raise _error_at("YAML anchors and aliases (&name, *name) are not allowed in this file (this one is used more than once)", path, line, col, lines)
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
