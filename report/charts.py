@@ -83,14 +83,14 @@ def _monthly(stats: Statistics, t: Labels, column: str, y_title: str) -> alt.Cha
         or [{"date": None, "label": "", "market": ""}]
     ).dropna()
     if events.empty:
-        return lines.properties(width=WIDTH, height=220)
+        return lines.properties(width=WIDTH, height=180)
     rules = alt.Chart(events).mark_rule(strokeDash=[4, 3], color="#555").encode(
         x="date:T", tooltip=[alt.Tooltip("label:N", title=t.gettext("Event")), alt.Tooltip("date:T", title=t.gettext("Date"), format="%d %B %Y")]
     )
     # Printed charts have no tooltips: name each event beside its line.
     labels = alt.Chart(events).mark_text(angle=270, align="right", baseline="bottom", dx=-4, dy=-2, fontSize=8, color="#444").encode(
         x="date:T", y=alt.value(0), text="label:N")
-    return alt.layer(lines, rules, labels).properties(width=WIDTH, height=220)
+    return alt.layer(lines, rules, labels).properties(width=WIDTH, height=180)
 
 
 def vendors_monthly(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
@@ -191,7 +191,8 @@ def _survey_bars(stats: Statistics, t: Labels, question: str, labels: list[str] 
                  alt.Tooltip("ci_high:Q", title=t.gettext("95% CI, upper"), format=".1%"),
                  alt.Tooltip("count:Q", title="n", format=",d")],
     )
-    errors = base.mark_errorbar(color="#333", ticks=True).encode(x=alt.X("ci_low:Q"), x2="ci_high:Q")
+    errors = base.mark_errorbar(color="#333", ticks=True).encode(
+        x=alt.X("ci_low:Q", title=t.gettext("Share of respondents who answered")), x2="ci_high:Q")
     return alt.layer(bars, errors).properties(width=WIDTH - 160, height=alt.Step(20))
 
 
@@ -240,7 +241,7 @@ def survey_ratings(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
                  alt.Tooltip("ci_low:Q", title=t.gettext("95% CI, lower"), format=".1%"),
                  alt.Tooltip("ci_high:Q", title=t.gettext("95% CI, upper"), format=".1%")],
     )
-    errors = base.mark_rule(color="#333").encode(y="ci_low:Q", y2="ci_high:Q")
+    errors = base.mark_rule(color="#333").encode(y=alt.Y("ci_low:Q", title=t.gettext("Share of respondents who answered")), y2="ci_high:Q")
     return alt.layer(bars, errors).properties(width=WIDTH, height=180)
 
 

@@ -68,6 +68,11 @@ class Formatter:
         # Belgian usage: "1 234 €" in French, "€ 1.234" in Dutch.
         return f"€\u00a0{amount}" if self.lang == "nl" else f"{amount}\u00a0€"
 
+    def euro_range(self, low: float, high: float) -> str:
+        """`50–100 €` in French, `€ 50–100` in Dutch."""
+        span = f"{self.number(low)}\u2013{self.number(high)}"
+        return f"€\u00a0{span}" if self.lang == "nl" else f"{span}\u00a0€"
+
     def date(self, value: date | str) -> str:
         return format_date(_as_date(value), format="long", locale=self.locale)
 
@@ -114,7 +119,7 @@ def value_bracket_labels(fmt: Formatter, gettext: Callable[[str], str]) -> list[
     labels = []
     for index, lower in enumerate(VALUE_BRACKETS):
         if index + 1 < len(VALUE_BRACKETS):
-            labels.append(f"{fmt.number(lower)}\u2013{fmt.euro(VALUE_BRACKETS[index + 1])}")
+            labels.append(fmt.euro_range(lower, VALUE_BRACKETS[index + 1]))
         else:
             labels.append(gettext("%(amount)s or more") % {"amount": fmt.euro(lower)})
     return labels

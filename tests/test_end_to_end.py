@@ -111,7 +111,7 @@ def test_manifest_records_hashes_and_versions(sample):
     assert all(len(entry["sha256"]) == 64 for entry in manifest["inputs"].values())
     assert manifest["config"]["sha256"] and manifest["templates"] and manifest["fonts"]
     assert manifest["libraries"]["weasyprint"]
-    assert set(manifest["outputs"]) == {"fr/report.html", "fr/report.pdf", "nl/report.html", "nl/report.pdf"}
+    assert set(manifest["outputs"]) == {"figures.json", "fr/report.html", "fr/report.pdf", "nl/report.html", "nl/report.pdf"}
 
 
 def test_shorter_period_recomputes_every_figure(sample, short):

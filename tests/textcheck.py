@@ -6,7 +6,8 @@ from html.parser import HTMLParser
 
 from report.i18n import Formatter
 
-NUMBER = re.compile(r"\d+(?:[\u00a0\u202f .,]\d+)*")
+# Group separators are (narrow) no-break spaces, '.' or ','; a plain space separates two numbers.
+NUMBER = re.compile(r"\d+(?:[\u00a0\u202f.,]\d+)*")
 # Elements whose text is not prose: code, styles, charts, citations, labels ("Figure 3"), table headers, cover.
 SKIP_TAGS = {"script", "style", "svg", "cite", "th", "title", "head"}
 SKIP_CLASSES = {"label", "cover", "colophon", "toc"}
