@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Literal, Mapping
 
 import jinja2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from . import wording
 from .errors import RenderError
@@ -16,6 +17,30 @@ from .i18n import Formatter, translations, value_bracket_labels
 from .model import Chart, Figure, Statistics, slug
 
 Mode = Literal["html", "pdf"]
+
+# Text from the data or the config that templates show: no control or bidirectional-override characters (the
+# load stage removes them from inputs; config text can still hold them), and no unbroken run long enough to
+# overflow a page or to make the PDF layout crawl (WeasyPrint sizes `overflow-wrap: anywhere` table cells
+# character by character: a 10,000-character word takes minutes). Zero-width characters and emoji stay.
+UNSAFE_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+LONGEST_RUN = 120
+_LONG_RUN = re.compile(r"\S{%d,}" % (LONGEST_RUN + 1))
+# In <script type="application/json">, `<!--` and `<script` change how the HTML parser finds the end tag:
+# JSON keeps <, > and & as \u escapes, so no data can open or close anything there.
+_JSON_IN_HTML = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
+
+
+def safe_text(text: str) -> str:
+    """Text as the report shows it: unsafe characters left out, an overlong run cut with an ellipsis."""
+    text = UNSAFE_CHARACTERS.sub("", text)
+    return _LONG_RUN.sub(lambda run: run.group(0)[: LONGEST_RUN - 1] + "\u2026", text)
+
+
+def _finalize(value: Any) -> Any:
+    """Every `{{ value }}` a template prints: plain text is made safe; markup built by our helpers is left alone."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return safe_text(value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -126,15 +151,15 @@ def _chart_markup(context: RenderContext, gettext: Callable[[str], str]) -> Call
         except KeyError:
             raise RenderError(f"the template places chart '{chart_id}', which was not made") from None
         caption = Markup('<figcaption><span class="label">{} {}.</span> {}<span class="source">{}: {}</span></figcaption>').format(
-            gettext("Figure"), item.number, item.title, gettext("Source"), item.source)
+            gettext("Figure"), item.number, safe_text(item.title), gettext("Source"), safe_text(item.source))
         if context.mode == "pdf":
             data = base64.b64encode((item.svg or "").encode("utf-8")).decode("ascii")
-            body = Markup('<img class="chart" src="data:image/svg+xml;base64,{}" alt="{}">').format(data, item.alt)
+            body = Markup('<img class="chart" src="data:image/svg+xml;base64,{}" alt="{}">').format(data, safe_text(item.alt))
         else:
-            spec = json.dumps(item.spec, ensure_ascii=True, sort_keys=True).replace("</", "<\\/")
+            spec = json.dumps(item.spec, ensure_ascii=True, sort_keys=True).translate(_JSON_IN_HTML)
             body = Markup('<div class="chart" id="chart-{0}" role="img" aria-label="{1}"></div>'
                           '<script type="application/json" class="vega-spec" data-target="chart-{0}">{2}</script>').format(
-                chart_id, item.alt, Markup(spec))
+                chart_id, safe_text(item.alt), Markup(spec))
         return Markup('<figure class="chart-figure" id="fig-{}">{}{}</figure>').format(chart_id, caption, body)
 
     return chart
@@ -163,6 +188,7 @@ def environment(templates: Path, lang: str) -> jinja2.Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_finalize,
     )
     env.install_gettext_translations(translations(templates / "locales", lang), newstyle=True)  # type: ignore[attr-defined]
     return env
@@ -204,5 +230,6 @@ def render_html(templates: Path, context: RenderContext) -> str:
 
 
 def escape_css_string(text: str) -> str:
-    """Text placed inside a CSS string (running header, page labels)."""
-    return "".join(ch if ch.isalnum() or ch in " .,-:" else f"\\{ord(ch):06x}" for ch in str(escape(text)))
+    """Text placed inside a CSS string (running header, page labels): all but letters, digits and ` .,-:` as
+    CSS escapes, so nothing can end the string or the <style> element (no HTML escaping: <style> shows it as is)."""
+    return "".join(ch if ch.isalnum() or ch in " .,-:" else f"\\{ord(ch):06x}" for ch in safe_text(str(text)))

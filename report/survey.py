@@ -162,6 +162,8 @@ def _question_figures(question: Question, frame: pd.DataFrame, rule: Disclosure)
             if "lower" in bracket:
                 keys = [str(i) for i in range(index, len(question.brackets))]
                 figures.append(_combined_share(f"{prefix}.at_least.{bracket['lower']:g}.share", table, keys, base, rule))
+                unit = "eur" if (question.unit or "").upper() == "EUR" else "number"
+                figures.append(Figure(f"{prefix}.at_least.{bracket['lower']:g}.value", bracket["lower"], unit))
         return table, figures
     answered = int((~frame[question.columns["value"]].fillna("").map(lambda v: _is_missing(v, question))).sum())
     return None, [Figure(f"{prefix}.answered", answered, "count")]
