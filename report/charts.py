@@ -111,12 +111,13 @@ def category_mix(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
             rows.append({"category": t.category(row.category), "group": group,
                          "share": (getattr(row, column) / total) if total else 0.0})
     data = pd.DataFrame(rows)
+    groups = list(dict.fromkeys(data.group))
     order = [t.category(c) for c in table.category]
     return alt.Chart(data).mark_bar().encode(
         y=alt.Y("category:N", title=None, sort=order),
-        yOffset=alt.YOffset("group:N", sort=[data.group.iloc[0]]),
+        yOffset=alt.YOffset("group:N", sort=groups),
         x=alt.X("share:Q", title=t.gettext("Share of listings"), axis=alt.Axis(format=".0%")),
-        color=alt.Color("group:N", title=None, scale=alt.Scale(range=["#d1495b", "#9aa5b1"]), sort=[data.group.iloc[0]]),
+        color=alt.Color("group:N", title=None, sort=groups, scale=alt.Scale(domain=groups, range=["#d1495b", "#9aa5b1"])),
         tooltip=[alt.Tooltip("category:N", title=t.gettext("Category")), alt.Tooltip("group:N", title=t.gettext("Group")),
                  alt.Tooltip("share:Q", title=t.gettext("Share of listings"), format=".1%")],
     ).properties(width=WIDTH - 120, height=alt.Step(9))
@@ -143,7 +144,8 @@ def transaction_values(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
     focus = table[table.focus]
     labels = value_bracket_labels(t.fmt, t.gettext)
     rows = []
-    for measure, column in ((t.gettext("Share of sales"), "sales"), (t.gettext("Share of sales value"), "value_eur")):
+    measures = [t.gettext("Share of sales"), t.gettext("Share of sales value")]
+    for measure, column in zip(measures, ("sales", "value_eur")):
         total = focus[column].sum()
         for index, label in enumerate(labels):
             value = focus.loc[focus.bracket == index, column].sum()
@@ -151,9 +153,9 @@ def transaction_values(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
     data = pd.DataFrame(rows)
     return alt.Chart(data).mark_bar().encode(
         x=alt.X("bracket:N", title=t.gettext("Transaction value"), sort=labels, axis=alt.Axis(labelAngle=0)),
-        xOffset=alt.XOffset("measure:N"),
+        xOffset=alt.XOffset("measure:N", sort=measures),
         y=alt.Y("share:Q", title=None, axis=alt.Axis(format=".0%")),
-        color=alt.Color("measure:N", title=None, scale=alt.Scale(range=["#1b6ca8", "#edae49"])),
+        color=alt.Color("measure:N", title=None, sort=measures, scale=alt.Scale(domain=measures, range=["#1b6ca8", "#edae49"])),
         tooltip=[alt.Tooltip("bracket:N", title=t.gettext("Transaction value")), alt.Tooltip("measure:N", title=t.gettext("Measure")),
                  alt.Tooltip("share:Q", title=t.gettext("Share"), format=".1%")],
     ).properties(width=WIDTH, height=200)
@@ -162,6 +164,7 @@ def transaction_values(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
 def vendor_migration(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
     table = stats.market.tables["migration"]
     rows = []
+    kinds = [t.gettext("Came from the closed market"), t.gettext("Other new vendors")]
     for row in table.itertuples():
         route = t.gettext("%(from)s to %(to)s") % {"from": row.from_market, "to": row.to_market}
         rows.append({"route": route, "kind": t.gettext("Came from the closed market"), "vendors": int(row.migrated), "order": 0})
@@ -170,7 +173,7 @@ def vendor_migration(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
     return alt.Chart(data).mark_bar().encode(
         y=alt.Y("route:N", title=None),
         x=alt.X("vendors:Q", title=t.gettext("New vendors after the closure"), axis=alt.Axis(format=",d")),
-        color=alt.Color("kind:N", title=None, scale=alt.Scale(range=["#d1495b", "#c9d1d9"]), sort=[t.gettext("Came from the closed market")]),
+        color=alt.Color("kind:N", title=None, sort=kinds, scale=alt.Scale(domain=kinds, range=["#d1495b", "#c9d1d9"])),
         order=alt.Order("order:Q"),
         tooltip=[alt.Tooltip("route:N", title=t.gettext("Route")), alt.Tooltip("kind:N", title=t.gettext("Vendors")),
                  alt.Tooltip("vendors:Q", title=t.gettext("Number"), format=",d")],

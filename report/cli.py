@@ -25,6 +25,11 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--timings", action="store_true", help="print the time each stage took")
     validate = commands.add_parser("validate", help="check a config and its inputs without rendering")
     validate.add_argument("config", type=Path)
+    verify = commands.add_parser("verify", help="check a built report against its manifest: inputs, config, "
+                                 "templates, fonts, library versions and the output files")
+    verify.add_argument("folder", type=Path, help="the folder of one edition, <out>/<edition>")
+    verify.add_argument("--config", type=Path, default=None,
+                        help="the config file, if not where the manifest says (its inputs are then checked)")
     docs = commands.add_parser("docs", help="write docs/configuration.md from the config schema")
     docs.add_argument("--out", type=Path, default=Path("docs/configuration.md"))
     return root
@@ -63,6 +68,16 @@ def main(argv: list[str] | None = None) -> int:
             if args.strict and strict.count:
                 raise ReportError(f"{strict.count} warning(s) and --strict is set")
             print(f"{args.config}: valid (edition {config.edition}, {config.period.start} to {config.period.end})")
+        elif args.command == "verify":
+            from .verify import verify
+
+            differences = verify(args.folder, args.config)
+            for line in differences:
+                print(line)
+            if differences:
+                print(f"report: {args.folder}: {len(differences)} difference(s) from the manifest", file=sys.stderr)
+                return 1
+            print(f"{args.folder}: everything matches the manifest")
         elif args.command == "docs":
             from .docs import write_config_docs
 

@@ -1,0 +1,90 @@
+"""`report verify DIR`: recompute what a build's manifest records and name every difference."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Mapping
+
+from .build import sources
+from .config import INPUT_FILES, load_config, resolve_input
+from .errors import InputError
+
+MANIFEST = "manifest.json"
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    path = folder / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"no {MANIFEST} here: give the folder of one edition (<out>/<edition>)", where=str(folder)) from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read the manifest ({exc})", where=str(path)) from None
+    if not isinstance(manifest, dict) or not {"config", "inputs", "outputs"} <= set(manifest):
+        raise InputError("not a report manifest (no config, inputs or outputs)", where=str(path))
+    return manifest
+
+
+def verify(folder: Path, config: Path | None = None) -> list[str]:
+    """Every difference between the manifest in `folder` and the files and libraries as they are now.
+
+    The config and inputs are found where the manifest says, unless `config` names the config file
+    (for a report folder moved to another machine): then the inputs are the ones that config names.
+    """
+    recorded = read_manifest(folder)
+    if config is None:
+        config_path = Path(recorded["config"]["path"])
+        inputs = {name: Path(entry["path"]) for name, entry in recorded["inputs"].items()}
+    else:
+        loaded, base = load_config(config)
+        config_path, inputs = config, {name: resolve_input(loaded, base, name) for name in INPUT_FILES}
+    current = sources(config_path, inputs)
+    differences = [
+        *_versions(recorded, current),
+        *_file(f"config {config_path}", recorded["config"].get("sha256"), current["config"]["sha256"]),
+        *(line for name, entry in sorted(recorded["inputs"].items())
+          for line in _file(f"inputs.{name} {entry['path']}", entry.get("sha256"), current["inputs"].get(name, {}).get("sha256"))),
+        *_tree("templates", recorded.get("templates", {}), current["templates"]),
+        *_tree("fonts", recorded.get("fonts", {}), current["fonts"]),
+        *_tree("outputs", recorded["outputs"], _outputs(folder)),
+    ]
+    return differences
+
+
+def _outputs(folder: Path) -> dict[str, str]:
+    return {str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(folder.rglob("*")) if path.is_file() and path.name != MANIFEST}
+
+
+def _file(what: str, recorded: str | None, now: str | None) -> list[str]:
+    if now is None:
+        return [f"{what}: missing"]
+    if recorded != now:
+        return [f"{what}: changed (sha256 {now[:12]}, manifest {str(recorded)[:12]})"]
+    return []
+
+
+def _tree(what: str, recorded: Mapping[str, str], now: Mapping[str, str]) -> list[str]:
+    lines = []
+    for name in sorted(set(recorded) | set(now)):
+        if name not in now:
+            lines.append(f"{what}: {name} missing")
+        elif name not in recorded:
+            lines.append(f"{what}: {name} is not in the manifest")
+        elif recorded[name] != now[name]:
+            lines.append(f"{what}: {name} changed")
+    return lines
+
+
+def _versions(recorded: Mapping[str, Any], now: Mapping[str, Any]) -> list[str]:
+    lines = []
+    for key in ("version", "python"):
+        was, is_ = recorded.get("tool", {}).get(key), now["tool"][key]
+        if was != is_:
+            lines.append(f"tool.{key}: {is_} now, {was} in the manifest")
+    for name in sorted(set(recorded.get("libraries", {})) | set(now["libraries"])):
+        was, is_ = recorded.get("libraries", {}).get(name), now["libraries"].get(name)
+        if was != is_:
+            lines.append(f"libraries.{name}: {is_} now, {was} in the manifest")
+    return lines
