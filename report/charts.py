@@ -11,7 +11,7 @@ import altair as alt
 import pandas as pd
 import vl_convert
 
-from .i18n import Formatter, value_bracket_labels
+from .i18n import Formatter, origin_name, value_bracket_labels
 from .model import Chart, Codebook, Statistics
 
 FONT = "Noto Sans"
@@ -125,18 +125,13 @@ def category_mix(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
 
 def origin_combinations(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
     table = stats.market.tables["origins"].copy()
-    table["label"] = table.combination.map(lambda combo: " + ".join(_origin_name(code, t) for code in combo.split("+")))
+    table["label"] = table.combination.map(lambda combo: " + ".join(origin_name(code, t.fmt, t.gettext) for code in combo.split("+")))
     table = table.head(10)
     return alt.Chart(table).mark_bar(color="#1b6ca8").encode(
         y=alt.Y("label:N", title=None, sort=list(table.label)),
         x=alt.X("vendors:Q", title=t.gettext("Vendors"), axis=alt.Axis(format=",d", tickMinStep=1)),
         tooltip=[alt.Tooltip("label:N", title=t.gettext("Ships from")), alt.Tooltip("vendors:Q", title=t.gettext("Vendors"), format=",d")],
     ).properties(width=WIDTH - 120, height=alt.Step(20))
-
-
-def _origin_name(code: str, t: Labels) -> str:
-    regions = {"EU": t.gettext("EU"), "WW": t.gettext("worldwide"), "?": t.gettext("undeclared")}
-    return regions.get(code) or t.fmt.country(code)
 
 
 def transaction_values(stats: Statistics, t: Labels) -> alt.TopLevelMixin:

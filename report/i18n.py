@@ -123,3 +123,12 @@ def value_bracket_labels(fmt: Formatter, gettext: Callable[[str], str]) -> list[
         else:
             labels.append(gettext("%(amount)s or more") % {"amount": fmt.euro(lower)})
     return labels
+
+
+N_ = lambda message: message  # noqa: E731 - marks strings for extraction
+REGIONS = {"EU": N_("European Union"), "WW": N_("worldwide"), "?": N_("undeclared")}
+
+
+def origin_name(code: str, fmt: Formatter, gettext: Callable[[str], str]) -> str:
+    """A declared ships-from in words: a country name, or a region (EU, worldwide, undeclared)."""
+    return gettext(REGIONS[code]) if code in REGIONS else fmt.country(code)

@@ -123,7 +123,7 @@ def _raw_lines(path: Path, max_bytes: int) -> Iterator[bytes]:
 
 def _byte_lines_decode(encoding: str) -> bool:
     """True when the encoding keeps b'\\n' as the line end (UTF-8, cp1252, latin-1...), so lines decode one by one."""
-    return "\n".encode(encoding) == b"\n" and "a,".encode(encoding) == b"a,"
+    return "\na,".encode(encoding).removeprefix(codecs.BOM_UTF8) == b"\na,"
 
 
 def _encoding_hint(kind: str, encoding: str) -> str:

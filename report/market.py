@@ -390,9 +390,10 @@ def _origin_figures(con: duckdb.DuckDBPyConnection, origins: pd.DataFrame, focus
     return figures
 
 
-def _origin_shares(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Distinct vendors by declared ships-from over all vendors (regions are their own categories)."""
-    return _query(
+def _origin_shares(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, list[Figure]]:
+    """Distinct vendors by declared ships-from over all vendors; regions (EU, WW, undeclared) are their own
+    categories and a vendor with several origins counts under each."""
+    table = _query(
         con,
         """
         SELECT ships_from AS origin, count(DISTINCT vendor_key) AS vendors,
@@ -400,6 +401,14 @@ def _origin_shares(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         FROM listings GROUP BY ships_from ORDER BY vendors DESC, origin
         """,
     )
+    total = int(_scalar(con, "SELECT count(DISTINCT vendor_key) FROM listings"))
+    multi = int(_scalar(con, "SELECT count(*) FROM (SELECT vendor_key FROM listings GROUP BY ALL HAVING count(DISTINCT ships_from) > 1)"))
+    figures = [Figure(f"origins.all.{row.origin}.{measure}", value, unit, base=total)
+               for row in table.itertuples()
+               for measure, value, unit in (("count", int(row.vendors), "count"), ("share", float(row.share), "share"))]
+    figures += [Figure("origins.all.multi.count", multi, "count", base=total),
+                Figure("origins.all.multi.share", _share(multi, total), "share", base=total)]
+    return table, figures
 
 
 def _shipping(con: duckdb.DuckDBPyConnection, focus: str) -> tuple[pd.DataFrame, list[Figure]]:
@@ -602,6 +611,7 @@ def aggregate_market(params: MarketParams) -> MarketStats:
         distribution, transaction_figures = _transactions(con, params, markets)
         migration, migration_figures = _migration(con, params, markets)
         dominance = _dominance(con, params, markets)
+        origin_shares, origin_share_figures = _origin_shares(con)
         crawls = _query(con, "SELECT market, count(DISTINCT crawled_at) AS crawls, min(crawled_at) AS first, max(crawled_at) AS last FROM listings GROUP BY ALL ORDER BY first")
         figures = [
             *_vendor_figures(con, markets, params.focus),
@@ -611,6 +621,7 @@ def aggregate_market(params: MarketParams) -> MarketStats:
             *_category_figures(categories),
             *_origin_figures(con, origins, params.focus, markets),
             *shipping_figures,
+            *origin_share_figures,
             *transaction_figures,
             *migration_figures,
             Figure("markets.count", len(markets), "count"),
@@ -623,7 +634,7 @@ def aggregate_market(params: MarketParams) -> MarketStats:
             "monthly": monthly,
             "categories": categories,
             "origins": origins,
-            "origin_shares": _origin_shares(con),
+            "origin_shares": origin_shares,
             "excluded_destinations": excluded,
             "transaction_values": distribution,
             "migration": migration,

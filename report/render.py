@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from . import wording
 from .errors import RenderError
-from .i18n import Formatter, translations, value_bracket_labels
+from .i18n import Formatter, origin_name, translations, value_bracket_labels
 from .model import Chart, Figure, Statistics, slug
 
 Mode = Literal["html", "pdf"]
@@ -207,6 +207,7 @@ def render_html(templates: Path, context: RenderContext) -> str:
         direction=insert.direction, portion=insert.portion, compare=insert.compare, is_zero=insert.is_zero,
         cat=lambda key: labels[key][context.lang] if key in labels else key,
         country=fmt.country,
+        origin=lambda code: origin_name(code, fmt, gettext),
         answer=lambda q, code: codebook.questions[q].labels[str(code)][context.lang],
         question=lambda q: codebook.questions[q].text[context.lang],
         chart=_chart_markup(context, gettext),

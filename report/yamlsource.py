@@ -115,6 +115,7 @@ def read_yaml(path: Path, *, max_bytes: int = 1_000_000) -> YamlDocument:
         raise ConfigError("the file is empty", where=str(path))
     if len(nodes) > 1:
         line = nodes[1].start_mark.line + 1
+        line = next((n for n in range(line, 0, -1) if lines[n - 1].startswith("---")), line)  # the '---' itself
         raise ConfigError(f"the file holds several YAML documents (the second starts on line {line}); write one",
                           where=f"{path}:{line}")
     _refuse_aliases(nodes[0], path, lines)
