@@ -2,6 +2,7 @@
 to the report's own packaged assets."""
 from __future__ import annotations
 
+import errno
 import logging
 import multiprocessing
 import resource
@@ -92,6 +93,8 @@ def layout_pdf(html: str, css: str, *, created: str) -> tuple[bytes, FetchLog]:
 def html_to_pdf(html: str, css: str, *, created: str, edition: str, limits: PdfLimits = PdfLimits()) -> tuple[bytes, FetchLog]:
     """Lay out print HTML as a PDF in a child process that is killed after `limits.seconds` and may not grow
     its address space by more than `limits.memory_mb`; refused fetches are logged here, in the caller."""
+    import weasyprint.text.fonts  # noqa: F401 - loaded before the fork, so the memory cap only meets the layout
+
     context = multiprocessing.get_context("fork")  # the child starts with this process's imports, not from scratch
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_layout_child, args=(send, html, css, created, limits.memory_mb), daemon=True,
@@ -138,6 +141,9 @@ def _layout_child(send: Any, html: str, css: str, created: str, memory_mb: int) 
     except MemoryError:
         send.send(("memory", None, None))
     except RenderError as exc:
+        if isinstance(exc.__cause__, MemoryError) or getattr(exc.__cause__, "errno", None) == errno.ENOMEM:
+            send.send(("memory", None, None))
+            return
         send.send(("error", exc.message, None))
     except BaseException as exc:  # noqa: BLE001 - the parent turns it into a RenderError naming the edition
         send.send(("error", f"PDF layout failed: {type(exc).__name__}: {exc}", None))

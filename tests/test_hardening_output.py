@@ -1,0 +1,224 @@
+"""The output folder: replaced atomically, left intact by a killed or failed build, cleaned up by the next one;
+clear messages when it cannot be written (issue 4, "Output")."""
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import report.write
+from report.build import build
+from report.errors import OutputError, RenderError
+from report.pdf import PdfLimits, html_to_pdf
+from report.write import write_edition_folder
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "config" / "sample.yaml"
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def leftovers(out: Path) -> list[str]:
+    return sorted(p.name for p in out.iterdir() if p.name.startswith((".staging-", ".old-")))
+
+
+@pytest.fixture
+def previous(tmp_path) -> tuple[Path, dict[str, bytes]]:
+    """An output folder holding a previous good report."""
+    out = tmp_path / "out"
+    write_edition_folder(out, "cryptodrug-2019", {"fr/report.html": b"previous good output\n", "figures.json": b"{}\n"})
+    return out, snapshot(out / "cryptodrug-2019")
+
+
+def unshare_works(*flags: str) -> bool:
+    if shutil.which("unshare") is None:
+        return False
+    return subprocess.run(["unshare", *flags, "true"], capture_output=True).returncode == 0
+
+
+# -- killed builds ----------------------------------------------------------------------------------------------
+
+SLOW_WRITER = textwrap.dedent("""
+    import os, sys, time
+    import report.write
+    real_fsync = os.fsync
+    def slow_fsync(fd):  # the writer fsyncs each file: slow it so the kill lands while it writes
+        time.sleep(0.5)
+        real_fsync(fd)
+    report.write.os = type(sys)("slow_os")
+    report.write.os.__dict__.update(os.__dict__, fsync=slow_fsync)
+    from report.cli import main
+    sys.exit(main(sys.argv[1:]))
+""")
+
+
+def test_a_build_killed_while_writing_leaves_the_previous_output_and_the_next_build_cleans_up(previous):
+    out, before = previous
+    command = [sys.executable, "-c", SLOW_WRITER, "build", str(SAMPLE), "--lang", "fr", "--format", "html", "--out", str(out)]
+    child = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while not any(out.glob(".staging-*/fr")) and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert child.poll() is None, child.communicate()[1].decode()[-2000:]
+        time.sleep(0.2)  # somewhere in the middle of writing the files
+    finally:
+        os.killpg(child.pid, signal.SIGKILL)  # the build and its worker processes
+        child.wait()
+    assert leftovers(out), "the kill should have left a staging folder"
+    assert snapshot(out / "cryptodrug-2019") == before
+
+    result = build(SAMPLE, languages=["fr"], formats=["html"], out=out)
+    assert leftovers(out) == []
+    assert sorted(p.name for p in out.iterdir()) == ["cryptodrug-2019"]
+    assert "fr/report.html" in result.files and (out / "cryptodrug-2019" / "fr" / "report.html").stat().st_size > 100_000
+
+
+def test_a_build_killed_between_the_two_renames_gets_its_report_back(previous, monkeypatch):
+    out, before = previous
+    aside = out / ".old-cryptodrug-2019-x1y2z3"
+    aside.mkdir()
+    os.rename(out / "cryptodrug-2019", aside / "cryptodrug-2019")  # where the fallback swap had moved it
+    monkeypatch.setattr(report.write, "_write_file", _disk_full)
+    with pytest.raises(OutputError):
+        write_edition_folder(out, "cryptodrug-2019", {"fr/report.html": b"new"})
+    assert snapshot(out / "cryptodrug-2019") == before and leftovers(out) == []
+
+
+def _disk_full(*args, **kwargs):
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_the_two_rename_fallback_swaps_too(previous, monkeypatch):
+    out, _before = previous
+    monkeypatch.setattr(report.write, "_exchange", lambda first, second: False)
+    write_edition_folder(out, "cryptodrug-2019", {"fr/report.html": b"new"})
+    assert snapshot(out / "cryptodrug-2019") == {"fr/report.html": b"new"} and leftovers(out) == []
+
+
+def test_leftovers_of_other_editions_are_not_touched(previous):
+    out, _before = previous
+    (out / ".staging-other-edition-abc").mkdir()
+    write_edition_folder(out, "cryptodrug-2019", {"fr/report.html": b"new"})
+    assert leftovers(out) == [".staging-other-edition-abc"]
+
+
+def test_a_second_writer_at_the_same_time_is_refused(previous):
+    out, before = previous
+    fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with pytest.raises(OutputError, match="another build is writing"):
+            write_edition_folder(out, "cryptodrug-2019", {"fr/report.html": b"new"})
+    finally:
+        os.close(fd)
+    assert snapshot(out / "cryptodrug-2019") == before
+
+
+def test_a_report_folder_is_readable_by_others(tmp_path):
+    folder = write_edition_folder(tmp_path / "out", "e", {"fr/report.html": b"x"})
+    assert folder.stat().st_mode & 0o755 == 0o755 and (folder / "fr" / "report.html").stat().st_mode & 0o644 == 0o644
+
+
+# -- folders that cannot be written -----------------------------------------------------------------------------
+
+def test_an_output_path_that_is_a_file_is_named(tmp_path):
+    out = tmp_path / "out"
+    out.write_text("not a folder")
+    with pytest.raises(OutputError) as caught:
+        write_edition_folder(out, "tiny", {"a": b"1"})
+    assert str(out) in str(caught.value) and "is not a folder" in str(caught.value)
+
+
+def test_an_output_path_under_a_file_is_named(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputError, match="cannot create the output folder"):
+        write_edition_folder(tmp_path / "file" / "out", "tiny", {"a": b"1"})
+
+
+@pytest.mark.skipif(not unshare_works("-rm"), reason="needs unprivileged user and mount namespaces (unshare -rm)")
+def test_a_read_only_output_folder_is_named(previous):
+    out, before = previous
+    script = (f"mount --bind {out} {out} && mount -o remount,bind,ro {out} && exec {sys.executable} -c "
+              "'import sys; from pathlib import Path; from report.write import write_edition_folder; "
+              f"write_edition_folder(Path(\"{out}\"), \"cryptodrug-2019\", {{\"fr/report.html\": b\"new\"}})'")
+    done = subprocess.run(["unshare", "-rm", "sh", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "OutputError" in done.stderr and "read-only" in done.stderr and "previous output is unchanged" in done.stderr
+    assert snapshot(out / "cryptodrug-2019") == before and leftovers(out) == []
+
+
+def test_a_read_only_file_system_is_named_without_namespaces(previous, monkeypatch):
+    out, before = previous
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(report.write.tempfile, "mkdtemp", read_only)
+    with pytest.raises(OutputError, match=r"read-only\); the previous output is unchanged"):
+        write_edition_folder(out, "cryptodrug-2019", {"fr/report.html": b"new"})
+    assert snapshot(out / "cryptodrug-2019") == before
+
+
+def test_a_full_disk_is_named_and_leaves_nothing_behind(previous, monkeypatch):
+    out, before = previous
+    real_write = os.write
+
+    def write(fd, data):
+        if "/.staging-" in os.readlink(f"/proc/self/fd/{fd}"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", write)
+    with pytest.raises(OutputError) as caught:
+        write_edition_folder(out, "cryptodrug-2019", {"fr/report.html": b"new", "fr/report.pdf": b"%PDF"})
+    monkeypatch.undo()
+    assert "the disk is full" in str(caught.value) and "previous output is unchanged" in str(caught.value)
+    assert snapshot(out / "cryptodrug-2019") == before and leftovers(out) == []
+
+
+# -- the PDF child process --------------------------------------------------------------------------------------
+
+BIG_HTML = "<html><body>" + "<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit.</p>" * 4000 + "</body></html>"
+
+
+def test_a_pdf_layout_over_the_time_limit_is_stopped_naming_the_edition():
+    started = time.perf_counter()
+    with pytest.raises(RenderError) as caught:
+        html_to_pdf(BIG_HTML, "", created="2019-12-16", edition="cryptodrug-2019/nl", limits=PdfLimits(seconds=0.5))
+    assert time.perf_counter() - started < 5
+    assert str(caught.value).startswith("cryptodrug-2019/nl: PDF layout took longer than limits.pdf_seconds (0.5 s)")
+
+
+def test_a_pdf_layout_over_the_memory_cap_is_stopped_naming_the_edition():
+    with pytest.raises(RenderError) as caught:
+        html_to_pdf(BIG_HTML, "", created="2019-12-16", edition="cryptodrug-2019/fr", limits=PdfLimits(memory_mb=1))
+    assert str(caught.value).startswith("cryptodrug-2019/fr: PDF layout") and "limits.pdf_memory_mb" in str(caught.value)
+
+
+def test_the_pdf_child_sets_the_creation_date_and_reports_what_it_fetched():
+    from pypdf import PdfReader
+    import io
+
+    html = '<html><head><style>@import url("file:///etc/passwd");</style></head><body><p>x</p>' \
+           '<img src="http://169.254.169.254/latest/meta-data/"><a href="javascript:alert(1)">js</a>' \
+           '<a href="file:///etc/passwd">f</a><a href="https://example.org/">ok</a>' \
+           '<link rel="attachment" href="file:///etc/passwd"></body></html>'
+    pdf, fetched = html_to_pdf(html, "", created="2019-12-16T00:00:00Z", edition="e/fr")
+    assert set(fetched.refused) == {"file:///etc/passwd", "http://169.254.169.254/latest/meta-data/"}
+    reader = PdfReader(io.BytesIO(pdf))
+    assert reader.metadata["/CreationDate"].startswith("D:20191216")
+    assert "/EmbeddedFiles" not in reader.trailer["/Root"].get("/Names", {})
+    uris = [annot.get_object().get("/A", {}).get("/URI") for page in reader.pages for annot in page.get("/Annots", [])]
+    assert uris == ["https://example.org/"]
