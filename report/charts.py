@@ -78,7 +78,7 @@ def _monthly(stats: Statistics, t: Labels, column: str, y_title: str) -> alt.Cha
     )
     lines = base.mark_line(point=True, strokeWidth=2)
     events = pd.DataFrame(
-        [{"date": e.date.isoformat(), "label": f"{e.market}: {t.gettext(EVENT_KINDS[e.kind])}", "market": e.market}
+        [{"date": e.date.isoformat(), "label": t.gettext("%(market)s: %(event)s") % {"market": e.market, "event": t.gettext(EVENT_KINDS[e.kind])}, "market": e.market}
          for e in stats.market.events if str(monthly["month"].min()) <= e.date.isoformat() <= str(monthly["month"].max())]
         or [{"date": None, "label": "", "market": ""}]
     ).dropna()

@@ -35,9 +35,10 @@ SPREADSHEET_SIGNATURES = {b"PK\x03\x04": "a zipped workbook (Excel .xlsx or Open
                           b"\xd0\xcf\x11\xe0": "an Excel 97-2003 workbook (.xls)"}
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".numbers")
 MB = 1_000_000
-# Control characters (tabs and line ends aside) and bidirectional overrides have no place in scraped names:
-# NUL breaks SVG and XML, U+202E turns the text after it around. They are left out of every input's text.
-UNSAFE_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+# Characters XML cannot hold (control characters other than tab and line ends, U+FFFE, U+FFFF) break the SVG of
+# a chart (vl-convert aborts the process) and the PDF: they are left out of every input's text. Bidirectional
+# overrides and the like are only a matter of display: the renderer drops those.
+UNSAFE_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 log = logging.getLogger("report.load")
 
@@ -65,7 +66,7 @@ class CsvFile:
     readable: Path
     columns: tuple[str, ...]
     rows: int
-    unsafe_lines: tuple[int, ...] = ()  # lines whose control or bidi-override characters were left out
+    unsafe_lines: tuple[int, ...] = ()  # lines whose control characters were left out
 
 
 @dataclass(frozen=True)
@@ -202,8 +203,8 @@ def check_csv(path: Path, rules: CsvRules, scratch: Path) -> CsvFile:
     if unsafe and not recode:
         _scan(path, rules, copy_to)  # rare: a second pass writes the clean copy
     if unsafe:
-        log.warning("%s: %d line(s) hold control or bidirectional-override characters (first: line %d); "
-                    "those characters are left out", path, len(unsafe), unsafe[0])
+        log.warning("%s: %d line(s) hold control characters (first: line %d); those characters are left out",
+                    path, len(unsafe), unsafe[0])
     if rows == 0 and rules.kind not in MAY_BE_EMPTY:
         raise InputError("the file has a header but no rows", where=str(path))
     if rules.period and rows and dated == 0:
