@@ -236,7 +236,16 @@ def _vega_bundle() -> str:
 
 def _pool(workers: int) -> ProcessPoolExecutor:
     # fork: workers start with the libraries already imported, which is most of their start-up time
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_utc_worker)
+
+
+def _utc_worker() -> None:
+    """Workers run in UTC: vl-convert draws dates in the process's time zone, and a report must not depend on it."""
+    import os
+
+    os.environ["TZ"] = "UTC"
+    time.tzset()
 
 
 def _sha256(path: Path) -> str | None:

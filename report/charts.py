@@ -11,7 +11,7 @@ import altair as alt
 import pandas as pd
 import vl_convert
 
-from .i18n import Formatter, origin_name, value_bracket_labels
+from .i18n import Formatter, bracket_label, origin_name, value_bracket_labels
 from .model import Chart, Codebook, Statistics
 
 FONT = "Noto Sans"
@@ -175,11 +175,11 @@ def vendor_migration(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
     ).properties(width=WIDTH - 140, height=alt.Step(22))
 
 
-def _survey_bars(stats: Statistics, t: Labels, question: str, labels: list[str] | None = None) -> alt.TopLevelMixin:
+def _survey_bars(stats: Statistics, t: Labels, question: str, labels: Callable[[str], str] | None = None) -> alt.TopLevelMixin:
     """Valid percentages with 95 % Wilson intervals; suppressed cells are left out, never drawn."""
     table = stats.survey.tables[question]
     shown = table[(table.kind == "answer") & ~table.suppressed].copy()
-    shown["label"] = labels_for(shown.key, t, question) if labels is None else [labels[int(k)] for k in shown.key]
+    shown["label"] = labels_for(shown.key, t, question) if labels is None else [labels(k) for k in shown.key]
     order = list(shown.label)
     base = alt.Chart(shown).encode(y=alt.Y("label:N", title=None, sort=order))
     bars = base.mark_bar(color="#2e8b57").encode(
@@ -198,9 +198,8 @@ def labels_for(keys: pd.Series, t: Labels, question: str) -> list[str]:
     return [t.answer(question, key) for key in keys]
 
 
-def _numeric_bracket_labels(stats: Statistics, t: Labels, question: str) -> list[str]:
-    brackets = stats.survey.codebook.questions[question].brackets
-    return [bracket["label"][t.fmt.lang] for bracket in brackets]
+def _numeric_bracket_labels(stats: Statistics, t: Labels, question: str) -> Callable[[str], str]:
+    return lambda key: bracket_label(stats.survey.codebook.questions[question], key, t.fmt.lang)
 
 
 def survey_spending(stats: Statistics, t: Labels) -> alt.TopLevelMixin:

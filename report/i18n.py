@@ -9,7 +9,7 @@ import math
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from babel import Locale
 from babel.dates import format_date
@@ -132,3 +132,11 @@ REGIONS = {"EU": N_("European Union"), "WW": N_("worldwide"), "?": N_("undeclare
 def origin_name(code: str, fmt: Formatter, gettext: Callable[[str], str]) -> str:
     """A declared ships-from in words: a country name, or a region (EU, worldwide, undeclared)."""
     return gettext(REGIONS[code]) if code in REGIONS else fmt.country(code)
+
+
+def bracket_label(question: Any, key: str, lang: str) -> str:
+    """The label of a bracket, or of brackets merged for disclosure control (`2+3` -> "A or B")."""
+    from babel.lists import format_list
+
+    labels = [question.brackets[int(part)]["label"][lang] for part in key.split("+")]
+    return labels[0] if len(labels) == 1 else format_list(labels, style="or", locale=Formatter(lang).locale)

@@ -7,9 +7,11 @@ import gzip
 import io
 import logging
 import re
+import shutil
 import tempfile
+import weakref
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import IO, Any, Iterator, Mapping
@@ -55,7 +57,6 @@ class Inputs:
     survey: pd.DataFrame
     codebook: Codebook
     files: Mapping[str, Path]  # the files as the config names them (for the manifest), not their UTF-8 copies
-    scratch: Any = field(default=None, compare=False, repr=False)  # keeps UTF-8 copies of re-encoded inputs alive
 
 
 @dataclass(frozen=True)
@@ -401,8 +402,18 @@ def _rules(config: ReportConfig, kind: str) -> CsvRules:
 def load_inputs(config: ReportConfig, base: Path) -> Inputs:
     """Check every input file against the contract and read the small ones."""
     files = {name: resolve_input(config, base, name) for name in INPUT_FILES}
-    scratch = tempfile.TemporaryDirectory(prefix="report-inputs-")  # removed when Inputs is dropped
-    checked = {kind: check_csv(files[kind], _rules(config, kind), Path(scratch.name)) for kind in REQUIRED_COLUMNS}
+    scratch = Path(tempfile.mkdtemp(prefix="report-inputs-"))
+    try:
+        inputs = _checked_inputs(config, files, scratch)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    weakref.finalize(inputs, shutil.rmtree, scratch, ignore_errors=True)  # the UTF-8 copies live as long as Inputs
+    return inputs
+
+
+def _checked_inputs(config: ReportConfig, files: Mapping[str, Path], scratch: Path) -> Inputs:
+    checked = {kind: check_csv(files[kind], _rules(config, kind), scratch) for kind in REQUIRED_COLUMNS}
     if not files["codebook"].is_file():
         raise InputError("file not found", where=str(files["codebook"]))
     _check_size(files["codebook"], config.limits.max_input_mb * MB)
@@ -416,6 +427,5 @@ def load_inputs(config: ReportConfig, base: Path) -> Inputs:
         survey=read_survey(checked["survey"], codebook),
         codebook=codebook,
         files=files,
-        scratch=scratch,
     )
 

@@ -17,6 +17,10 @@ log = logging.getLogger("report.pdf")
 
 ASSETS = (Path(__file__).parent / "assets").resolve()
 SAFE_LINK_SCHEMES = ("http://", "https://", "mailto:")
+# A net under the print stylesheet: a word longer than its line breaks instead of running off the page, in
+# elements the stylesheet does not cover. `break-word` rather than `anywhere`: it leaves table-cell sizing alone,
+# which WeasyPrint does character by character for `anywhere` (a 10,000-character word then takes minutes).
+SAFETY_CSS = "html { overflow-wrap: break-word; }"
 
 
 @dataclass(frozen=True)
@@ -75,9 +79,10 @@ def layout_pdf(html: str, css: str, *, created: str) -> tuple[bytes, FetchLog]:
     fonts = FontConfiguration()
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     try:
-        stylesheet = weasyprint.CSS(string=css, base_url=ASSETS.as_uri() + "/", url_fetcher=fetcher, font_config=fonts)
+        stylesheets = [weasyprint.CSS(string=text, base_url=ASSETS.as_uri() + "/", url_fetcher=fetcher, font_config=fonts)
+                       for text in (SAFETY_CSS, css)]
         document = weasyprint.HTML(string=html, base_url=ASSETS.as_uri() + "/", url_fetcher=fetcher).render(
-            stylesheets=[stylesheet], font_config=fonts)
+            stylesheets=stylesheets, font_config=fonts)
         document.metadata.created = document.metadata.modified = created
         document.metadata.attachments = []  # a report embeds no files, whatever its HTML asks for
         for page in document.pages:

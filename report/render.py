@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from . import wording
 from .errors import RenderError
-from .i18n import Formatter, origin_name, translations, value_bracket_labels
+from .i18n import Formatter, bracket_label, origin_name, translations, value_bracket_labels
 from .model import Chart, Figure, Statistics, slug
 
 Mode = Literal["html", "pdf"]
@@ -164,14 +164,6 @@ def _chart_markup(context: RenderContext, gettext: Callable[[str], str]) -> Call
         return Markup('<figure class="chart-figure" id="fig-{}">{}{}</figure>').format(chart_id, caption, body)
 
     return chart
-
-
-def bracket_label(question: Any, key: str, lang: str) -> str:
-    """The label of a bracket, or of brackets merged for disclosure control (`2+3` -> "A or B")."""
-    from babel.lists import format_list
-
-    labels = [question.brackets[int(part)]["label"][lang] for part in key.split("+")]
-    return labels[0] if len(labels) == 1 else format_list(labels, style="or", locale=Formatter(lang).locale)
 
 
 def _migrations(stats: Statistics) -> list[dict[str, str]]:

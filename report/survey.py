@@ -101,10 +101,11 @@ def _numeric(question: Question, column: pd.Series, rule: Disclosure) -> tuple[p
     if numbers.isna().any():
         bad = kept[numbers.isna()].index[0]
         raise InputError(f"column {question.columns['value']}: '{values[bad]}' is not a number", where=f"survey:{int(bad) + 2}")
-    counts = []
-    for index, bracket in enumerate(question.brackets):
-        lower, upper = bracket.get("lower", -math.inf), bracket.get("upper", math.inf)
-        counts.append((str(index), int(((numbers >= lower) & (numbers < upper)).sum())))
+    categories = _bracket_of(numbers, question)
+    keys = [str(index) for index in range(len(question.brackets))]
+    # Small brackets are merged with a neighbour first: "1 000 € or more" beats two hidden cells.
+    keys, categories = _merge_small_brackets(keys, categories, {"all": categories.notna()}, rule)
+    counts = [(key, int((categories == key).sum())) for key in keys]
     rows = _answer_rows(counts, len(numbers), rule)
     _suppress(rows, len(numbers), rule, exclusive=True)
     return pd.DataFrame(rows, columns=TABLE_COLUMNS), numbers, len(values) - len(numbers)
@@ -131,6 +132,15 @@ def _combined_share(prefix: str, table: pd.DataFrame, keys: Iterable[str], base:
         return Figure(prefix, None, "share", base=base, suppressed=True, reason=f"cell or base below {rule.threshold}")
     low, high = wilson(count, base)
     return Figure(prefix, count / base if base else None, "share", base=base, ci_low=low, ci_high=high)
+
+
+def _at_least(figure_id: str, table: pd.DataFrame, index: int, base: int, rule: Disclosure) -> Figure:
+    """The share at or above bracket `index`, unless a merged bracket straddles that bound."""
+    parts = [[int(part) for part in key.split("+")] for key in table.key]
+    if any(min(p) < index <= max(p) for p in parts):
+        return Figure(figure_id, None, "share", base=base, reason="bound falls inside a merged bracket")
+    keys = [key for key, p in zip(table.key, parts) if min(p) >= index]
+    return _combined_share(figure_id, table, keys, base, rule)
 
 
 def _question_figures(question: Question, frame: pd.DataFrame, rule: Disclosure) -> tuple[pd.DataFrame | None, list[Figure]]:
@@ -160,8 +170,7 @@ def _question_figures(question: Question, frame: pd.DataFrame, rule: Disclosure)
         figures += _share_figures(f"{prefix}.bracket", table, base, rule)
         for index, bracket in enumerate(question.brackets):
             if "lower" in bracket:
-                keys = [str(i) for i in range(index, len(question.brackets))]
-                figures.append(_combined_share(f"{prefix}.at_least.{bracket['lower']:g}.share", table, keys, base, rule))
+                figures.append(_at_least(f"{prefix}.at_least.{bracket['lower']:g}.share", table, index, base, rule))
                 unit = "eur" if (question.unit or "").upper() == "EUR" else "number"
                 figures.append(Figure(f"{prefix}.at_least.{bracket['lower']:g}.value", bracket["lower"], unit))
         return table, figures
@@ -169,17 +178,21 @@ def _question_figures(question: Question, frame: pd.DataFrame, rule: Disclosure)
     return None, [Figure(f"{prefix}.answered", answered, "count")]
 
 
+def _bracket_of(numbers: pd.Series, question: Question) -> pd.Series:
+    """The codebook bracket (as its index, a string) each number falls in."""
+    categories = pd.Series([None] * len(numbers), index=numbers.index, dtype=object)
+    for index, bracket in enumerate(question.brackets):
+        inside = (numbers >= bracket.get("lower", -math.inf)) & (numbers < bracket.get("upper", math.inf))
+        categories[inside] = str(index)
+    return categories
+
+
 def _row_categories(question: Question, frame: pd.DataFrame) -> pd.Series:
     """Each respondent's answer category (code or bracket index), None when not validly answered."""
     values = frame[question.columns["value"]].fillna("")
     valid = ~values.map(lambda v: _is_missing(v, question)) & ~values.isin(question.dont_know)
     if question.type == "numeric":
-        numbers = pd.to_numeric(values.where(valid), errors="coerce")
-        categories = pd.Series([None] * len(values), index=values.index, dtype=object)
-        for index, bracket in enumerate(question.brackets):
-            inside = (numbers >= bracket.get("lower", -math.inf)) & (numbers < bracket.get("upper", math.inf))
-            categories[inside] = str(index)
-        return categories
+        return _bracket_of(pd.to_numeric(values.where(valid), errors="coerce"), question)
     return values.where(valid, None)
 
 

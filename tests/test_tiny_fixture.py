@@ -85,16 +85,21 @@ def test_multi_response_base_is_respondents_who_answered(figures):
     assert figures["survey.q2.b.share"].suppressed  # 2 answers, threshold 3
 
 
-def test_numeric_median_quartiles_and_brackets(figures):
+def test_numeric_median_quartiles_and_merged_brackets(figures):
     # 10 valid values: 10, 50, 80, 99.5, 120, 250, 300, 1000, 2000, 5000 (-99 and blank missing).
     assert value(figures, "survey.q3.median") == pytest.approx(185)
     assert value(figures, "survey.q3.q1") == pytest.approx(84.875)
     assert value(figures, "survey.q3.q3") == pytest.approx(825)
+    # Brackets hold 4, 1, 2, 2, 1 answers; with threshold 3, bracket 1 merges with its smaller neighbour
+    # (bracket 2: 2 answers, against 4 in bracket 0), then bracket 3 with bracket 4: 4 | 3 | 3, nothing hidden.
     assert value(figures, "survey.q3.bracket.0.share") == pytest.approx(0.4)
-    assert figures["survey.q3.bracket.1.count"].suppressed
-    # 250 or more = brackets 2..4, all hidden, while bracket 1 is hidden too: the sum would give bracket 1 away.
-    assert figures["survey.q3.at_least.250.share"].suppressed
-    assert value(figures, "survey.q3.at_least.100.share") == pytest.approx(0.6)  # = 1 - shown bracket 0
+    assert value(figures, "survey.q3.bracket.1+2.count") == 3
+    assert value(figures, "survey.q3.bracket.3+4.count") == 3
+    assert "survey.q3.bracket.1.count" not in figures
+    assert value(figures, "survey.q3.at_least.100.share") == pytest.approx(0.6)
+    assert value(figures, "survey.q3.at_least.1000.share") == pytest.approx(0.3)
+    # 250 falls inside the merged 100-1000 bracket: that share cannot be given.
+    assert not figures["survey.q3.at_least.250.share"].available
 
 
 def test_secondary_suppression_protects_a_lone_small_cell(figures):

@@ -1,0 +1,152 @@
+"""Reproducible, verifiable, warning-free builds (issue 4, "Output": reproducible, `report verify`, no warnings)."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+import report.build
+from report.build import _in_worker, _relog, build, compute, figures_json, manifest, pdf_created
+from report.cli import main
+from report.config import load_config
+from report.load import load_inputs
+from report.verify import verify
+from report.write import write_edition_folder
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "config" / "sample.yaml"
+TINY = Path(__file__).parent / "fixtures" / "tiny"
+
+
+# -- byte-identical builds --------------------------------------------------------------------------------------
+
+def test_a_build_in_other_conditions_is_byte_identical(sample, tmp_path):
+    """The session's sample build against one run in a child process with another hash seed, time zone, locale,
+    working directory and (necessarily) another time."""
+    elsewhere = tmp_path / "somewhere" / "else"
+    elsewhere.mkdir(parents=True)
+    env = {**os.environ, "PYTHONHASHSEED": "4242", "TZ": "Pacific/Kiritimati", "LC_ALL": "C", "LANG": "C"}
+    env.pop("SOURCE_DATE_EPOCH", None)
+    done = subprocess.run([sys.executable, "-m", "report.cli", "build", str(SAMPLE), "--lang", "nl", "--out", str(tmp_path / "out")],
+                          cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    again = tmp_path / "out" / "cryptodrug-2019"
+    for name in ("nl/report.html", "nl/report.pdf", "figures.json"):
+        assert (again / name).read_bytes() == (sample.folder / name).read_bytes(), f"{name} differs"
+    recorded = {json.loads((folder / "manifest.json").read_text())["outputs"].get("nl/report.pdf") for folder in (again, sample.folder)}
+    assert len(recorded) == 1
+
+
+def test_the_pdf_date_comes_from_the_config_else_source_date_epoch(monkeypatch):
+    tiny, _base = load_config(TINY / "config.yaml")
+    assert tiny.publication_date is None
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert pdf_created(tiny) == "2019-04-01"  # the day after the period
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1577836800")
+    assert pdf_created(tiny) == "2020-01-01T00:00:00Z"
+    sample, _base = load_config(SAMPLE)
+    assert pdf_created(sample) == "2019-12-16"  # a publication date wins
+
+
+# -- report verify ----------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def built(tmp_path) -> Path:
+    """A report folder of the tiny project, written as `build` writes it (rendering aside: tiny cannot be rendered)."""
+    project = tmp_path / "project"
+    shutil.copytree(TINY, project)
+    config, base = load_config(project / "config.yaml")
+    inputs = load_inputs(config, base)
+    stats = compute(config, inputs)
+    files = {"fr/report.html": b"<html>fr</html>", "nl/report.pdf": b"%PDF-1.7 nl", "figures.json": figures_json(stats)}
+    files["manifest.json"] = json.dumps(manifest(project / "config.yaml", inputs, stats, files), indent=1).encode()
+    return write_edition_folder(tmp_path / "out", config.edition, files)
+
+
+def test_verify_finds_nothing_to_report_in_a_fresh_build(built, capsys):
+    assert verify(built) == []
+    assert main(["verify", str(built)]) == 0
+    assert "everything matches the manifest" in capsys.readouterr().out
+
+
+def test_verify_names_each_changed_input_config_and_output(built, capsys):
+    project = built.parent.parent / "project"
+    with open(project / "market_events.csv", "a") as handle:
+        handle.write("Beta Market,2019-03-01,seizure\n")
+    with open(project / "config.yaml", "a") as handle:
+        handle.write("# edited\n")
+    (project / "survey.csv").unlink()
+    (built / "fr" / "report.html").write_bytes(b"<html>tampered</html>")
+    (built / "nl" / "report.pdf").unlink()
+    (built / "extra.txt").write_text("?")
+    differences = verify(built)
+    assert any(line.startswith("inputs.market_events ") and "changed" in line for line in differences)
+    assert any(line.startswith("inputs.survey ") and line.endswith("missing") for line in differences)
+    assert any(line.startswith("config ") and "changed" in line for line in differences)
+    assert {"outputs: fr/report.html changed", "outputs: nl/report.pdf missing", "outputs: extra.txt is not in the manifest"} <= set(differences)
+    assert len(differences) == 6, differences
+    assert main(["verify", str(built)]) == 1
+    captured = capsys.readouterr()
+    assert "outputs: fr/report.html changed" in captured.out and "6 difference(s)" in captured.err
+
+
+def test_verify_names_changed_templates_fonts_and_libraries(built, tmp_path, monkeypatch):
+    templates = tmp_path / "templates"
+    shutil.copytree(report.build.TEMPLATES, templates)
+    (templates / "print.css").write_text((templates / "print.css").read_text() + "\n/* edited */\n")
+    (templates / "new.html.j2").write_text("{{ x }}")
+    monkeypatch.setattr(report.build, "TEMPLATES", templates)
+    fonts = next((report.build.ASSETS / "fonts").iterdir()).name
+    monkeypatch.setattr(report.build, "ASSETS", tmp_path / "no-assets")
+    real_version = report.build.metadata.version
+    monkeypatch.setattr(report.build.metadata, "version", lambda name: "999" if name == "weasyprint" else real_version(name))
+    differences = verify(built)
+    assert "templates: print.css changed" in differences and "templates: new.html.j2 is not in the manifest" in differences
+    assert f"fonts: {fonts} missing" in differences
+    assert any(line.startswith("libraries.weasyprint: 999 now") for line in differences)
+
+
+def test_verify_with_a_moved_config_checks_the_inputs_it_names(built, tmp_path):
+    project = built.parent.parent / "project"
+    moved = tmp_path / "moved"
+    shutil.move(project, moved)
+    assert any(line.endswith("missing") for line in verify(built))
+    assert verify(built, moved / "config.yaml") == []
+
+
+def test_verify_a_folder_without_manifest_is_an_input_error(tmp_path, capsys):
+    assert main(["verify", str(tmp_path)]) == 3
+    assert "no manifest.json here" in capsys.readouterr().err
+    (tmp_path / "manifest.json").write_text("{not json")
+    assert main(["verify", str(tmp_path)]) == 3
+
+
+# -- no warnings ------------------------------------------------------------------------------------------------
+
+@pytest.mark.filterwarnings("error")
+def test_a_clean_sample_build_logs_no_warning(tmp_path, caplog):
+    with caplog.at_level(logging.WARNING), warnings.catch_warnings():
+        warnings.simplefilter("error")  # the fork workers inherit this, so a warning there fails the build too
+        result = build(SAMPLE, languages=["fr"], out=tmp_path)
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING] == []
+    assert result.warnings == () and result.fetched["fr"].refused == ()
+
+
+def test_warnings_logged_in_a_worker_reach_the_main_process(caplog):
+    def stage(value: int) -> int:
+        logging.getLogger("report.pdf").warning("refused to fetch %r", "http://x/")
+        logging.getLogger("report.pdf").info("not kept")
+        return value * 2
+
+    result, records = _in_worker(stage, 21)
+    assert result == 42 and records == [("report.pdf", logging.WARNING, "refused to fetch 'http://x/'")]
+    with caplog.at_level(logging.WARNING):
+        _relog(records)
+    assert [(r.name, r.getMessage()) for r in caplog.records] == [("report.pdf", "refused to fetch 'http://x/'")]
