@@ -191,19 +191,34 @@ class _Collector(logging.Handler):
 
 
 def _in_worker(function: Any, *args: Any) -> tuple[Any, list[tuple[str, int, str]]]:
-    """Run a stage in a worker process, returning its result and the warnings it logged."""
+    """Run a stage in a worker process, returning its result and the warnings it logged or raised."""
+    import warnings
+
     root = logging.getLogger()
     collector, inherited = _Collector(), root.handlers[:]
     root.handlers[:] = [collector]  # the main process prints them once, after this returns
     try:
-        return function(*args), collector.records
+        with warnings.catch_warnings(record=True) as raised:
+            warnings.simplefilter("default")
+            result = function(*args)
+        return result, collector.records + [
+            (PY_WARNINGS, logging.WARNING, f"{w.category.__name__}: {w.message} ({w.filename}:{w.lineno})") for w in raised]
     finally:
         root.handlers[:] = inherited
 
 
+PY_WARNINGS = "py.warnings"
+
+
 def _relog(records: Iterable[tuple[str, int, str]]) -> None:
+    """Log (or warn, for Python warnings) in the main process what a worker logged."""
+    import warnings
+
     for name, level, message in records:
-        logging.getLogger(name).log(level, "%s", message)
+        if name == PY_WARNINGS:
+            warnings.warn(f"in a worker: {message}", RuntimeWarning, stacklevel=2)
+        else:
+            logging.getLogger(name).log(level, "%s", message)
 
 
 def _vega_bundle() -> str:
@@ -235,9 +250,11 @@ def _vega_bundle() -> str:
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
-    # fork: workers start with the libraries already imported, which is most of their start-up time
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_utc_worker)
+    # forkserver, not fork: a caller may already run library threads (vl-convert's JavaScript engine) that a
+    # forked child would inherit half-dead. The server imports the stages once while this process loads data.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["report.build"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_utc_worker)
 
 
 def _utc_worker() -> None:

@@ -6,7 +6,7 @@ import difflib
 import re
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Mapping
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -178,7 +178,7 @@ class ReportConfig(Schema):
     formats: list[Literal["html", "pdf"]] = Field(default=["html", "pdf"], min_length=1)
     """Output formats: `html` (interactive charts) and/or `pdf` (static vector charts)."""
     inputs: Inputs
-    """The input files."""
+    """The input files, relative to the config file; each must stay inside the folder that holds the config file's folder (symbolic links followed), and URLs are refused."""
     taxonomy: dict[str, Category] = Field(min_length=1)
     """Canonical drug categories, keyed by id, mapping the scrapes' raw category strings."""
     thresholds: Thresholds = Field(default_factory=Thresholds)
@@ -264,7 +264,7 @@ def _implicit_hint(value: Any) -> str:
     return f" (got {value!r}; {hint})" if hint else ""
 
 
-def _describe(error: dict[str, Any], document: YamlDocument) -> str:
+def _describe(error: Mapping[str, Any], document: YamlDocument) -> str:
     loc = tuple(error["loc"])
     key = ".".join(str(part) for part in loc) or "(top level)"
     if error["type"] == "extra_forbidden":
@@ -274,8 +274,8 @@ def _describe(error: dict[str, Any], document: YamlDocument) -> str:
         message = f"missing required key '{key}'"
     elif loc and loc[-1] == "[key]":
         loc = loc[:-2]  # pydantic names a bad mapping key by its position; the mapping's line is what helps
-        parent = ".".join(str(part) for part in loc) or "(top level)"
-        message = f"{parent}: a key is not text" + _implicit_hint(error.get("input"))
+        mapping = ".".join(str(part) for part in loc) or "(top level)"
+        message = f"{mapping}: a key is not text" + _implicit_hint(error.get("input"))
     else:
         message = f"{key}: {error['msg'].removeprefix('Value error, ')}"
         if error["type"] in ("string_type", "literal_error", "string_pattern_mismatch"):

@@ -101,7 +101,7 @@ def _check_size(path: Path, max_bytes: int) -> None:
                          "raise the limit in the config if the file is right", where=str(path))
 
 
-def _open_binary(path: Path) -> IO[bytes]:
+def _open_binary(path: Path) -> gzip.GzipFile | io.BufferedReader:
     return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
 
 

@@ -98,9 +98,9 @@ def layout_pdf(html: str, css: str, *, created: str) -> tuple[bytes, FetchLog]:
 def html_to_pdf(html: str, css: str, *, created: str, edition: str, limits: PdfLimits = PdfLimits()) -> tuple[bytes, FetchLog]:
     """Lay out print HTML as a PDF in a child process that is killed after `limits.seconds` and may not grow
     its address space by more than `limits.memory_mb`; refused fetches are logged here, in the caller."""
-    import weasyprint.text.fonts  # noqa: F401 - loaded before the fork, so the memory cap only meets the layout
-
-    context = multiprocessing.get_context("fork")  # the child starts with this process's imports, not from scratch
+    # forkserver, not fork: the caller has usually just drawn charts with vl-convert, whose JavaScript engine
+    # threads a forked child would inherit half-dead (locks held and never released).
+    context = multiprocessing.get_context("forkserver")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_layout_child, args=(send, html, css, created, limits.memory_mb), daemon=True,
                             name=f"pdf {edition}")
@@ -140,6 +140,8 @@ def _exit_reason(code: int | None) -> str:
 def _layout_child(send: Any, html: str, css: str, created: str, memory_mb: int) -> None:
     """Runs in the child: cap the address space, lay out, send back ('ok', pdf, log) or the failure."""
     try:
+        import weasyprint.text.fonts  # noqa: F401 - loaded before the cap, so the cap only meets the layout
+
         _cap_address_space(memory_mb)
         pdf, fetched = layout_pdf(html, css, created=created)
         send.send(("ok", pdf, fetched))

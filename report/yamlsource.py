@@ -84,7 +84,7 @@ def _collect_marks(node: yaml.Node, path: KeyPath, marks: dict[KeyPath, Location
             seen[key] = _node_location(key_node)
             marks[path + (key,)] = seen[key]
             loaded = _key_value(key_node)
-            if isinstance(loaded, (str, int, float, bool)) and loaded != key:
+            if isinstance(loaded, (str, int)) and loaded != key:  # bool is an int: `no: x` is found as False
                 marks.setdefault(path + (loaded,), seen[key])
             _collect_marks(value_node, path + (key,), marks, source, lines)
     elif isinstance(node, yaml.SequenceNode):

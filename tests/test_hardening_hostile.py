@@ -271,9 +271,28 @@ def test_a_10000_character_market_name_is_cut_and_the_layout_holds(sample_stats,
     page = render(config, stats, lang, "html")
     cut = long_name[: LONGEST_RUN - 1] + "\u2026"
     assert cut in page and "W" * LONGEST_RUN not in page.split("<script", 1)[0]
+    if CHROMIUM:
+        scroll, client = page_widths(page, tmp_path)
+        assert scroll <= client, f"the page scrolls sideways: {scroll} px of content in {client} px"
     pdf = to_pdf(render(config, stats, lang, "pdf"), tmp_path, lang)
     assert squash(cut) in squash(pdf_text(pdf))
     assert words_outside_the_page(pdf) == []
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def page_widths(page: str, tmp_path: Path) -> tuple[int, int]:
+    """The page's content width and window width in a narrow headless Chromium, once loaded."""
+    probe = ("<script>addEventListener('load', () => { const e = document.documentElement; "
+             "document.body.setAttribute('data-widths', e.scrollWidth + ' ' + e.clientWidth); });</script>")
+    path = tmp_path / "page.html"
+    path.write_text(page.replace("</body>", probe + "</body>"), encoding="utf-8")
+    dom = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=400,900",
+                          "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={tmp_path / 'chromium'}",
+                          "--dump-dom", path.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    scroll, client = re.search(r'data-widths="(\d+) (\d+)"', dom).groups()
+    return int(scroll), int(client)
 
 
 def test_the_worker_turns_a_pdf_timeout_into_an_error_naming_the_edition(sample_stats):

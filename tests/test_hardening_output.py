@@ -202,8 +202,10 @@ def test_a_pdf_layout_over_the_time_limit_is_stopped_naming_the_edition():
 
 
 def test_a_pdf_layout_over_the_memory_cap_is_stopped_naming_the_edition():
+    # 60 MB more than the parent: enough to start, not enough for 4000 paragraphs. Depending on where the cap
+    # bites, the child raises MemoryError or is killed by a signal; both name the edition and the setting.
     with pytest.raises(RenderError) as caught:
-        html_to_pdf(BIG_HTML, "", created="2019-12-16", edition="cryptodrug-2019/fr", limits=PdfLimits(memory_mb=1))
+        html_to_pdf(BIG_HTML, "", created="2019-12-16", edition="cryptodrug-2019/fr", limits=PdfLimits(seconds=60, memory_mb=60))
     assert str(caught.value).startswith("cryptodrug-2019/fr: PDF layout") and "limits.pdf_memory_mb" in str(caught.value)
 
 

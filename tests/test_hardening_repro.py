@@ -133,7 +133,7 @@ def test_verify_a_folder_without_manifest_is_an_input_error(tmp_path, capsys):
 @pytest.mark.filterwarnings("error")
 def test_a_clean_sample_build_logs_no_warning(tmp_path, caplog):
     with caplog.at_level(logging.WARNING), warnings.catch_warnings():
-        warnings.simplefilter("error")  # the fork workers inherit this, so a warning there fails the build too
+        warnings.simplefilter("error")  # a worker's warnings are raised again here (build._relog), so they fail too
         result = build(SAMPLE, languages=["fr"], out=tmp_path)
     assert [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING] == []
     assert result.warnings == () and result.fetched["fr"].refused == ()
@@ -150,3 +150,14 @@ def test_warnings_logged_in_a_worker_reach_the_main_process(caplog):
     with caplog.at_level(logging.WARNING):
         _relog(records)
     assert [(r.name, r.getMessage()) for r in caplog.records] == [("report.pdf", "refused to fetch 'http://x/'")]
+
+
+def test_python_warnings_raised_in_a_worker_are_raised_again_in_the_main_process():
+    def stage() -> str:
+        warnings.warn("deprecated thing", DeprecationWarning)
+        return "done"
+
+    result, records = _in_worker(stage)
+    assert result == "done" and len(records) == 1 and "DeprecationWarning: deprecated thing" in records[0][2]
+    with pytest.warns(RuntimeWarning, match="in a worker: DeprecationWarning: deprecated thing"):
+        _relog(records)
