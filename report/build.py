@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from . import __version__
-from .charts import CHARTS, Labels, build_chart
+from .charts import CHARTS, Labels, build_chart, engine_started, register_fonts
 from .config import ReportConfig, load_config
 from .i18n import Formatter, translations
 from .load import Inputs, load_inputs
@@ -231,6 +231,7 @@ def _vega_bundle() -> str:
 
     import vl_convert
 
+    register_fonts()  # marks the engine as started in this process
     version = metadata.version("vl-convert-python")
     cache = Path(os.environ.get("REPORT_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "report")
     cached = cache / f"vega-bundle-{version}.js"
@@ -250,19 +251,33 @@ def _vega_bundle() -> str:
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
-    # forkserver, not fork: a caller may already run library threads (vl-convert's JavaScript engine) that a
-    # forked child would inherit half-dead. The server imports the stages once while this process loads data.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["report.build"])
+    """Worker processes for the editions.
+
+    Forked when this process has not started vl-convert's JavaScript engine (the command line never does): the
+    workers then start with every library imported. Otherwise (a caller that drew charts itself) from a fork
+    server, since a forked child would inherit the engine's threads half-dead and hang at its first chart.
+    """
+    if engine_started():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["report.build"])
+    else:
+        context = multiprocessing.get_context("fork")
     return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_utc_worker)
 
 
 def _utc_worker() -> None:
-    """Workers run in UTC: vl-convert draws dates in the process's time zone, and a report must not depend on it."""
+    """Workers run in UTC: vl-convert draws dates in the process's time zone, and a report must not depend on it.
+
+    Each worker also starts, at once, the fork server its PDF layouts will come from, with WeasyPrint imported:
+    that happens while the worker draws charts, instead of after.
+    """
     import os
+    from multiprocessing import forkserver
 
     os.environ["TZ"] = "UTC"
     time.tzset()
+    multiprocessing.get_context("forkserver").set_forkserver_preload(["report.pdf", "weasyprint", "weasyprint.text.fonts"])
+    forkserver.ensure_running()
 
 
 def _sha256(path: Path) -> str | None:

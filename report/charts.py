@@ -28,6 +28,11 @@ def register_fonts() -> None:
     vl_convert.register_font_directory(str(FONTS_DIR))
 
 
+def engine_started() -> bool:
+    """Whether this process has started vl-convert's JavaScript engine, whose threads do not survive a fork."""
+    return register_fonts.cache_info().currsize > 0
+
+
 @dataclass(frozen=True)
 class Labels:
     """What charts need to say things in one language."""

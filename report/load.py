@@ -14,7 +14,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import IO, Any, Iterator, Mapping
+from typing import Any, Mapping
 
 import pandas as pd
 
@@ -105,22 +105,17 @@ def _open_binary(path: Path) -> gzip.GzipFile | io.BufferedReader:
     return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
 
 
-def _raw_lines(path: Path, max_bytes: int) -> Iterator[bytes]:
-    """The file's lines as bytes, decompressed, refusing to read more than `max_bytes` (gzip bombs included)."""
-    read = 0
+def _read_bounded(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes, decompressed, refusing to read more than `max_bytes` (gzip bombs included)."""
     try:
         with _open_binary(path) as handle:
-            while True:
-                line = handle.readline(max_bytes - read + 1)
-                if not line:
-                    return
-                read += len(line)
-                if read > max_bytes:
-                    raise InputError(f"the file's text is over limits.max_input_mb ({max_bytes // MB} MB) once "
-                                     "decompressed; raise the limit in the config if the file is right", where=str(path))
-                yield line
+            raw = handle.read(max_bytes + 1)
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise InputError(f"not a readable gzip file ({exc or 'truncated'})", where=str(path)) from None
+    if len(raw) > max_bytes:
+        raise InputError(f"the file's text is over limits.max_input_mb ({max_bytes // MB} MB) once "
+                         "decompressed; raise the limit in the config if the file is right", where=str(path))
+    return raw
 
 
 def _byte_lines_decode(encoding: str) -> bool:
@@ -135,32 +130,32 @@ def _encoding_hint(kind: str, encoding: str) -> str:
     return f"check inputs.encoding.{kind} ('{encoding}') in the config"
 
 
-def _text_lines(path: Path, rules: CsvRules) -> Iterator[str]:
-    """Decoded lines, with the line and column of the first byte the declared encoding cannot read."""
+def _decoded(path: Path, rules: CsvRules) -> str:
+    """The whole text, with the line and column of the first byte the declared encoding cannot read."""
     encoding = rules.encoding
     if codecs.lookup(encoding).name == "utf-8":
         encoding = "utf-8-sig"  # a byte-order mark at the start is fine
     if not _byte_lines_decode(encoding):
-        yield from _wide_text_lines(path, rules, encoding)
-        return
-    for number, raw in enumerate(_raw_lines(path, rules.max_bytes), start=1):
-        try:
-            yield raw.decode(encoding if number == 1 else encoding.removesuffix("-sig"))
-        except UnicodeDecodeError as exc:
-            column = len(raw[: exc.start].decode(encoding, errors="replace")) + 1
-            raise InputError(f"byte 0x{raw[exc.start]:02x} at column {column} is not valid {rules.encoding} text; "
-                             + _encoding_hint(rules.kind, rules.encoding), where=f"{path}:{number}") from None
-
-
-def _wide_text_lines(path: Path, rules: CsvRules, encoding: str) -> Iterator[str]:
-    """UTF-16 and the like: decode as a stream (a decoding error can only be placed by byte offset)."""
-    raw = b"".join(_raw_lines(path, rules.max_bytes))
+        return _wide_text(path, rules, encoding)
+    raw = _read_bounded(path, rules.max_bytes)
     try:
-        text = raw.decode(encoding)
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        number = raw.count(b"\n", 0, exc.start) + 1
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        column = len(raw[line_start: exc.start].decode(encoding.removesuffix("-sig"), errors="replace")) + 1
+        raise InputError(f"byte 0x{raw[exc.start]:02x} at column {column} is not valid {rules.encoding} text; "
+                         + _encoding_hint(rules.kind, rules.encoding), where=f"{path}:{number}") from None
+
+
+def _wide_text(path: Path, rules: CsvRules, encoding: str) -> str:
+    """UTF-16 and the like: a decoding error can only be placed by byte offset."""
+    raw = _read_bounded(path, rules.max_bytes)
+    try:
+        return raw.decode(encoding)
     except UnicodeDecodeError as exc:
         raise InputError(f"byte {exc.start} is not valid {rules.encoding} text; " + _encoding_hint(rules.kind, rules.encoding),
                          where=str(path)) from None
-    yield from io.StringIO(text, newline="")
 
 
 def _header(path: Path, row: list[str] | None, kind: str) -> tuple[str, ...]:
@@ -200,9 +195,7 @@ def check_csv(path: Path, rules: CsvRules, scratch: Path) -> CsvFile:
     _check_size(path, rules.max_bytes)
     copy_to = scratch / f"{rules.kind}.csv"
     recode = codecs.lookup(rules.encoding).name != "utf-8"
-    columns, rows, dated, unsafe = _scan(path, rules, copy_to if recode else None)
-    if unsafe and not recode:
-        _scan(path, rules, copy_to)  # rare: a second pass writes the clean copy
+    columns, rows, dated, unsafe = _scan(path, rules, copy_to, recode)
     if unsafe:
         log.warning("%s: %d line(s) hold control characters (first: line %d); those characters are left out",
                     path, len(unsafe), unsafe[0])
@@ -215,50 +208,55 @@ def check_csv(path: Path, rules: CsvRules, scratch: Path) -> CsvFile:
     return CsvFile(source=path, readable=readable, columns=columns, rows=rows, unsafe_lines=tuple(unsafe))
 
 
-def _scan(path: Path, rules: CsvRules, copy_to: Path | None) -> tuple[tuple[str, ...], int, int | None, list[int]]:
-    if copy_to is None:
-        return _parse(path, rules, _text_lines(path, rules), None)
-    with open(copy_to, "w", encoding="utf-8", newline="") as copy:
-        return _parse(path, rules, _text_lines(path, rules), copy)
+def _scan(path: Path, rules: CsvRules, copy_to: Path, recode: bool) -> tuple[tuple[str, ...], int, int | None, list[int]]:
+    """Read the file once; write a clean UTF-8 copy when it was recoded or held unsafe characters."""
+    text = _decoded(path, rules)
+    unsafe = _unsafe_lines(text)
+    if unsafe:
+        text = UNSAFE_CHARACTERS.sub("", text)
+    if recode or unsafe:
+        copy_to.write_text(text.removeprefix("\ufeff"), encoding="utf-8", newline="")
+    return (*_parse(path, rules, text), unsafe)
 
 
-def _parse(path: Path, rules: CsvRules, lines: Iterator[str], copy: IO[str] | None
-           ) -> tuple[tuple[str, ...], int, int | None, list[int]]:
-    unsafe: list[int] = []
-    reader = csv.reader(_cleaned(lines, unsafe, copy), strict=True)
+def _unsafe_lines(text: str) -> list[int]:
+    """Lines holding characters that XML (so SVG and PDF) cannot hold."""
+    lines: list[int] = []
+    line, position = 1, 0
+    for match in UNSAFE_CHARACTERS.finditer(text):
+        line += text.count("\n", position, match.start())
+        position = match.start()
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
+
+
+def _parse(path: Path, rules: CsvRules, text: str) -> tuple[tuple[str, ...], int, int | None]:
+    """Header, record count, and whether some record falls in the period (None: dates the engine must judge)."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows, dated, undated, last_line = 0, 0, 0, 0
     try:
         columns = _header(path, next(reader, None), rules.kind)
         date_index = columns.index(rules.period[0]) if rules.period else None
+        width = len(columns)
         last_line = reader.line_num
         for row in reader:
             first_line, last_line = last_line + 1, reader.line_num
-            if not row:
-                continue  # a blank line; the engine skips it too
-            if len(row) != len(columns):
+            if len(row) != width:
+                if not row:
+                    continue  # a blank line; the engine skips it too
                 raise InputError(
-                    f"{len(row)} fields where the header has {len(columns)} "
-                    f"({'a comma inside an unquoted value, or an extra separator' if len(row) > len(columns) else 'a missing field or a line cut short'}?)",
+                    f"{len(row)} fields where the header has {width} "
+                    f"({'a comma inside an unquoted value, or an extra separator' if len(row) > width else 'a missing field or a line cut short'}?)",
                     where=f"{path}:{first_line}")
             rows += 1
-            if date_index is not None and rules.period:
+            if date_index is not None and not dated and rules.period:  # one record inside is enough
                 inside = _in_period(row[date_index], rules.period[1], rules.period[2])
                 dated += inside is True
                 undated += inside is None
     except csv.Error as exc:
         raise InputError(f"cannot read the CSV: {exc}", where=f"{path}:{reader.line_num}") from None
-    return columns, rows, (None if undated or date_index is None else dated), unsafe
-
-
-def _cleaned(lines: Iterator[str], unsafe: list[int], copy: IO[str] | None) -> Iterator[str]:
-    """Lines without unsafe characters (their line numbers noted), written to `copy` on the way."""
-    for number, line in enumerate(lines, start=1):
-        if UNSAFE_CHARACTERS.search(line):
-            unsafe.append(number)
-            line = UNSAFE_CHARACTERS.sub("", line)
-        if copy is not None:
-            copy.write(line)
-        yield line
+    return columns, rows, (None if (undated and not dated) or date_index is None else dated)
 
 
 def _read_text(csv_file: CsvFile) -> io.StringIO:

@@ -148,14 +148,32 @@ def _layout_child(send: Any, html: str, css: str, created: str, memory_mb: int) 
     except MemoryError:
         send.send(("memory", None, None))
     except RenderError as exc:
-        if isinstance(exc.__cause__, MemoryError) or getattr(exc.__cause__, "errno", None) == errno.ENOMEM:
+        if isinstance(exc.__cause__, MemoryError) or getattr(exc.__cause__, "errno", None) == errno.ENOMEM or _near_cap():
             send.send(("memory", None, None))
             return
         send.send(("error", exc.message, None))
     except BaseException as exc:  # noqa: BLE001 - the parent turns it into a RenderError naming the edition
+        if _near_cap():  # C extensions report a failed allocation in many ways (SystemError, ValueError...)
+            send.send(("memory", None, None))
+            return
         send.send(("error", f"PDF layout failed: {type(exc).__name__}: {exc}", None))
     finally:
         send.close()
+
+
+def _mapped_bytes() -> int | None:
+    try:
+        status = Path("/proc/self/status").read_text()
+        return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmPeak:")) * 1024
+    except (OSError, StopIteration, ValueError):
+        return None
+
+
+def _near_cap(margin_mb: int = 16) -> bool:
+    """Whether this process's address space came within `margin_mb` of its RLIMIT_AS cap."""
+    soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
+    peak = _mapped_bytes()
+    return soft != resource.RLIM_INFINITY and peak is not None and peak >= soft - margin_mb * 1024 * 1024
 
 
 def _cap_address_space(extra_mb: int) -> None:
