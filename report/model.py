@@ -1,9 +1,10 @@
 """The frozen records passed between stages: figures, statistics, the rendered edition."""
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date
+
 from typing import Any, Iterable, Literal, Mapping
 
 import pandas as pd
@@ -107,7 +108,7 @@ def frozen_tables(tables: Mapping[str, pd.DataFrame]) -> Mapping[str, pd.DataFra
 @dataclass(frozen=True)
 class MarketEvent:
     market: str
-    date: date
+    date: datetime.date
     kind: str
 
 

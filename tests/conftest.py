@@ -45,5 +45,13 @@ def short(tmp_path_factory) -> Built:
     return Built(build(ROOT / "config" / "sample-short.yaml", out=out).folder)
 
 
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A copy of the tiny project (config and inputs in one folder) that a test may break."""
+    target = tmp_path / "project"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "tiny", target)
+    return target
+
+
 def pdftotext_available() -> bool:
     return shutil.which("pdftotext") is not None

@@ -1,22 +1,14 @@
 """Bad configs and inputs: one clear message naming file and line (or key/column), a non-zero exit."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import pytest
 
 from report.cli import main
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 
 
-@pytest.fixture
-def project(tmp_path) -> Path:
-    """A copy of the tiny project that a test may break."""
-    target = tmp_path / "project"
-    shutil.copytree(TINY, target)
-    return target
 
 
 def run(capsys, *args: str) -> tuple[int, str]:

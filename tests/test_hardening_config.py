@@ -17,12 +17,6 @@ from report.errors import ConfigError
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 
 
-@pytest.fixture
-def project(tmp_path) -> Path:
-    """A copy of the tiny project (config and inputs in one folder) that a test may break."""
-    target = tmp_path / "project"
-    shutil.copytree(TINY, target)
-    return target
 
 
 def config_error(config: Path) -> str:

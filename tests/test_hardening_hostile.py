@@ -10,7 +10,6 @@ import collections
 import dataclasses
 import gzip
 import html.parser
-import io
 import re
 import shutil
 import subprocess
@@ -26,7 +25,7 @@ from report.build import TEMPLATES, _css, _meta, build, compute, make_charts, re
 from report.config import load_config
 from report.errors import RenderError
 from report.load import load_inputs
-from report.model import Figure, Figures, MarketEvent, slug
+from report.model import Figures, MarketEvent, slug
 from report.pdf import ASSETS, html_to_pdf
 from report.render import LONGEST_RUN, RenderContext, render_html, safe_text
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import io
 import logging
-import shutil
 import time
 import zipfile
 from pathlib import Path
@@ -20,11 +19,6 @@ from report.load import load_inputs
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 
 
-@pytest.fixture
-def project(tmp_path) -> Path:
-    target = tmp_path / "project"
-    shutil.copytree(TINY, target)
-    return target
 
 
 def load(project: Path):
