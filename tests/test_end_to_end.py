@@ -130,3 +130,12 @@ def test_chart_texts_are_translated():
         for chart_id, (title, alt, _source) in CHART_TEXT.items():
             assert catalog.gettext(title) != title, f"{lang}: chart title of {chart_id} untranslated"
             assert catalog.gettext(alt) != alt, f"{lang}: alt text of {chart_id} untranslated"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_pdf_embeds_only_the_shipped_font_family(sample, lang):
+    import subprocess
+
+    listing = subprocess.run(["pdffonts", str(sample.pdf(lang))], capture_output=True, text=True, check=True).stdout
+    fonts = {line.split()[0].split("+")[-1] for line in listing.splitlines()[2:] if line.strip()}
+    assert fonts and all(name.startswith("Noto-Sans") for name in fonts), fonts  # charts included: no fallback font
