@@ -11,7 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from . import __version__
 from .charts import CHARTS, Labels, build_chart, engine_started, register_fonts
@@ -239,7 +239,8 @@ def _vega_bundle() -> str:
         return cached.read_text(encoding="utf-8")
     except OSError:
         pass
-    bundle = vl_convert.javascript_bundle()
+    # The stub marks `snippet` as required, but the function defaults it to None (the default snippet).
+    bundle = vl_convert.javascript_bundle()  # type: ignore[call-arg]
     try:
         cache.mkdir(parents=True, exist_ok=True)
         partial = cached.with_suffix(f".{os.getpid()}.tmp")
@@ -257,6 +258,7 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     workers then start with every library imported. Otherwise (a caller that drew charts itself) from a fork
     server, since a forked child would inherit the engine's threads half-dead and hang at its first chart.
     """
+    context: multiprocessing.context.BaseContext
     if engine_started():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["report.build"])
@@ -290,10 +292,10 @@ def _sha256(path: Path) -> str | None:
 
 def sources(config_path: Path, input_files: Mapping[str, Path]) -> dict[str, Any]:
     """Hashes of everything a build reads (config, inputs, templates, fonts) and the versions of what runs it."""
-    def tree(root: Path) -> dict[str, str]:
+    def tree(root: Path) -> dict[str, str | None]:
         return {str(p.relative_to(root)): _sha256(p) for p in sorted(root.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
 
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in LIBRARIES:
         try:
             versions[name] = metadata.version(name)
@@ -368,7 +370,7 @@ def validate(config_path: str | Path) -> tuple[ReportConfig, Inputs]:
     return config, inputs
 
 
-def _subset(requested: list[str] | None, configured: list[str], what: str) -> list[str]:
+def _subset(requested: list[str] | None, configured: Sequence[str], what: str) -> list[str]:
     from .errors import ConfigError
 
     if not requested:

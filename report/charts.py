@@ -71,7 +71,7 @@ def _market_scale(markets: tuple[str, ...]) -> alt.Scale:
     return alt.Scale(domain=list(markets), range=MARKET_COLOURS[: len(markets)])
 
 
-def _monthly(stats: Statistics, t: Labels, column: str, y_title: str) -> alt.Chart:
+def _monthly(stats: Statistics, t: Labels, column: str, y_title: str) -> alt.TopLevelMixin:
     monthly = stats.market.tables["monthly"][["market", "month", column]].copy()
     monthly["month"] = pd.to_datetime(monthly["month"]).dt.strftime("%Y-%m-%d")
     base = alt.Chart(monthly).encode(
@@ -82,11 +82,12 @@ def _monthly(stats: Statistics, t: Labels, column: str, y_title: str) -> alt.Cha
                  alt.Tooltip(f"{column}:Q", title=y_title, format=",d")],
     )
     lines = base.mark_line(point=True, strokeWidth=2)
-    events = pd.DataFrame(
+    event_rows: list[dict[str, str | None]] = (
         [{"date": e.date.isoformat(), "label": t.gettext("%(market)s: %(event)s") % {"market": e.market, "event": t.gettext(EVENT_KINDS[e.kind])}, "market": e.market}
          for e in stats.market.events if str(monthly["month"].min()) <= e.date.isoformat() <= str(monthly["month"].max())]
         or [{"date": None, "label": "", "market": ""}]
-    ).dropna()
+    )
+    events = pd.DataFrame(event_rows).dropna()
     if events.empty:
         return lines.properties(width=WIDTH, height=180)
     rules = alt.Chart(events).mark_rule(strokeDash=[4, 3], color="#555").encode(

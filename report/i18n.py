@@ -4,6 +4,7 @@ The locale is always an argument; the process locale is never touched.
 """
 from __future__ import annotations
 
+import datetime
 import io
 import math
 from datetime import date
@@ -54,7 +55,7 @@ class Formatter:
         self.lang = lang
         self.locale = locale_for(lang)
 
-    def number(self, value: float | int, digits: int = 0) -> str:
+    def number(self, value: float | int | str, digits: int = 0) -> str:
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
         return format_decimal(value, format=pattern, locale=self.locale)
 
@@ -73,13 +74,13 @@ class Formatter:
         span = f"{self.number(low)}\u2013{self.number(high)}"
         return f"€\u00a0{span}" if self.lang == "nl" else f"{span}\u00a0€"
 
-    def date(self, value: date | str) -> str:
+    def date(self, value: datetime.date | str) -> str:
         return format_date(_as_date(value), format="long", locale=self.locale)
 
-    def month(self, value: date | str) -> str:
+    def month(self, value: datetime.date | str) -> str:
         return format_date(_as_date(value), format="MMMM y", locale=self.locale)
 
-    def month_short(self, value: date | str) -> str:
+    def month_short(self, value: datetime.date | str) -> str:
         return format_date(_as_date(value), format="MMM y", locale=self.locale)
 
     def country(self, code: str) -> str:

@@ -58,6 +58,14 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str, *params: Any) -> Any:
     return None if row is None else row[0]
 
 
+def _row(con: duckdb.DuckDBPyConnection, sql: str, *params: Any) -> tuple[Any, ...]:
+    """The one row of an aggregate query without GROUP BY, which SQL always returns."""
+    row = con.execute(sql, list(params)).fetchone()
+    if row is None:
+        raise RuntimeError("an aggregate query returned no row")
+    return row
+
+
 def _check_parsable(con: duckdb.DuckDBPyConnection, path: Path, table: str, column: str, cast: str) -> None:
     """Name the first line whose value cannot be read as the column's type."""
     bad = con.execute(
@@ -372,7 +380,8 @@ def _origin_figures(con: duckdb.DuckDBPyConnection, origins: pd.DataFrame, focus
         Figure("origins.multi.with_nl.share", _share(with_nl, multi_n), "share", base=multi_n),
     ]
     for market in markets:
-        row = con.execute(
+        row = _row(
+            con,
             """
             WITH v AS (SELECT vendor_key, list(DISTINCT ships_from) AS o FROM listings
                        WHERE market = ? AND vendor_key IN (SELECT vendor_key FROM focus_vendor_market WHERE market = ?)
@@ -380,8 +389,9 @@ def _origin_figures(con: duckdb.DuckDBPyConnection, origins: pd.DataFrame, focus
             SELECT count(*) FILTER (WHERE len(o) > 1), count(*) FILTER (WHERE len(o) > 1 AND list_contains(o, 'NL'))
             FROM v
             """,
-            [market, market],
-        ).fetchone()
+            market,
+            market,
+        )
         suffix = f".{slug(market)}"
         figures += [
             Figure(f"origins.multi.count{suffix}", int(row[0]), "count"),
@@ -403,9 +413,10 @@ def _origin_shares(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, list[F
     )
     total = int(_scalar(con, "SELECT count(DISTINCT vendor_key) FROM listings"))
     multi = int(_scalar(con, "SELECT count(*) FROM (SELECT vendor_key FROM listings GROUP BY ALL HAVING count(DISTINCT ships_from) > 1)"))
-    figures = [Figure(f"origins.all.{row.origin}.{measure}", value, unit, base=total)
-               for row in table.itertuples()
-               for measure, value, unit in (("count", int(row.vendors), "count"), ("share", float(row.share), "share"))]
+    figures: list[Figure] = []
+    for row in table.itertuples():
+        figures += [Figure(f"origins.all.{row.origin}.count", int(row.vendors), "count", base=total),
+                    Figure(f"origins.all.{row.origin}.share", float(row.share), "share", base=total)]
     figures += [Figure("origins.all.multi.count", multi, "count", base=total),
                 Figure("origins.all.multi.share", _share(multi, total), "share", base=total)]
     return table, figures
@@ -423,7 +434,8 @@ def _shipping(con: duckdb.DuckDBPyConnection, focus: str) -> tuple[pd.DataFrame,
         """,
         [focus],
     )
-    row = con.execute(
+    row = _row(
+        con,
         """
         WITH v AS (SELECT vendor_key,
                           bool_or(NOT starts_with(dest, '!') AND dest <> ?) AS abroad,
@@ -431,8 +443,8 @@ def _shipping(con: duckdb.DuckDBPyConnection, focus: str) -> tuple[pd.DataFrame,
                    FROM focus_destinations GROUP BY vendor_key)
         SELECT count(*), count(*) FILTER (WHERE abroad), count(*) FILTER (WHERE restricted) FROM v
         """,
-        [focus],
-    ).fetchone()
+        focus,
+    )
     declared, abroad, restricted = (int(value) for value in row)
     excluded = _query(
         con,
@@ -460,14 +472,18 @@ def _transactions(con: duckdb.DuckDBPyConnection, params: MarketParams, markets:
     retail_id = f"{retail:g}"
     for market in [None, *markets]:
         where, args, suffix = ("", [], "") if market is None else (" AND market = ?", [market], f".{slug(market)}")
-        row = con.execute(
+        row = _row(
+            con,
             f"""
             SELECT count(*), max(eur), sum(eur), count(*) FILTER (WHERE eur < ?),
                    count(*) FILTER (WHERE eur >= ?), coalesce(sum(eur) FILTER (WHERE eur >= ?), 0)
             FROM valid_sales WHERE focus {where}
             """,
-            [retail, params.wholesale_eur, retail, *args],
-        ).fetchone()
+            retail,
+            params.wholesale_eur,
+            retail,
+            *args,
+        )
         count, max_eur, total, below, wholesale, value_large = row
         count = int(count)
         unpriced = int(_scalar(con, f"SELECT count(*) FROM sales WHERE focus AND eur IS NULL {where}", *args))
@@ -484,7 +500,7 @@ def _transactions(con: duckdb.DuckDBPyConnection, params: MarketParams, markets:
             Figure(f"transactions.unpriced.count{suffix}", unpriced, "count"),
             Figure(f"transactions.placeholder.count{suffix}", placeholder, "count"),
         ]
-    all_row = con.execute("SELECT count(*), count(*) FILTER (WHERE eur >= ?) FROM valid_sales", [params.wholesale_eur]).fetchone()
+    all_row = _row(con, "SELECT count(*), count(*) FILTER (WHERE eur >= ?) FROM valid_sales", params.wholesale_eur)
     figures += [
         Figure("transactions.all.count", int(all_row[0]), "count"),
         Figure("transactions.all.wholesale.share", _share(all_row[1], all_row[0]), "share", base=int(all_row[0])),
@@ -548,7 +564,7 @@ def _migration(con: duckdb.DuckDBPyConnection, params: MarketParams, markets: li
     """Vendors active on a market before it closed and new on another market after, by normalised name."""
     rows, figures = [], []
     shutdowns = [e for e in params.events if e.kind in SHUTDOWN_KINDS and e.market in markets and params.start <= e.date <= params.end]
-    first_events = {}
+    first_events: dict[str, MarketEvent] = {}
     for event in shutdowns:
         first_events.setdefault(event.market, event)  # the first shutdown event is when vendors start to leave
     for event in first_events.values():
@@ -569,7 +585,8 @@ def _migration(con: duckdb.DuckDBPyConnection, params: MarketParams, markets: li
             alive_after = _scalar(con, "SELECT count(*) FROM listings WHERE market = ? AND crawled_at > ?", target, event.date)
             if target == event.market or not alive_after:
                 continue
-            counts = con.execute(
+            counts = _row(
+                con,
                 f"""
                 WITH first_seen AS (SELECT vendor_key, min(crawled_at) AS first FROM listings WHERE market = ? GROUP BY ALL),
                      new AS (SELECT vendor_key FROM first_seen WHERE first > ? AND first <= ?),
@@ -579,8 +596,13 @@ def _migration(con: duckdb.DuckDBPyConnection, params: MarketParams, markets: li
                        (SELECT count(*) FROM new WHERE vendor_key IN (SELECT vendor_key FROM active)
                                               AND vendor_key IN (SELECT vendor_key FROM focus_vendors))
                 """,
-                [target, event.date, window_end.date(), event.market, window_start.date(), last_crawl],
-            ).fetchone()
+                target,
+                event.date,
+                window_end.date(),
+                event.market,
+                window_start.date(),
+                last_crawl,
+            )
             new, migrated, migrated_focus = (int(v) for v in counts)
             key = f"migration.{slug(event.market)}.{slug(target)}"
             figures += [

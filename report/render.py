@@ -73,6 +73,8 @@ class Inserter:
 
     def format(self, figure: Figure, style: str | None = None, digits: int | None = None) -> str:
         value = figure.value
+        if value is None:  # fig() says "not available" instead of formatting a missing value
+            raise RenderError(f"figure '{figure.id}' has no value to format")
         unit = style or figure.unit
         if unit == "count":
             return self.fmt.number(value, digits or 0)
@@ -112,6 +114,8 @@ class Inserter:
         """`n = 87 / 99`: the base of a figure over all respondents, in the edition's number format."""
         figure = self.figure(figure_id)
         total = self.figures["survey.respondents"].value
+        if total is None:
+            raise RenderError("the number of survey respondents was not computed")
         self.context.used.update({figure_id, "survey.respondents"})
         return Markup('<span class="base" data-fig="{}">n\u00a0=\u00a0{}\u00a0/\u00a0{}</span>').format(
             figure_id, self.fmt.number(figure.base or 0), self.fmt.number(total))
@@ -119,7 +123,7 @@ class Inserter:
     def ci(self, figure_id: str) -> Markup:
         """The 95 % interval of a share, as `[12 – 30 %]` in the edition's format."""
         figure = self.figure(figure_id)
-        if not figure.available or figure.ci_low is None:
+        if not figure.available or figure.ci_low is None or figure.ci_high is None:
             return Markup("–")
         return Markup('<span class="ci" data-fig="{}">{}\u2013{}</span>').format(
             figure_id, self.fmt.percent(figure.ci_low), self.fmt.percent(figure.ci_high))

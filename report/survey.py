@@ -8,7 +8,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from .errors import ConfigError, InputError
-from .model import Codebook, Figure, Figures, Question, SurveyStats, frozen_tables
+from .model import Codebook, Figure, Figures, Question, SurveyStats, Unit, frozen_tables
 
 Z95 = 1.959963984540054
 TABLE_COLUMNS = ["key", "kind", "count", "share", "ci_low", "ci_high", "suppressed", "reason"]
@@ -171,7 +171,7 @@ def _question_figures(question: Question, frame: pd.DataFrame, rule: Disclosure)
         for index, bracket in enumerate(question.brackets):
             if "lower" in bracket:
                 figures.append(_at_least(f"{prefix}.at_least.{bracket['lower']:g}.share", table, index, base, rule))
-                unit = "eur" if (question.unit or "").upper() == "EUR" else "number"
+                unit: Unit = "eur" if (question.unit or "").upper() == "EUR" else "number"
                 figures.append(Figure(f"{prefix}.at_least.{bracket['lower']:g}.value", bracket["lower"], unit))
         return table, figures
     answered = int((~frame[question.columns["value"]].fillna("").map(lambda v: _is_missing(v, question))).sum())
