@@ -7,11 +7,11 @@ import logging
 import multiprocessing
 import platform
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from . import __version__
 from .charts import CHARTS, Labels, build_chart, engine_started, register_fonts
@@ -26,6 +26,7 @@ from .survey import Disclosure, summarise_survey
 from .write import write_edition_folder
 
 log = logging.getLogger("report")
+T = TypeVar("T")
 
 PROJECT = Path(__file__).resolve().parent.parent
 TEMPLATES = PROJECT / "templates"
@@ -76,6 +77,17 @@ class Stopwatch:
         now = time.perf_counter()
         self.timings[stage] = self.timings.get(stage, 0.0) + now - started
         return now
+
+    def stage(self, name: str, run: Callable[..., T], *args: Any) -> T:
+        """Run one stage and add its time to `name`."""
+        started = time.perf_counter()
+        result = run(*args)
+        self.lap(name, started)
+        return result
+
+    def add(self, timings: Mapping[str, float], suffix: str) -> None:
+        for stage, seconds in timings.items():
+            self.timings[f"{stage}{suffix}"] = self.timings.get(f"{stage}{suffix}", 0.0) + seconds
 
 
 def compute(config: ReportConfig, inputs: Inputs) -> Statistics:
@@ -330,36 +342,36 @@ def build(config_path: str | Path, *, languages: list[str] | None = None, format
           out: str | Path = "build") -> BuildResult:
     """Build every edition of one config into `<out>/<edition>/`."""
     watch = Stopwatch()
-    started = time.perf_counter()
-    config, base = load_config(config_path)
+    config, base = watch.stage("config", load_config, config_path)
     languages = _subset(languages, config.languages, "language")
     formats = _subset(formats, config.formats, "format")
-    started = watch.lap("config", started)
     with _pool(max(1, min(2, len(languages)))) as pool:
-        # The JavaScript bundle takes a while to assemble: a worker does it while this process computes.
-        bundle = pool.submit(_vega_bundle) if "html" in formats else None
-        inputs = load_inputs(config, base)
-        started = watch.lap("load", started)
-        stats = compute(config, inputs)
-        started = watch.lap("compute", started)
-        for warning in stats.market.warnings:
-            log.warning(warning)
-        script = bundle.result() if bundle else None
-        jobs = {lang: pool.submit(_in_worker, render_language, config, stats, lang, formats, script) for lang in languages}
-        files: dict[str, bytes] = {}
-        fetched: dict[str, FetchLog] = {}
-        for lang, job in jobs.items():
-            (edition_files, timings, fetched[lang]), worker_warnings = job.result()
-            _relog(worker_warnings)
-            files.update(edition_files)
-            for stage, seconds in timings.items():
-                watch.timings[f"{stage} (worker)"] = watch.timings.get(f"{stage} (worker)", 0.0) + seconds
-        started = watch.lap("editions", started)
+        bundle = pool.submit(_vega_bundle) if "html" in formats else None  # assembled while this process computes
+        inputs = watch.stage("load", load_inputs, config, base)
+        stats = watch.stage("compute", compute, config, inputs)
+        files, fetched = watch.stage("editions", render_editions, pool, config, stats, languages, formats, bundle, watch)
     files["figures.json"] = figures_json(stats)
     files["manifest.json"] = (json.dumps(manifest(Path(config_path), inputs, stats, files), indent=1, sort_keys=True) + "\n").encode()
-    folder = write_edition_folder(Path(out), config.edition, files)
-    watch.lap("write", started)
+    folder = watch.stage("write", write_edition_folder, Path(out), config.edition, files)
     return BuildResult(folder, dict(watch.timings), stats.market.warnings, tuple(sorted(files)), fetched)
+
+
+def render_editions(pool: ProcessPoolExecutor, config: ReportConfig, stats: Statistics, languages: list[str],
+                    formats: list[str], bundle: Future[str] | None, watch: Stopwatch
+                    ) -> tuple[dict[str, bytes], dict[str, FetchLog]]:
+    """Every language edition, each in a worker process; the workers' warnings are logged here."""
+    for warning in stats.market.warnings:
+        log.warning(warning)
+    script = bundle.result() if bundle else None
+    jobs = {lang: pool.submit(_in_worker, render_language, config, stats, lang, formats, script) for lang in languages}
+    files: dict[str, bytes] = {}
+    fetched: dict[str, FetchLog] = {}
+    for lang, job in jobs.items():
+        (edition_files, timings, fetched[lang]), worker_warnings = job.result()
+        _relog(worker_warnings)
+        files.update(edition_files)
+        watch.add(timings, " (worker)")
+    return files, fetched
 
 
 def validate(config_path: str | Path) -> tuple[ReportConfig, Inputs]:

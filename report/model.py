@@ -71,8 +71,8 @@ class ReadOnlyMap(Mapping[str, Any]):
         return len(self._items)
 
 
-class Figures(Mapping[str, Figure]):
-    """An immutable, ordered collection of figures keyed by id."""
+class Figures(ReadOnlyMap):
+    """An immutable, ordered collection of figures keyed by id; an id computed twice is a bug."""
 
     def __init__(self, figures: Iterable[Figure] = ()) -> None:
         items: dict[str, Figure] = {}
@@ -80,24 +80,17 @@ class Figures(Mapping[str, Figure]):
             if figure.id in items:
                 raise ValueError(f"figure {figure.id} computed twice")
             items[figure.id] = figure
-        self._items = ReadOnlyMap(items)
+        super().__init__(items)
 
     def __getitem__(self, key: str) -> Figure:
-        return self._items[key]
-
-    def __iter__(self):  # type: ignore[override]
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
+        figure: Figure = self._items[key]
+        return figure
 
     def merged(self, other: Iterable[Figure]) -> Figures:
         return Figures([*self._items.values(), *other])
 
     def with_figure(self, figure: Figure) -> Figures:
-        items = dict(self._items)
-        items[figure.id] = figure
-        return Figures(items.values())
+        return Figures({**self._items, figure.id: figure}.values())
 
 
 def frozen_tables(tables: Mapping[str, pd.DataFrame]) -> Mapping[str, pd.DataFrame]:
