@@ -169,7 +169,7 @@ def _build_sales(con: duckdb.DuckDBPyConnection, params: MarketParams) -> None:
         SELECT trim(market) AS market, trim(listing_id) AS listing_id, lower(trim(vendor)) AS vendor_key,
                CAST(trim(left_at) AS DATE) AS left_at, {price} AS paid, {currency} AS paid_currency
         FROM raw_feedback
-        QUALIFY row_number() OVER (PARTITION BY trim(market), {fid} ORDER BY {order}) = 1
+        QUALIFY row_number() OVER (PARTITION BY trim(market), {fid} ORDER BY {order}, line) = 1
         """
     )
     con.execute(
