@@ -83,9 +83,10 @@ def _monthly(stats: Statistics, t: Labels, column: str, y_title: str) -> alt.Top
     )
     lines = base.mark_line(point=True, strokeWidth=2)
     event_rows: list[dict[str, str | None]] = (
-        [{"date": e.date.isoformat(), "label": t.gettext("%(market)s: %(event)s") % {"market": e.market, "event": t.gettext(EVENT_KINDS[e.kind])}, "market": e.market}
+        [{"date": e.date.isoformat(), "market": e.market, "kind": t.gettext(EVENT_KINDS[e.kind]),
+          "label": t.gettext("%(market)s: %(event)s") % {"market": e.market, "event": t.gettext(EVENT_KINDS[e.kind])}}
          for e in stats.market.events if str(monthly["month"].min()) <= e.date.isoformat() <= str(monthly["month"].max())]
-        or [{"date": None, "label": "", "market": ""}]
+        or [{"date": None, "label": "", "market": "", "kind": ""}]
     )
     events = pd.DataFrame(event_rows).dropna()
     if events.empty:
@@ -93,8 +94,11 @@ def _monthly(stats: Statistics, t: Labels, column: str, y_title: str) -> alt.Top
     rules = alt.Chart(events).mark_rule(strokeDash=[4, 3], color="#555").encode(
         x="date:T", tooltip=[alt.Tooltip("label:N", title=t.gettext("Event")), alt.Tooltip("date:T", title=t.gettext("Date"), format="%d %B %Y")]
     )
-    # Printed charts have no tooltips: name each event beside its line.
-    labels = alt.Chart(events).mark_text(angle=270, align="right", baseline="bottom", dx=-4, dy=-2, fontSize=8, color="#444").encode(
+    # Printed charts have no tooltips: name the events beside their lines, one label per market (a market's
+    # exit scam and seizure days apart would otherwise print on top of each other).
+    named = events.groupby("market", sort=False).agg(date=("date", "min"), kinds=("kind", ", ".join)).reset_index()
+    named["label"] = [t.gettext("%(market)s: %(event)s") % {"market": row.market, "event": row.kinds} for row in named.itertuples()]
+    labels = alt.Chart(named).mark_text(angle=270, align="right", baseline="bottom", dx=-4, dy=-2, fontSize=8, color="#444").encode(
         x="date:T", y=alt.value(0), text="label:N")
     return alt.layer(lines, rules, labels).properties(width=WIDTH, height=180)
 
