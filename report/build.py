@@ -6,6 +6,7 @@ import json
 import logging
 import multiprocessing
 import platform
+import sys
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -14,12 +15,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from . import __version__
-from .charts import CHARTS, Labels, build_chart, engine_started, register_fonts
 from .config import ReportConfig, load_config
-from .i18n import Formatter, translations
+from .i18n import Formatter
 from .load import Inputs, load_inputs
 from .market import aggregate_market, market_params
-from .model import Chart, Figure, Statistics
+from .model import Figure, Statistics
 from .pdf import ASSETS, FetchLog, PdfLimits, html_to_pdf
 from .render import RenderContext, render_html
 from .survey import Disclosure, summarise_survey
@@ -31,34 +31,6 @@ T = TypeVar("T")
 PROJECT = Path(__file__).resolve().parent.parent
 TEMPLATES = PROJECT / "templates"
 LIBRARIES = ("jinja2", "weasyprint", "pandas", "altair", "vl-convert-python", "babel", "duckdb", "pydantic", "pyyaml")
-
-# Chart titles, alternative texts and sources are fixed strings: they live in the message catalogs.
-N_ = lambda message: message  # noqa: E731 - marks strings for extraction
-CHART_TEXT: Mapping[str, tuple[str, str, str]] = {
-    "vendors_monthly": (N_("Vendors shipping from %(country)s per month, by market"),
-                        N_("Line chart of the number of vendors shipping from %(country)s each month on each market, with market closures and seizures marked."), "scrape"),
-    "listings_monthly": (N_("Listings shipped from %(country)s per month, by market"),
-                         N_("Line chart of the number of listings shipped from %(country)s each month on each market, with market closures and seizures marked."), "scrape"),
-    "category_mix": (N_("Offer by drug category: vendors shipping from %(country)s and all vendors"),
-                     N_("Bar chart comparing the share of listings in each drug category for vendors shipping from %(country)s and for all vendors."), "scrape"),
-    "origin_combinations": (N_("Countries shipped from by vendors who declared %(country)s"),
-                            N_("Bar chart of the combinations of countries of dispatch declared by vendors who shipped from %(country)s at least once."), "scrape"),
-    "transaction_values": (N_("Sales of vendors shipping from %(country)s by transaction value"),
-                           N_("Bar chart of the share of sales and the share of sales value in each transaction value bracket, for vendors shipping from %(country)s."), "scrape"),
-    "vendor_migration": (N_("New vendors on the remaining markets after a closure or seizure"),
-                         N_("Bar chart of the vendors new on each market after another market closed, split into vendors seen on the closed market and other new vendors."), "scrape"),
-    "survey_spending": (N_("Amount spent on cryptomarkets in the last twelve months"),
-                        N_("Bar chart of the share of respondents in each spending bracket, with 95%% confidence intervals."), "survey"),
-    "survey_discovery": (N_("How respondents first heard of cryptomarkets"),
-                         N_("Bar chart of the share of respondents by first source of information about cryptomarkets, with 95%% confidence intervals."), "survey"),
-    "survey_harm_info": (N_("Where respondents find harm-reduction information"),
-                         N_("Bar chart of the share of respondents naming each source of harm-reduction information, with 95%% confidence intervals; several answers possible."), "survey"),
-    "survey_reasons": (N_("Reasons for buying on cryptomarkets"),
-                       N_("Bar chart of the share of respondents naming each reason, with 95%% confidence intervals; several answers possible."), "survey"),
-    "survey_ratings": (N_("Rating of offline and cryptomarket purchases"),
-                       N_("Grouped bar chart comparing how respondents rate their offline purchases and their cryptomarket purchases, from very negative to very positive."), "survey"),
-}
-
 
 @dataclass(frozen=True)
 class BuildResult:
@@ -124,32 +96,6 @@ def _meta(config: ReportConfig, lang: str, stats: Statistics) -> dict[str, Any]:
     }
 
 
-def make_charts(config: ReportConfig, stats: Statistics, lang: str, svg: bool) -> dict[str, Chart]:
-    """Every chart of one edition, labelled in its language."""
-    catalog = translations(TEMPLATES / "locales", lang)
-    fmt = Formatter(lang)
-    focus = fmt.country(config.focus_country)
-    labels = Labels(gettext=catalog.gettext, fmt=fmt, focus_name=focus,
-                    category=lambda key: config.taxonomy[key].label[lang] if key in config.taxonomy else key,
-                    codebook=stats.survey.codebook)
-    sources = {
-        "scrape": catalog.gettext("web scraping of %(markets)s, %(start)s to %(end)s") % {
-            "markets": ", ".join(stats.market.markets), "start": fmt.month(config.period.start), "end": fmt.month(config.period.end)},
-        "survey": catalog.gettext("online survey of cryptomarket buyers (%(n)s respondents); answers given by fewer than %(k)s respondents are not shown") % {
-            "n": fmt.number(stats.survey.respondents), "k": fmt.number(config.disclosure.threshold)},
-    }
-    charts = {}
-    for number, chart_id in enumerate(CHARTS, start=1):
-        title, alt_text, source = CHART_TEXT[chart_id]
-        charts[chart_id] = build_chart(
-            chart_id, number, stats, labels,
-            title=catalog.gettext(title) % {"country": focus},
-            alt_text=catalog.gettext(alt_text) % {"country": focus},
-            source=sources[source], svg=svg,
-        )
-    return charts
-
-
 def _css(name: str) -> str:
     return (TEMPLATES / name).read_text(encoding="utf-8")
 
@@ -172,7 +118,9 @@ def render_language(config: ReportConfig, stats: Statistics, lang: str, formats:
     files: dict[str, bytes] = {}
     fetched = FetchLog()
     started = time.perf_counter()
-    charts = make_charts(config, stats, lang, svg="pdf" in formats)
+    from .charts import make_charts  # imported here: the workers load Altair while the main process computes
+
+    charts = make_charts(config, stats, lang, svg="pdf" in formats, locales=TEMPLATES / "locales")
     started = watch.lap("charts", started)
     meta = _meta(config, lang, stats)
     labels = {key: dict(cat.label) for key, cat in config.taxonomy.items()}
@@ -243,6 +191,8 @@ def _vega_bundle() -> str:
 
     import vl_convert
 
+    from .charts import register_fonts
+
     register_fonts()  # marks the engine as started in this process
     version = metadata.version("vl-convert-python")
     cache = Path(os.environ.get("REPORT_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "report")
@@ -271,7 +221,8 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     server, since a forked child would inherit the engine's threads half-dead and hang at its first chart.
     """
     context: multiprocessing.context.BaseContext
-    if engine_started():
+    charts = sys.modules.get("report.charts")
+    if charts is not None and charts.engine_started():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["report.build"])
     else:

@@ -5,14 +5,17 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import altair as alt
 import pandas as pd
 import vl_convert
 
-from .i18n import Formatter, bracket_label, origin_name, value_bracket_labels
+from .i18n import Formatter, bracket_label, origin_name, translations, value_bracket_labels
 from .model import Chart, Codebook, Statistics
+
+if TYPE_CHECKING:
+    from .config import ReportConfig
 
 FONT = "Noto Sans"
 FONTS_DIR = Path(__file__).parent / "assets" / "fonts"
@@ -289,3 +292,56 @@ def build_chart(chart_id: str, number: int, stats: Statistics, t: Labels, *, tit
     spec = chart_spec(chart_id, stats, t)
     return Chart(id=chart_id, number=number, title=title, alt=alt_text, source=source, spec=spec,
                  svg=to_svg(spec, t.fmt) if svg else None)
+
+
+# Chart titles, alternative texts and sources are fixed strings: they live in the message catalogs.
+CHART_TEXT: Mapping[str, tuple[str, str, str]] = {
+    "vendors_monthly": (N_("Vendors shipping from %(country)s per month, by market"),
+                        N_("Line chart of the number of vendors shipping from %(country)s each month on each market, with market closures and seizures marked."), "scrape"),
+    "listings_monthly": (N_("Listings shipped from %(country)s per month, by market"),
+                         N_("Line chart of the number of listings shipped from %(country)s each month on each market, with market closures and seizures marked."), "scrape"),
+    "category_mix": (N_("Offer by drug category: vendors shipping from %(country)s and all vendors"),
+                     N_("Bar chart comparing the share of listings in each drug category for vendors shipping from %(country)s and for all vendors."), "scrape"),
+    "origin_combinations": (N_("Countries shipped from by vendors who declared %(country)s"),
+                            N_("Bar chart of the combinations of countries of dispatch declared by vendors who shipped from %(country)s at least once."), "scrape"),
+    "transaction_values": (N_("Sales of vendors shipping from %(country)s by transaction value"),
+                           N_("Bar chart of the share of sales and the share of sales value in each transaction value bracket, for vendors shipping from %(country)s."), "scrape"),
+    "vendor_migration": (N_("New vendors on the remaining markets after a closure or seizure"),
+                         N_("Bar chart of the vendors new on each market after another market closed, split into vendors seen on the closed market and other new vendors."), "scrape"),
+    "survey_spending": (N_("Amount spent on cryptomarkets in the last twelve months"),
+                        N_("Bar chart of the share of respondents in each spending bracket, with 95%% confidence intervals."), "survey"),
+    "survey_discovery": (N_("How respondents first heard of cryptomarkets"),
+                         N_("Bar chart of the share of respondents by first source of information about cryptomarkets, with 95%% confidence intervals."), "survey"),
+    "survey_harm_info": (N_("Where respondents find harm-reduction information"),
+                         N_("Bar chart of the share of respondents naming each source of harm-reduction information, with 95%% confidence intervals; several answers possible."), "survey"),
+    "survey_reasons": (N_("Reasons for buying on cryptomarkets"),
+                       N_("Bar chart of the share of respondents naming each reason, with 95%% confidence intervals; several answers possible."), "survey"),
+    "survey_ratings": (N_("Rating of offline and cryptomarket purchases"),
+                       N_("Grouped bar chart comparing how respondents rate their offline purchases and their cryptomarket purchases, from very negative to very positive."), "survey"),
+}
+
+
+def make_charts(config: ReportConfig, stats: Statistics, lang: str, svg: bool, locales: Path) -> dict[str, Chart]:
+    """Every chart of one edition, labelled in its language."""
+    catalog = translations(locales, lang)
+    fmt = Formatter(lang)
+    focus = fmt.country(config.focus_country)
+    labels = Labels(gettext=catalog.gettext, fmt=fmt, focus_name=focus,
+                    category=lambda key: config.taxonomy[key].label[lang] if key in config.taxonomy else key,
+                    codebook=stats.survey.codebook)
+    sources = {
+        "scrape": catalog.gettext("web scraping of %(markets)s, %(start)s to %(end)s") % {
+            "markets": ", ".join(stats.market.markets), "start": fmt.month(config.period.start), "end": fmt.month(config.period.end)},
+        "survey": catalog.gettext("online survey of cryptomarket buyers (%(n)s respondents); answers given by fewer than %(k)s respondents are not shown") % {
+            "n": fmt.number(stats.survey.respondents), "k": fmt.number(config.disclosure.threshold)},
+    }
+    charts = {}
+    for number, chart_id in enumerate(CHARTS, start=1):
+        title, alt_text, source = CHART_TEXT[chart_id]
+        charts[chart_id] = build_chart(
+            chart_id, number, stats, labels,
+            title=catalog.gettext(title) % {"country": focus},
+            alt_text=catalog.gettext(alt_text) % {"country": focus},
+            source=sources[source], svg=svg,
+        )
+    return charts

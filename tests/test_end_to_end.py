@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from report.build import CHART_TEXT, TEMPLATES
+from report.build import TEMPLATES
+from report.charts import CHART_TEXT
 from report.charts import CHARTS
 from report.i18n import translations
 

@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from report.build import TEMPLATES, _css, _meta, build, compute, make_charts, render_language
+from report.build import TEMPLATES, _css, _meta, build, compute, render_language
+from report.charts import make_charts
 from report.config import load_config
 from report.errors import RenderError
 from report.load import load_inputs
@@ -245,7 +246,7 @@ TINY_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect
 
 
 def render(config, stats, lang: str, mode: str) -> str:
-    charts = make_charts(config, stats, lang, svg=False)
+    charts = make_charts(config, stats, lang, svg=False, locales=TEMPLATES / "locales")
     if mode == "pdf":
         charts = {key: dataclasses.replace(chart, svg=TINY_SVG) for key, chart in charts.items()}
     labels = {key: dict(cat.label) for key, cat in config.taxonomy.items()}

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from report import build as stages
+from report.charts import make_charts
 from report.config import load_config
 from report.load import load_inputs
 from report.model import Figure
@@ -37,7 +38,7 @@ def with_trend(stats, first: int, last: int):
 
 
 def finding_text(config, stats, lang: str) -> str:
-    charts = stages.make_charts(config, stats, lang, svg=False)
+    charts = make_charts(config, stats, lang, svg=False, locales=stages.TEMPLATES / "locales")
     labels = {key: dict(cat.label) for key, cat in config.taxonomy.items()}
     html = render_html(stages.TEMPLATES, RenderContext(lang, "html", stats, charts, stages._meta(config, lang, stats), labels))
     article = re.search(r'<article class="finding" id="finding-share">(.*?)</article>', html, re.S).group(1)
