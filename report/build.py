@@ -246,9 +246,19 @@ def _utc_worker() -> None:
 
 
 def _sha256(path: Path) -> str | None:
-    """A file's hash; None when it is gone (only `report verify` meets that)."""
+    """A file's hash, or a folder's (of its files' names and hashes); None when it is gone (only `report verify`
+    meets that). Read in blocks: a scrape can be larger than memory."""
+    if path.is_dir():
+        digest = hashlib.sha256()
+        for part in sorted(p for p in path.rglob("*") if p.is_file()):
+            digest.update(f"{part.relative_to(path)}\0{_sha256(part)}\n".encode())
+        return digest.hexdigest()
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+        return digest.hexdigest()
     except FileNotFoundError:
         return None
 
@@ -290,10 +300,10 @@ def figures_json(stats: Statistics) -> bytes:
 
 
 def build(config_path: str | Path, *, languages: list[str] | None = None, formats: list[str] | None = None,
-          out: str | Path = "build") -> BuildResult:
+          out: str | Path = "build", engine: str | None = None, spark_master: str | None = None) -> BuildResult:
     """Build every edition of one config into `<out>/<edition>/`."""
     watch = Stopwatch()
-    config, base = watch.stage("config", load_config, config_path)
+    config, base = watch.stage("config", configured, config_path, engine, spark_master)
     languages = _subset(languages, config.languages, "language")
     formats = _subset(formats, config.formats, "format")
     with _pool(max(1, min(2, len(languages)))) as pool:
@@ -325,12 +335,37 @@ def render_editions(pool: ProcessPoolExecutor, config: ReportConfig, stats: Stat
     return files, fetched
 
 
-def validate(config_path: str | Path) -> tuple[ReportConfig, Inputs]:
-    """Check config and inputs without rendering anything."""
+def configured(config_path: str | Path, engine: str | None = None, spark_master: str | None = None
+               ) -> tuple[ReportConfig, Path]:
+    """The config, with the command line's engine choice over the file's."""
     config, base = load_config(config_path)
+    if engine is not None:
+        config = config.model_copy(update={"engine": engine})
+    if spark_master is not None:
+        config = config.model_copy(update={"spark": config.spark.model_copy(update={"master": spark_master})})
+    return config, base
+
+
+def validate(config_path: str | Path, engine: str | None = None) -> tuple[ReportConfig, Inputs]:
+    """Check config and inputs without rendering anything."""
+    config, base = configured(config_path, engine)
     inputs = load_inputs(config, base)
     compute(config, inputs)
     return config, inputs
+
+
+def figures_only(config_path: str | Path, out: Path, engine: str | None = None, spark_master: str | None = None
+                 ) -> tuple[Statistics, dict[str, float]]:
+    """Compute every figure and write figures.json alone (atomically): no charts, no rendering."""
+    watch = Stopwatch()
+    config, base = watch.stage("config", configured, config_path, engine, spark_master)
+    inputs = watch.stage("load", load_inputs, config, base)
+    stats = watch.stage("compute", compute, config, inputs)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.with_name(f".{out.name}.tmp")
+    staging.write_bytes(figures_json(stats))
+    staging.replace(out)
+    return stats, dict(watch.timings)
 
 
 def _subset(requested: list[str] | None, configured: Sequence[str], what: str) -> list[str]:

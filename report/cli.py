@@ -23,8 +23,16 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--format", type=_list, default=None, help="formats, e.g. html,pdf (default: the config's)")
     build.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build/)")
     build.add_argument("--timings", action="store_true", help="print the time each stage took")
+    _engine_options(build)
     validate = commands.add_parser("validate", help="check a config and its inputs without rendering")
     validate.add_argument("config", type=Path)
+    _engine_options(validate)
+    figures = commands.add_parser("figures", help="compute every figure and write figures.json only (no charts, "
+                                  "no editions): for checks, benchmarks and comparing engines")
+    figures.add_argument("config", type=Path)
+    figures.add_argument("--out", type=Path, default=Path("build/figures.json"), help="default: build/figures.json")
+    figures.add_argument("--timings", action="store_true", help="print the time each stage took")
+    _engine_options(figures)
     verify = commands.add_parser("verify", help="check a built report against its manifest: inputs, config, "
                                  "templates, fonts, library versions and the output files")
     verify.add_argument("folder", type=Path, help="the folder of one edition, <out>/<edition>")
@@ -33,6 +41,13 @@ def parser() -> argparse.ArgumentParser:
     docs = commands.add_parser("docs", help="write docs/configuration.md from the config schema")
     docs.add_argument("--out", type=Path, default=Path("docs/configuration.md"))
     return root
+
+
+def _engine_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--engine", choices=("duckdb", "spark"), default=None,
+                         help="what aggregates the scrapes (default: the config's engine, else duckdb)")
+    command.add_argument("--master", default=None, help="Spark master URL, e.g. local[*] or spark://host:7077 "
+                         "(default: the config's spark.master)")
 
 
 class _StrictHandler(logging.Handler):
@@ -54,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "build":
             from .build import build
 
-            result = build(args.config, languages=args.lang, formats=args.format, out=args.out)
+            result = build(args.config, languages=args.lang, formats=args.format, out=args.out,
+                           engine=args.engine, spark_master=args.master)
             if args.strict and strict.count:
                 raise ReportError(f"{strict.count} warning(s) and --strict is set")
             print(f"wrote {result.folder}: {', '.join(result.files)}")
@@ -64,10 +80,20 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "validate":
             from .build import validate
 
-            config, _inputs = validate(args.config)
+            config, _inputs = validate(args.config, args.engine)
             if args.strict and strict.count:
                 raise ReportError(f"{strict.count} warning(s) and --strict is set")
             print(f"{args.config}: valid (edition {config.edition}, {config.period.start} to {config.period.end})")
+        elif args.command == "figures":
+            from .build import figures_only
+
+            stats, timings = figures_only(args.config, args.out, args.engine, args.master)
+            if args.strict and strict.count:
+                raise ReportError(f"{strict.count} warning(s) and --strict is set")
+            print(f"wrote {args.out}: {len(stats.figures)} figures")
+            if args.timings:
+                for stage, seconds in timings.items():
+                    print(f"  {stage:<8} {seconds:6.2f} s")
         elif args.command == "verify":
             from .verify import verify
 

@@ -8,7 +8,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, Mapping
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator,
+                      model_validator)
 
 from .errors import ConfigError
 from .yamlsource import YamlDocument, read_yaml
@@ -51,28 +52,100 @@ class Period(Schema):
 CsvInput = Literal["listings", "feedback", "exchange_rates", "market_events", "survey"]
 
 
+class ColumnMap(Schema):
+    """How one contract column is made from a team's export: give exactly one of `column`, `value`, `flags`."""
+
+    column: str | None = Field(default=None, examples=["Vendor Name"])
+    """The export's column that holds it (the name as in the header)."""
+    value: str | int | float | None = Field(default=None, examples=["Dream Market"])
+    """A constant, for a column the file lacks (one file per market: `market: {value: Dream Market}`)."""
+    parse: Literal["amount", "currency", "count"] | None = None
+    """Read a number or code out of text: `amount` ("Purchase price: USD 1,126.19" -> 1126.19), `currency` ("USD 1,126.19" -> USD; $, €, £, ฿ understood), `count` ("116 sold since Nov 14, 2015" -> 116)."""
+    format: str | None = Field(default=None, examples=["%d/%m/%Y"])
+    """For a date written otherwise than YYYY-MM-DD: its layout in strftime codes (%d day, %m month, %b month name, %Y year)."""
+    separator: str | None = Field(default=None, min_length=1, examples=[";"])
+    """For a list column (ships_to) whose items are separated by something else than a comma."""
+    flags: str | None = Field(default=None, pattern=r"\{country\}", examples=["ships_to_{country}"])
+    """For a list column given as one true/false column per country: the column names, with `{country}` for the code."""
+
+    @model_validator(mode="after")
+    def _one_origin(self) -> ColumnMap:
+        given = [key for key in ("column", "value", "flags") if getattr(self, key) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of column, value, flags" + (f" (got {', '.join(given)})" if given else ""))
+        return self
+
+
+class Source(Schema):
+    """One export file or folder and how its columns map onto the contract."""
+
+    path: str = Field(examples=["../exports/dream_market.csv"])
+    """A CSV file (optionally .gz), a Parquet file, or a folder of Parquet partitions (survey: CSV or .xlsx)."""
+    delimiter: str = Field(default=",", min_length=1, max_length=1, examples=[";"])
+    """CSV field separator."""
+    decimal: Literal[".", ","] = "."
+    """Decimal mark of the numbers in the file: `,` for `1.234,5` or `1 234,5` (thousands separators are dropped)."""
+    encoding: str = Field(default="utf-8", examples=["cp1252", "mac_roman"])
+    """Text encoding of a CSV file (a byte-order mark is fine)."""
+    columns: dict[str, Annotated[Annotated[str, Tag("<text>")] | Annotated[ColumnMap, Tag("<mapping>")], Discriminator(_shape)]] = Field(default_factory=dict, examples=[{"vendor": "Vendor Name", "market": {"value": "Dream Market"}}])
+    """Contract column -> the export's column name, or a mapping (constant, parsed text, flags). Unmapped contract columns are looked up by their own name."""
+    sheet: str | None = Field(default=None, examples=["Responses"])
+    """For a survey exported as an Excel workbook (.xlsx): the sheet that holds the responses."""
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"unknown encoding '{value}' (e.g. utf-8, cp1252, latin-1, mac_roman, utf-16)") from None
+        return value
+
+    def column_maps(self) -> dict[str, ColumnMap]:
+        return {name: ColumnMap(column=spec) if isinstance(spec, str) else spec for name, spec in self.columns.items()}
+
+
+def _shape(value: Any) -> str | None:
+    """Which form of a union a YAML value takes; None (an error naming the allowed forms) for anything else."""
+    if isinstance(value, str):
+        return "<text>"
+    if isinstance(value, (dict, Source, ColumnMap)):
+        return "<mapping>"
+    return "<list>" if isinstance(value, list) else None
+
+
+# Unions are told apart by the YAML value's shape, so a mistake gets one message about the form it took.
+Sources = Annotated[Annotated[str, Tag("<text>")] | Annotated[Source, Tag("<mapping>")] | Annotated[list[Source], Tag("<list>")],
+                    Discriminator(_shape)]
+OneSource = Annotated[Annotated[str, Tag("<text>")] | Annotated[Source, Tag("<mapping>")], Discriminator(_shape)]
+UNION_TAGS = ("<text>", "<mapping>", "<list>")
+
+
 class Inputs(Schema):
     """Input files, as paths relative to the config file.
 
     Each path must stay inside the project: the folder that holds the config file's folder
     (for `config/sample.yaml`, the repository root), after following `..` and symbolic links.
-    URLs are refused: inputs are local files. CSV files are read as UTF-8 unless `encoding` says otherwise.
+    URLs are refused: inputs are local files. A scrape input is a path, or a source mapping (path, delimiter,
+    decimal, encoding, columns), or a list of sources stacked into one table (e.g. one file per market).
     """
 
-    listings: str = Field(examples=["../sample_inputs/listings.csv.gz"])
-    """Listings seen in each crawl (CSV, optionally gzip-compressed): market, crawled_at, listing_id, vendor, title, category, price, currency, ships_from, ships_to."""
-    feedback: str = Field(examples=["../sample_inputs/feedback.csv.gz"])
-    """Buyer feedback seen in each crawl (CSV): market, crawled_at, feedback_id, listing_id, vendor, left_at, price, currency."""
-    exchange_rates: str = Field(examples=["../sample_inputs/exchange_rates.csv"])
+    listings: Sources = Field(examples=["../sample_inputs/listings.csv.gz"])
+    """Listings seen in each crawl: market, crawled_at, listing_id, vendor, category, price, currency, ships_from, ships_to (and sold, for cumulative sales counts)."""
+    feedback: Sources | None = Field(default=None, examples=["../sample_inputs/feedback.csv.gz"])
+    """Buyer feedback seen in each crawl: market, crawled_at, feedback_id, listing_id, vendor, left_at, price, currency. Not needed when `sales: cumulative`."""
+    exchange_rates: OneSource = Field(examples=["../sample_inputs/exchange_rates.csv"])
     """Daily exchange rates (CSV): date, currency, eur_rate (value of one unit in EUR)."""
     market_events: str = Field(examples=["../sample_inputs/market_events.csv"])
     """Market events (CSV): market, date, kind (launch, closure, exit_scam, seizure)."""
-    survey: str = Field(examples=["../sample_inputs/survey.csv"])
-    """Survey responses (CSV), one row per respondent."""
+    survey: OneSource = Field(examples=["../sample_inputs/survey.csv"])
+    """Survey responses, one row per respondent: CSV, or an Excel workbook with `sheet` named."""
     codebook: str = Field(examples=["../sample_inputs/codebook.yaml"])
     """Survey codebook (YAML): question types, wording and answer labels per language, missing codes."""
     encoding: dict[CsvInput, str] = Field(default_factory=dict, examples=[{"listings": "cp1252"}])
-    """Text encoding of CSV inputs that are not UTF-8, by input name (e.g. `cp1252`, `latin-1`, `utf-16`)."""
+    """Text encoding of CSV inputs given as plain paths that are not UTF-8, by input name (e.g. `cp1252`, `latin-1`, `utf-16`)."""
+    sales: Literal["feedback", "cumulative"] = "feedback"
+    """Where sales come from: `feedback` (one buyer feedback = one sale) or `cumulative` (the listings' `sold` column counts sales since the listing opened; sales between two crawls are its increase, dated at the later crawl)."""
 
     @field_validator("encoding")
     @classmethod
@@ -83,6 +156,30 @@ class Inputs(Schema):
             except LookupError:
                 raise ValueError(f"{name}: unknown encoding '{encoding}' (e.g. utf-8, cp1252, latin-1, utf-16)") from None
         return value
+
+    @model_validator(mode="after")
+    def _sales_have_a_source(self) -> Inputs:
+        if self.sales == "feedback" and self.feedback is None:
+            raise ValueError("inputs.feedback is missing (or set inputs.sales: cumulative to count sales from the listings' sold column)")
+        return self
+
+    def sources(self, name: str) -> list[tuple[str, Source]]:
+        """The sources of one input with their config keys; plain paths become sources with default settings."""
+        value = getattr(self, name)
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [(f"inputs.{name}", Source(path=value, encoding=self.encoding.get(name, "utf-8")))]  # type: ignore[call-overload]
+        if isinstance(value, Source):
+            return [(f"inputs.{name}", value)]
+        return [(f"inputs.{name}[{index}]", source) for index, source in enumerate(value)]
+
+
+class Spark(Schema):
+    """Where Spark runs when `engine: spark`."""
+
+    master: str = Field(default="local[*]", examples=["local[*]", "spark://cluster-head:7077"])
+    """Spark master URL: `local[*]` uses every core of this machine; a cluster's URL runs the aggregation there (the inputs must then be paths every worker can read)."""
 
 
 INPUT_FILES = ("listings", "feedback", "exchange_rates", "market_events", "survey", "codebook")
@@ -139,6 +236,8 @@ class Limits(Schema):
 
     max_input_mb: int = Field(default=500, ge=1)
     """Largest input file read, in MB (10^6 bytes); for gzip files this applies to the file and to its decompressed text."""
+    engine_memory_mb: int = Field(default=1536, ge=256)
+    """Memory DuckDB may use for the aggregation, in MB; beyond it, tables spill to a scratch folder on disk."""
     pdf_seconds: float = Field(default=300.0, gt=0, strict=False)
     """Longest time the PDF layout of one edition may take, in seconds; after that the build fails naming the edition."""
     pdf_memory_mb: int = Field(default=2048, ge=256)
@@ -187,6 +286,10 @@ class ReportConfig(Schema):
     """Vendor migration measurement."""
     disclosure: Disclosure = Field(default_factory=Disclosure)
     """Disclosure control."""
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    """What aggregates the scrapes: embedded DuckDB (out of core, one machine) or Apache Spark (see `spark`); `report build --engine` overrides it."""
+    spark: Spark = Field(default_factory=Spark)
+    """Spark settings, used when `engine: spark`."""
     crosstabs: list[CrossTab] = Field(default_factory=list)
     """Survey cross-tabulations the report shows (column percentages, same disclosure control)."""
     limits: Limits = Field(default_factory=Limits)
@@ -265,11 +368,13 @@ def _implicit_hint(value: Any) -> str:
 
 
 def _describe(error: Mapping[str, Any], document: YamlDocument) -> str:
-    loc = tuple(error["loc"])
+    loc = tuple(part for part in error["loc"] if part not in UNION_TAGS)
     key = ".".join(str(part) for part in loc) or "(top level)"
     if error["type"] == "extra_forbidden":
         parent = loc[:-1]
         message = f"unknown key '{loc[-1]}'" + _hint_unknown(str(loc[-1]), _allowed_keys(ReportConfig, parent))
+    elif error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        message = f"{key}: expected text or a mapping (or a list of mappings for a scrape input)" + _implicit_hint(error.get("input"))
     elif error["type"] == "missing":
         message = f"missing required key '{key}'"
     elif loc and loc[-1] == "[key]":
@@ -310,18 +415,30 @@ def project_root(base: Path) -> Path:
 def _check_input_paths(config: ReportConfig, base: Path, document: YamlDocument) -> None:
     root = project_root(base)
     for name in INPUT_FILES:
-        value = getattr(config.inputs, name)
-        if _URL.match(value):
-            raise document.located(f"inputs.{name} is a URL ({value}); inputs must be local files", ("inputs", name))
-        resolved = resolve_input(config, base, name)
-        if not resolved.is_relative_to(root):
-            raise document.located(
-                f"inputs.{name} ({value}) resolves to {resolved}, outside the project folder {root} "
-                "(the folder that holds the config file's folder, symbolic links followed); "
-                "copy the file into the project, or put the config file in a folder next to the inputs",
-                ("inputs", name))
+        for key, source in input_sources(config, name):
+            where = tuple(int(part) if part.isdigit() else part for part in re.split(r"[.\[\]]+", key) if part)
+            if isinstance(getattr(config.inputs, name), (Source, list)):
+                where = (*where, "path")
+            if _URL.match(source.path):
+                raise document.located(f"{key} is a URL ({source.path}); inputs must be local files", where)
+            resolved = (base / source.path).resolve()
+            if not resolved.is_relative_to(root):
+                raise document.located(
+                    f"{key} ({source.path}) resolves to {resolved}, outside the project folder {root} "
+                    "(the folder that holds the config file's folder, symbolic links followed); "
+                    "copy the file into the project, or put the config file in a folder next to the inputs",
+                    where)
 
 
-def resolve_input(config: ReportConfig, base: Path, name: str) -> Path:
-    """The absolute path of one input file."""
-    return (base / getattr(config.inputs, name)).resolve()
+def input_sources(config: ReportConfig, name: str) -> list[tuple[str, Source]]:
+    """The sources of one input (the codebook as a plain source)."""
+    if name == "codebook":
+        return [("inputs.codebook", Source(path=config.inputs.codebook))]
+    return config.inputs.sources(name)
+
+
+def input_files(config: ReportConfig, base: Path) -> dict[str, Path]:
+    """Every input file or folder by its key without `inputs.` (`listings`, `listings[1]`), as the manifest names them."""
+    files = {key.removeprefix("inputs."): (base / source.path).resolve()
+             for name in INPUT_FILES if name != "codebook" for key, source in input_sources(config, name)}
+    return {**files, "codebook": (base / config.inputs.codebook).resolve()}

@@ -18,18 +18,18 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from .config import INPUT_FILES, ReportConfig, resolve_input
+from .config import ReportConfig, Source
+from .engine import FileSet
 from .errors import ConfigError, InputError
 from .model import Codebook, MarketEvent, Question
+from .sources import ColumnRule, ScrapeSource, scrape_files
 from .yamlsource import read_yaml
 
+# Scrape tables are checked against their contract in the engine (sources.py), after the config's column mapping.
 REQUIRED_COLUMNS: Mapping[str, tuple[str, ...]] = {
-    "listings": ("market", "crawled_at", "listing_id", "vendor", "title", "category", "price", "currency", "ships_from", "ships_to"),
-    "feedback": ("market", "listing_id", "vendor", "left_at"),
-    "exchange_rates": ("date", "currency", "eur_rate"),
-    "market_events": ("market", "date", "kind"),
-    "survey": (),
+    "listings": (), "feedback": (), "exchange_rates": (), "market_events": ("market", "date", "kind"), "survey": (),
 }
+SCRAPES = ("listings", "feedback", "exchange_rates")
 MAY_BE_EMPTY = ("market_events",)  # a period without closures or seizures is no error
 EVENT_KINDS = ("launch", "closure", "exit_scam", "seizure")
 QUESTION_TYPES = ("single", "multi", "numeric", "scale", "text")
@@ -41,6 +41,10 @@ MB = 1_000_000
 # a chart (vl-convert aborts the process) and the PDF: they are left out of every input's text. Bidirectional
 # overrides and the like are only a matter of display: the renderer drops those.
 UNSAFE_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Text decoded with the wrong 8-bit encoding: UTF-8 read as cp1252 ("cafÃ©"), cp1252 read as latin-1 (C1 control
+# characters) or read as mac_roman ("cafÈ"), mac_roman read as cp1252 ("cafŽ"). Never silently accepted.
+MOJIBAKE = re.compile("[ÂÃ][\u0080-\u00bf]|[\u0080-\u009f]|[a-zß-ÿ][ÀÁÈÉÊËÌÍÎÏÒÓÔÙÚÛŽŒŠ‡ˆ˜‰]")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
 log = logging.getLogger("report.load")
 
@@ -49,14 +53,16 @@ log = logging.getLogger("report.load")
 class Inputs:
     """Checked inputs: scrape files stay on disk for the engine; survey and events are read here."""
 
-    listings: Path
-    feedback: Path
-    exchange_rates: Path
-    feedback_columns: tuple[str, ...]
+    scrapes: Mapping[str, tuple[ScrapeSource, ...]]  # listings, feedback, exchange_rates
     events: tuple[MarketEvent, ...]
     survey: pd.DataFrame
     codebook: Codebook
     files: Mapping[str, Path]  # the files as the config names them (for the manifest), not their UTF-8 copies
+
+    @property
+    def listings(self) -> Path:
+        """The (first) listings file as the engine reads it."""
+        return self.scrapes["listings"][0].files.paths[0]
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class CsvFile:
     columns: tuple[str, ...]
     rows: int
     unsafe_lines: tuple[int, ...] = ()  # lines whose control characters were left out
+    delimiter: str = ","
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,7 @@ class CsvRules:
 
     kind: str
     encoding: str = "utf-8"
+    delimiter: str = ","
     max_bytes: int = 500 * MB
     period: tuple[str, date, date] | None = None  # (date column, start, end): some rows must fall inside
 
@@ -89,8 +97,9 @@ def _refuse_spreadsheet(path: Path, kind: str) -> None:
         what = f"a spreadsheet ({path.suffix})"
     if what is not None:
         raise InputError(
-            f"this is {what}, not a CSV file; the report reads CSV only: open it in your spreadsheet program, "
-            f"save it as 'CSV UTF-8 (comma-separated)', and point inputs.{kind} at the .csv file",
+            f"this is {what}, not a CSV file; the report reads scrapes as CSV or Parquet (and a survey as CSV or .xlsx "
+            f"with its sheet named): open it in your spreadsheet program, save it as 'CSV UTF-8 (comma-separated)', "
+            f"and point inputs.{kind} at the .csv file",
             where=str(path))
 
 
@@ -139,13 +148,26 @@ def _decoded(path: Path, rules: CsvRules) -> str:
         return _wide_text(path, rules, encoding)
     raw = _read_bounded(path, rules.max_bytes)
     try:
-        return raw.decode(encoding)
+        return _not_mojibake(raw.decode(encoding), path, rules)
     except UnicodeDecodeError as exc:
         number = raw.count(b"\n", 0, exc.start) + 1
         line_start = raw.rfind(b"\n", 0, exc.start) + 1
         column = len(raw[line_start: exc.start].decode(encoding.removesuffix("-sig"), errors="replace")) + 1
         raise InputError(f"byte 0x{raw[exc.start]:02x} at column {column} is not valid {rules.encoding} text; "
                          + _encoding_hint(rules.kind, rules.encoding), where=f"{path}:{number}") from None
+
+
+def _not_mojibake(text: str, path: Path, rules: CsvRules) -> str:
+    """The text, unless it shows the marks of a wrong encoding; then the line and a hint."""
+    found = MOJIBAKE.search(text)
+    if found is None:
+        return text
+    line = text.count("\n", 0, found.start()) + 1
+    seen = text[max(0, found.start() - 12): found.end() + 12].replace("\n", " ")
+    raise InputError(f"'{seen}' looks like text decoded with the wrong encoding (read as {rules.encoding}); "
+                     f"declare the file's real encoding in the config (utf-8, cp1252, latin-1, mac_roman...)"
+                     f"{'' if rules.kind in ('market_events', 'survey') else ', e.g. inputs.' + rules.kind + '.encoding'}",
+                     where=f"{path}:{line}")
 
 
 def _wide_text(path: Path, rules: CsvRules, encoding: str) -> str:
@@ -190,10 +212,10 @@ def check_csv(path: Path, rules: CsvRules, scratch: Path) -> CsvFile:
     engine, pandas and the renderers only ever see text they can show.
     """
     if not path.is_file():
-        raise InputError("file not found", where=str(path))
+        raise InputError("file not found" if not path.exists() else "a folder, where a CSV file is expected", where=str(path))
     _refuse_spreadsheet(path, rules.kind)
     _check_size(path, rules.max_bytes)
-    copy_to = scratch / f"{rules.kind}.csv"
+    copy_to = scratch / f"{rules.kind}-{len(list(scratch.iterdir()))}.csv"
     recode = codecs.lookup(rules.encoding).name != "utf-8"
     columns, rows, dated, unsafe = _scan(path, rules, copy_to, recode)
     if unsafe:
@@ -205,7 +227,7 @@ def check_csv(path: Path, rules: CsvRules, scratch: Path) -> CsvFile:
         column, start, end = rules.period
         raise InputError(f"no row has a {column} between {start} and {end} (check period in the config)", where=str(path))
     readable = copy_to if recode or unsafe else path
-    return CsvFile(source=path, readable=readable, columns=columns, rows=rows, unsafe_lines=tuple(unsafe))
+    return CsvFile(source=path, readable=readable, columns=columns, rows=rows, unsafe_lines=tuple(unsafe), delimiter=rules.delimiter)
 
 
 def _scan(path: Path, rules: CsvRules, copy_to: Path, recode: bool) -> tuple[tuple[str, ...], int, int | None, list[int]]:
@@ -214,6 +236,8 @@ def _scan(path: Path, rules: CsvRules, copy_to: Path, recode: bool) -> tuple[tup
     unsafe = _unsafe_lines(text)
     if unsafe:
         text = UNSAFE_CHARACTERS.sub("", text)
+    if "\r" in text and "\n" not in text:  # classic Mac line ends: the engines want \n
+        text, recode = text.replace("\r", "\n"), True
     if recode or unsafe:
         copy_to.write_text(text.removeprefix("\ufeff"), encoding="utf-8", newline="")
     return (*_parse(path, rules, text), unsafe)
@@ -233,7 +257,7 @@ def _unsafe_lines(text: str) -> list[int]:
 
 def _parse(path: Path, rules: CsvRules, text: str) -> tuple[tuple[str, ...], int, int | None]:
     """Header, record count, and whether some record falls in the period (None: dates the engine must judge)."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=rules.delimiter)
     rows, dated, undated, last_line = 0, 0, 0, 0
     try:
         columns = _header(path, next(reader, None), rules.kind)
@@ -293,14 +317,81 @@ def read_survey(csv_file: CsvFile, codebook: Codebook) -> pd.DataFrame:
     if missing:
         raise InputError(f"missing column(s) named in the codebook: {', '.join(missing)}", where=f"{path}:1")
     with _read_text(csv_file) as handle:
-        frame = pd.read_csv(handle, dtype=str, keep_default_na=False, na_filter=False)
+        frame = pd.read_csv(handle, dtype=str, keep_default_na=False, na_filter=False, sep=csv_file.delimiter)
+    return checked_survey(frame, codebook, str(path), header_rows=1)
+
+
+def read_survey_workbook(path: Path, sheet: str | None, codebook: Codebook, max_bytes: int) -> pd.DataFrame:
+    """Survey responses from one sheet of an Excel workbook, every cell as text; rows are named by sheet row."""
+    if not path.is_file():
+        raise InputError("file not found", where=str(path))
+    _check_size(path, max_bytes)
+    try:
+        from openpyxl import load_workbook
+
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a damaged or disguised file
+        raise InputError(f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})", where=str(path)) from None
+    try:
+        if sheet is None or sheet not in book.sheetnames:
+            what = "name the sheet that holds the responses with inputs.survey.sheet" if sheet is None else f"no sheet '{sheet}'"
+            raise InputError(f"{what}; the workbook's sheets are: {', '.join(book.sheetnames)}", where=str(path))
+        rows = [[_cell_text(value) for value in row] for row in book[sheet].iter_rows(values_only=True)]
+    finally:
+        book.close()
+    while rows and not any(rows[-1]):
+        rows.pop()  # formatted but empty rows at the bottom of a sheet
+    if not rows:
+        raise InputError("the sheet is empty (no header row)", where=f"{path} [{sheet}]")
+    header = [name.strip() for name in rows[0]]
+    width = len(header)
+    while width and not header[width - 1]:
+        width -= 1
+    frame = pd.DataFrame([row[:width] + [""] * (width - len(row)) for row in rows[1:]], columns=header[:width], dtype=str)
+    where = f"{path} [{sheet}]"
+    for column in frame.columns:
+        _check_unsafe(frame[column], where)
+    columns = list(frame.columns)
+    duplicates = sorted({name for name in columns if columns.count(name) > 1 or not name})
+    if duplicates:
+        raise InputError(f"duplicate or empty column name(s) in the header row: {', '.join(repr(d) for d in duplicates)}",
+                         where=f"{where}:1")
+    needed = {column for q in codebook.questions.values() for column in q.columns.values()}
+    missing = sorted(needed - set(frame.columns))
+    if missing:
+        raise InputError(f"missing column(s) named in the codebook: {', '.join(missing)}", where=f"{where}:1")
+    return checked_survey(frame, codebook, where, header_rows=1)
+
+
+def _cell_text(value: Any) -> str:
+    """A cell as the text a CSV export would hold: whole numbers without '.0', dates as YYYY-MM-DD."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, date):
+        return value.isoformat()[:10]
+    return str(value)
+
+
+def _check_unsafe(values: pd.Series, where: str) -> None:
+    for index, value in values.items():
+        if UNSAFE_CHARACTERS.search(value):
+            raise InputError("a cell holds control characters", where=f"{where}:{int(index) + 2}")
+
+
+def checked_survey(frame: pd.DataFrame, codebook: Codebook, where: str, header_rows: int) -> pd.DataFrame:
+    """Responses as stripped text: respondents are unique and numeric answers are numbers or declared codes."""
+    path = where
     if frame.empty:
         raise InputError("the survey has a header but no respondents", where=str(path))
     frame = frame.apply(lambda column: column.str.strip())
     if "respondent_id" in frame.columns:
         repeated = frame["respondent_id"].duplicated(keep="first")
         if repeated.any():
-            line = int(repeated.to_numpy().nonzero()[0][0]) + 2
+            line = int(repeated.to_numpy().nonzero()[0][0]) + header_rows + 1
             raise InputError(f"respondent_id '{frame['respondent_id'][line - 2]}' appears twice", where=f"{path}:{line}")
     for question in codebook.questions.values():
         if question.type == "numeric":
@@ -308,7 +399,7 @@ def read_survey(csv_file: CsvFile, codebook: Codebook) -> pd.DataFrame:
     return frame
 
 
-def _check_numbers(frame: pd.DataFrame, question: Question, path: Path) -> None:
+def _check_numbers(frame: pd.DataFrame, question: Question, path: str) -> None:
     """Answers to a numeric question are numbers, empty, or one of its missing / don't-know codes."""
     column = question.columns["value"]
     values = frame[column]
@@ -391,18 +482,24 @@ def _question(qid: str, spec: Any, where: str, languages: list[str], document: A
     )
 
 
-def _rules(config: ReportConfig, kind: str) -> CsvRules:
-    period = ("left_at", config.period.start, config.period.end) if kind == "feedback" else None
-    return CsvRules(kind=kind, encoding=config.inputs.encoding.get(kind, "utf-8"),  # type: ignore[call-overload]
+def _rules(config: ReportConfig, kind: str, source: Source) -> CsvRules:
+    # Some feedback must fall in the period; only checked when the date column has its contract name.
+    period = (("left_at", config.period.start, config.period.end)
+              if kind == "feedback" and "left_at" not in source.columns else None)
+    return CsvRules(kind=kind, encoding=source.encoding, delimiter=source.delimiter,
                     max_bytes=config.limits.max_input_mb * MB, period=period)
+
+
+def _single(config: ReportConfig, base: Path, name: str) -> tuple[Source, Path]:
+    (_, source), = config.inputs.sources(name)
+    return source, (base / source.path).resolve()
 
 
 def load_inputs(config: ReportConfig, base: Path) -> Inputs:
     """Check every input file against the contract and read the small ones."""
-    files = {name: resolve_input(config, base, name) for name in INPUT_FILES}
     scratch = Path(tempfile.mkdtemp(prefix="report-inputs-"))
     try:
-        inputs = _checked_inputs(config, files, scratch)
+        inputs = _checked_inputs(config, base, scratch)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
@@ -410,20 +507,48 @@ def load_inputs(config: ReportConfig, base: Path) -> Inputs:
     return inputs
 
 
-def _checked_inputs(config: ReportConfig, files: Mapping[str, Path], scratch: Path) -> Inputs:
-    checked = {kind: check_csv(files[kind], _rules(config, kind), scratch) for kind in REQUIRED_COLUMNS}
-    if not files["codebook"].is_file():
-        raise InputError("file not found", where=str(files["codebook"]))
-    _check_size(files["codebook"], config.limits.max_input_mb * MB)
-    codebook = read_codebook(files["codebook"], config.languages)
-    return Inputs(
-        listings=checked["listings"].readable,
-        feedback=checked["feedback"].readable,
-        exchange_rates=checked["exchange_rates"].readable,
-        feedback_columns=checked["feedback"].columns,
-        events=read_events(checked["market_events"]),
-        survey=read_survey(checked["survey"], codebook),
-        codebook=codebook,
-        files=files,
-    )
+def _scrape_sources(config: ReportConfig, base: Path, name: str, scratch: Path) -> tuple[list[ScrapeSource], dict[str, Path]]:
+    """The sources of one scrape input: CSV files checked (and copied as clean UTF-8 when needed), Parquet as is."""
+    sources, files = [], {}
+    for key, source in config.inputs.sources(name):
+        path = (base / source.path).resolve()
+        if not path.exists():
+            raise InputError("file not found", where=str(path))
+        fileset = scrape_files(path)
+        if fileset.format == "csv":
+            checked = check_csv(path, _rules(config, name, source), scratch)
+            fileset = FileSet((checked.readable,), "csv", source.delimiter)
+        sources.append(ScrapeSource(fileset, key, path, source.decimal, _column_rules(source)))
+        files[key.removeprefix("inputs.")] = path
+    return sources, files
 
+
+def _column_rules(source: Source) -> dict[str, ColumnRule]:
+    return {name: ColumnRule(column=spec.column, value=spec.value, parse=spec.parse, format=spec.format,
+                             separator=spec.separator, flags=spec.flags)
+            for name, spec in source.column_maps().items()}
+
+
+def _checked_inputs(config: ReportConfig, base: Path, scratch: Path) -> Inputs:
+    scrapes: dict[str, tuple[ScrapeSource, ...]] = {}
+    files: dict[str, Path] = {}
+    for name in SCRAPES:
+        sources, found = _scrape_sources(config, base, name, scratch)
+        scrapes[name] = tuple(sources)
+        files.update(found)
+    events_source, events_path = _single(config, base, "market_events")
+    events = read_events(check_csv(events_path, _rules(config, "market_events", events_source), scratch))
+    codebook_path = (base / config.inputs.codebook).resolve()
+    if not codebook_path.is_file():
+        raise InputError("file not found", where=str(codebook_path))
+    _check_size(codebook_path, config.limits.max_input_mb * MB)
+    codebook = read_codebook(codebook_path, config.languages)
+    survey_source, survey_path = _single(config, base, "survey")
+    if survey_path.suffix.lower() in XLSX_SUFFIXES:
+        survey = read_survey_workbook(survey_path, survey_source.sheet, codebook, config.limits.max_input_mb * MB)
+    else:
+        if survey_source.sheet is not None:
+            raise InputError("inputs.survey.sheet is set, but the survey is not an .xlsx workbook", where=str(survey_path))
+        survey = read_survey(check_csv(survey_path, _rules(config, "survey", survey_source), scratch), codebook)
+    files.update({"market_events": events_path, "survey": survey_path, "codebook": codebook_path})
+    return Inputs(scrapes=scrapes, events=events, survey=survey, codebook=codebook, files=files)

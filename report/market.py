@@ -6,16 +6,18 @@ No display strings and no locale here.
 from __future__ import annotations
 
 import fnmatch
+import tempfile
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Mapping
 
-import duckdb
 import pandas as pd
 
+from .engine import Engine, make_engine
 from .errors import InputError
 from .model import VALUE_BRACKETS, Figure, Figures, MarketEvent, MarketStats, frozen_tables, slug
+from .sources import ScrapeSource, register_table
 
 SHUTDOWN_KINDS = ("closure", "exit_scam", "seizure")
 
@@ -24,10 +26,8 @@ SHUTDOWN_KINDS = ("closure", "exit_scam", "seizure")
 class MarketParams:
     """What the aggregation needs from the config, and nothing more."""
 
-    listings: Path
-    feedback: Path
-    exchange_rates: Path
-    feedback_columns: tuple[str, ...]
+    sources: Mapping[str, tuple[ScrapeSource, ...]]  # listings, feedback (may be empty), exchange_rates
+    sales: str  # "feedback": one feedback = one sale; "cumulative": sales between crawls from the listings' `sold`
     focus: str
     start: date
     end: date
@@ -42,62 +42,18 @@ class MarketParams:
     events: tuple[MarketEvent, ...]
     dominance_share: float = 0.9
     dominance_action: str = "footnote"
+    engine: str = "duckdb"
+    spark_master: str = "local[*]"
+    memory_mb: int = 1536
 
 
-def _csv(path: Path) -> str:
-    escaped = str(path).replace("'", "''")
-    return f"read_csv('{escaped}', header=true, all_varchar=true, nullstr='\\N', quote='\"', escape='\"')"
+# Money is summed as DECIMAL: exact, so the sums do not depend on the order threads or Spark tasks add them in.
+EUR = "DECIMAL(18, 4)"
 
 
-def _query(con: duckdb.DuckDBPyConnection, sql: str, *params: Any) -> pd.DataFrame:
-    return con.execute(sql, list(params)).df()
-
-
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str, *params: Any) -> Any:
-    row = con.execute(sql, list(params)).fetchone()
-    return None if row is None else row[0]
-
-
-def _row(con: duckdb.DuckDBPyConnection, sql: str, *params: Any) -> tuple[Any, ...]:
-    """The one row of an aggregate query without GROUP BY, which SQL always returns."""
-    row = con.execute(sql, list(params)).fetchone()
-    if row is None:
-        raise RuntimeError("an aggregate query returned no row")
-    return row
-
-
-def _check_parsable(con: duckdb.DuckDBPyConnection, path: Path, table: str, column: str, cast: str) -> None:
-    """Name the first line whose value cannot be read as the column's type."""
-    bad = con.execute(
-        f"SELECT line, {column} FROM {table} WHERE nullif(trim({column}), '') IS NOT NULL "
-        f"AND TRY_CAST(trim({column}) AS {cast}) IS NULL ORDER BY line LIMIT 1"
-    ).fetchone()
-    if bad:
-        raise InputError(f"column {column}: '{bad[1]}' is not a valid {cast.lower()}", where=f"{path}:{bad[0]}")
-
-
-def _load_raw(con: duckdb.DuckDBPyConnection, params: MarketParams) -> None:
-    try:
-        con.execute(f"CREATE TEMP TABLE raw_listings AS SELECT row_number() OVER () + 1 AS line, * FROM {_csv(params.listings)}")
-        con.execute(f"CREATE TEMP TABLE raw_feedback AS SELECT row_number() OVER () + 1 AS line, * FROM {_csv(params.feedback)}")
-        con.execute(f"CREATE TEMP TABLE raw_rates AS SELECT row_number() OVER () + 1 AS line, * FROM {_csv(params.exchange_rates)}")
-    except duckdb.Error as exc:
-        raise InputError(f"cannot read a scrape file: {str(exc).splitlines()[0]}") from None
-    for path, table, column, cast in (
-        (params.listings, "raw_listings", "crawled_at", "DATE"),
-        (params.listings, "raw_listings", "price", "DOUBLE"),
-        (params.feedback, "raw_feedback", "left_at", "DATE"),
-        (params.exchange_rates, "raw_rates", "date", "DATE"),
-        (params.exchange_rates, "raw_rates", "eur_rate", "DOUBLE"),
-    ):
-        _check_parsable(con, path, table, column, cast)
-    if "price" in params.feedback_columns:
-        _check_parsable(con, params.feedback, "raw_feedback", "price", "DOUBLE")
-
-
-def _category_map(con: duckdb.DuckDBPyConnection, params: MarketParams) -> list[str]:
+def _category_map(engine: Engine, params: MarketParams) -> list[str]:
     """Map each distinct raw category string to a canonical category; return the unmapped ones."""
-    raw = [row[0] for row in con.execute("SELECT DISTINCT category FROM raw_listings WHERE category IS NOT NULL").fetchall()]
+    raw = [row[0] for row in engine.rows("SELECT DISTINCT category FROM listings_in WHERE category IS NOT NULL")]
     rows, unmapped = [], []
     for text in sorted(raw):
         key = text.strip().casefold()
@@ -109,102 +65,151 @@ def _category_map(con: duckdb.DuckDBPyConnection, params: MarketParams) -> list[
             unmapped.append(text)
         else:
             rows.append((text, category, category not in params.non_drug))
-    con.execute("CREATE TEMP TABLE category_map (raw VARCHAR, category VARCHAR, drug BOOLEAN)")
-    if rows:
-        con.executemany("INSERT INTO category_map VALUES (?, ?, ?)", rows)
+    engine.put("category_map", pd.DataFrame(rows, columns=["raw", "category", "drug"]).astype({"raw": str, "category": str, "drug": bool}))
     return unmapped
 
 
-def _build_tables(con: duckdb.DuckDBPyConnection, params: MarketParams) -> None:
-    con.execute(
+def _build_tables(engine: Engine, params: MarketParams) -> None:
+    """The typed, filtered scrape tables every figure is computed from."""
+    focus = params.focus
+    engine.create(
+        "listings_base",
         """
-        CREATE TEMP TABLE listings AS
-        SELECT trim(r.market) AS market, CAST(trim(r.crawled_at) AS DATE) AS crawled_at,
-               trim(r.listing_id) AS listing_id, lower(trim(r.vendor)) AS vendor_key,
-               m.category, TRY_CAST(trim(r.price) AS DOUBLE) AS price, upper(trim(r.currency)) AS currency,
-               coalesce(nullif(upper(trim(r.ships_from)), ''), '?') AS ships_from, coalesce(r.ships_to, '') AS ships_to
-        FROM raw_listings r JOIN category_map m ON r.category = m.raw
-        WHERE m.drug AND CAST(trim(r.crawled_at) AS DATE) BETWEEN ? AND ?
+        SELECT r.market, r.crawled_at, r.listing_id, lower(r.vendor) AS vendor_key, m.category, r.price,
+               upper(r.currency) AS currency, coalesce(upper(r.ships_from), '?') AS ships_from,
+               CASE WHEN upper(r.ships_from) = ? THEN coalesce(r.ships_to, '') END AS ships_to
+        FROM listings_in r JOIN category_map m ON r.category = m.raw
+        WHERE m.drug AND r.crawled_at BETWEEN ? AND ?
         """,
-        [params.start, params.end],
+        focus, params.start, params.end,
     )
-    con.execute("CREATE TEMP TABLE focus_vendors AS SELECT DISTINCT vendor_key FROM listings WHERE ships_from = ?", [params.focus])
-    con.execute(
-        "CREATE TEMP TABLE focus_vendor_market AS SELECT DISTINCT market, vendor_key FROM listings WHERE ships_from = ?",
-        [params.focus],
-    )
-    con.execute(
-        "CREATE TEMP TABLE focus_listings AS SELECT DISTINCT market, listing_id FROM listings WHERE ships_from = ?",
-        [params.focus],
-    )
-    con.execute(
+    engine.create("focus_vendors", "SELECT DISTINCT vendor_key FROM listings_base WHERE ships_from = ?", focus)
+    engine.create("focus_vendor_market", "SELECT DISTINCT market, vendor_key FROM listings_base WHERE ships_from = ?", focus)
+    engine.create("focus_listings", "SELECT DISTINCT market, listing_id FROM listings_base WHERE ships_from = ?", focus)
+    engine.create(
+        "listings",
         """
-        CREATE TEMP TABLE rates AS
-        SELECT CAST(trim(date) AS DATE) AS day, upper(trim(currency)) AS currency, CAST(trim(eur_rate) AS DOUBLE) AS eur_rate
-        FROM raw_rates
-        UNION ALL SELECT DISTINCT CAST(trim(date) AS DATE), 'EUR', 1.0 FROM raw_rates
-        """
+        SELECT l.*, fvm.vendor_key IS NOT NULL AS focus_vendor, fl.listing_id IS NOT NULL AS focus_listing
+        FROM listings_base l
+        LEFT JOIN focus_vendor_market fvm ON l.market = fvm.market AND l.vendor_key = fvm.vendor_key
+        LEFT JOIN focus_listings fl ON l.market = fl.market AND l.listing_id = fl.listing_id
+        """,
     )
-    _build_sales(con, params)
+    _build_rates(engine, params)
+    _build_sales(engine, params)
 
 
-def _build_sales(con: duckdb.DuckDBPyConnection, params: MarketParams) -> None:
-    """One row per sale: feedback counted once, priced at the listing's price at that date, in EUR."""
-    has = set(params.feedback_columns)
-    fid = "trim(feedback_id)" if "feedback_id" in has else "concat_ws('|', listing_id, vendor, left_at)"
-    price = "TRY_CAST(trim(price) AS DOUBLE)" if "price" in has else "NULL::DOUBLE"
-    currency = "nullif(upper(trim(currency)), '')" if "currency" in has else "NULL::VARCHAR"
-    order = "crawled_at" if "crawled_at" in has else "line"
-    # Feedback on a listing no crawl caught stays in (as a sale with no price); feedback on non-drug listings goes.
-    con.execute(
-        """
-        CREATE TEMP TABLE non_drug_listings AS
-        SELECT DISTINCT trim(r.market) AS market, trim(r.listing_id) AS listing_id
-        FROM raw_listings r JOIN category_map m ON r.category = m.raw WHERE NOT m.drug
-        """
-    )
-    con.execute(
-        f"""
-        CREATE TEMP TABLE feedback AS
-        SELECT trim(market) AS market, trim(listing_id) AS listing_id, lower(trim(vendor)) AS vendor_key,
-               CAST(trim(left_at) AS DATE) AS left_at, {price} AS paid, {currency} AS paid_currency
-        FROM raw_feedback
-        QUALIFY row_number() OVER (PARTITION BY trim(market), {fid} ORDER BY {order}, line) = 1
-        """
-    )
-    con.execute(
-        """
-        CREATE TEMP TABLE sales AS
-        WITH priced AS (
-            SELECT f.*, coalesce(before.price, after.price) AS list_price,
-                   coalesce(before.currency, after.currency) AS list_currency,
-                   coalesce(before.category, after.category) AS category
-            FROM feedback f
-            ASOF LEFT JOIN (SELECT * FROM listings) before
-              ON f.market = before.market AND f.listing_id = before.listing_id AND f.left_at >= before.crawled_at
-            LEFT JOIN (
-                SELECT market, listing_id, arg_min(price, crawled_at) AS price,
-                       arg_min(currency, crawled_at) AS currency, arg_min(category, crawled_at) AS category
-                FROM listings GROUP BY ALL
-            ) after ON f.market = after.market AND f.listing_id = after.listing_id
-            WHERE f.left_at BETWEEN ? AND ?
-        ), in_eur AS (
-            SELECT p.*, coalesce(p.paid, p.list_price) AS amount,
-                   coalesce(p.paid_currency, p.list_currency) AS amount_currency
-            FROM priced p
+def _build_rates(engine: Engine, params: MarketParams) -> None:
+    """The rate of each currency on every day, carried forward from the last published rate (rates are small)."""
+    rates = engine.frame("SELECT date AS day, upper(currency) AS currency, eur_rate FROM rates_in WHERE date IS NOT NULL")
+    if rates.empty:
+        raise InputError("the exchange-rate table has no rows", where=str(params.sources["exchange_rates"][0].where))
+    rates["day"] = pd.to_datetime(rates["day"])
+    last = max(rates["day"].max(), pd.Timestamp(params.end))
+    days = pd.date_range(rates["day"].min(), last, freq="D")
+    rates = rates.sort_values(["currency", "day", "eur_rate"]).drop_duplicates(["currency", "day"], keep="last")
+    filled = [
+        group.set_index("day")["eur_rate"].astype(float).reindex(days[days >= group["day"].min()]).ffill()
+        .rename_axis("day").reset_index().assign(currency=currency)
+        for currency, group in rates.groupby("currency", sort=True)
+    ]
+    euro = pd.DataFrame({"day": days, "eur_rate": 1.0, "currency": "EUR"})
+    table = pd.concat([*filled, euro], ignore_index=True)
+    table = table.drop_duplicates(["currency", "day"], keep="first")  # a published EUR rate wins over the implied 1.0
+    table["day"] = table["day"].dt.date
+    engine.put("rates", table[["day", "currency", "eur_rate"]])
+
+
+def _sales_source(engine: Engine, params: MarketParams) -> str:
+    """Feedback rows as given, or sales between crawls from the listings' cumulative sales counts."""
+    if params.sales == "cumulative":
+        engine.create(
+            "sold_counts",
+            """
+            SELECT market, listing_id, any_value(vendor) AS vendor, crawled_at, max(sold) AS sold
+            FROM listings_in WHERE sold IS NOT NULL GROUP BY market, listing_id, crawled_at
+            """,
         )
-        SELECT e.market, e.listing_id, e.vendor_key, e.left_at, e.category,
-               e.amount * r.eur_rate AS eur,
-               e.vendor_key IN (SELECT vendor_key FROM focus_vendors) AS focus
-        FROM in_eur e
-        ASOF LEFT JOIN rates r ON r.currency = e.amount_currency AND e.left_at >= r.day
-        WHERE (e.market, e.listing_id) NOT IN (SELECT (market, listing_id) FROM non_drug_listings)
+        return """
+            SELECT market, crawled_at, concat(listing_id, '#', CAST(crawled_at AS VARCHAR), '#', CAST(n AS VARCHAR)) AS feedback_id,
+                   listing_id, vendor, crawled_at AS left_at, NULL::DOUBLE AS price, NULL::VARCHAR AS currency
+            FROM (
+                SELECT *, unnest(generate_series(1, sold - before)) AS n
+                FROM (SELECT *, lag(sold) OVER (PARTITION BY market, listing_id ORDER BY crawled_at) AS before FROM sold_counts)
+                WHERE sold > before
+            )
+        """
+    return "SELECT * FROM feedback_in"
+
+
+def _build_sales(engine: Engine, params: MarketParams) -> None:
+    """One row per sale: feedback counted once, priced at the listing's price at that date, in EUR."""
+    # A feedback seen in several crawls is one sale: the copy from the earliest crawl wins, and among copies of one
+    # crawl the order of their contents decides, so both engines keep the same copy whatever order they read in.
+    engine.create(
+        "feedback",
+        f"""
+        SELECT * FROM (
+            SELECT market, listing_id, lower(vendor) AS vendor_key, left_at, price AS paid, upper(currency) AS paid_currency
+            FROM ({_sales_source(engine, params)})
+            QUALIFY row_number() OVER (
+                PARTITION BY market, coalesce(feedback_id, concat_ws('|', listing_id, lower(vendor), CAST(left_at AS VARCHAR)))
+                ORDER BY crawled_at, price, upper(currency), listing_id, lower(vendor), left_at) = 1
+        ) WHERE left_at BETWEEN ? AND ?
         """,
-        [params.start, params.end],
+        params.start, params.end,
     )
-    con.execute(
-        "CREATE TEMP TABLE valid_sales AS SELECT * FROM sales WHERE eur IS NOT NULL AND eur BETWEEN ? AND ?",
-        [params.placeholder_min_eur, params.placeholder_max_eur],
+    # Feedback on a listing no crawl caught stays in (as a sale with no price); feedback on non-drug listings goes.
+    engine.create(
+        "non_drug_listings",
+        "SELECT DISTINCT r.market, r.listing_id FROM listings_in r JOIN category_map m ON r.category = m.raw WHERE NOT m.drug",
+    )
+    # The price of a sale is the listing's price at the last crawl on or before the feedback, else at its first
+    # crawl: sales and crawls in one window per listing (a portable as-of join; Spark has no ASOF JOIN).
+    engine.create(
+        "sales",
+        f"""
+        WITH events AS (
+            SELECT market, listing_id, crawled_at AS day, 0 AS is_sale, price, currency, category,
+                   NULL::VARCHAR AS vendor_key, NULL::DOUBLE AS paid, NULL::VARCHAR AS paid_currency
+            FROM listings
+            UNION ALL
+            SELECT market, listing_id, left_at, 1, NULL::DOUBLE, NULL::VARCHAR, NULL::VARCHAR, vendor_key, paid, paid_currency
+            FROM feedback
+        ), priced AS (
+            SELECT *,
+                last_value(CASE WHEN is_sale = 0 THEN price END IGNORE NULLS) OVER before AS before_price,
+                last_value(CASE WHEN is_sale = 0 THEN currency END IGNORE NULLS) OVER before AS before_currency,
+                last_value(CASE WHEN is_sale = 0 THEN category END IGNORE NULLS) OVER before AS before_category,
+                first_value(CASE WHEN is_sale = 0 THEN price END IGNORE NULLS) OVER first_crawl AS after_price,
+                first_value(CASE WHEN is_sale = 0 THEN currency END IGNORE NULLS) OVER first_crawl AS after_currency,
+                first_value(CASE WHEN is_sale = 0 THEN category END IGNORE NULLS) OVER first_crawl AS after_category
+            FROM events
+            WINDOW before AS (PARTITION BY market, listing_id ORDER BY day, is_sale, price, currency, category
+                              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+                   first_crawl AS (PARTITION BY market, listing_id ORDER BY is_sale, day, price, currency, category
+                                   ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+        ), amounts AS (
+            SELECT market, listing_id, vendor_key, day AS left_at,
+                   coalesce(before_category, after_category) AS category,
+                   CASE WHEN paid IS NOT NULL THEN paid WHEN before_price IS NOT NULL THEN before_price ELSE after_price END AS amount,
+                   CASE WHEN paid IS NOT NULL THEN paid_currency WHEN before_price IS NOT NULL THEN before_currency
+                        ELSE after_currency END AS amount_currency
+            FROM priced WHERE is_sale = 1
+        )
+        SELECT a.market, a.listing_id, a.vendor_key, a.left_at, a.category,
+               CAST(a.amount * r.eur_rate AS {EUR}) AS eur, fv.vendor_key IS NOT NULL AS focus
+        FROM amounts a
+        LEFT JOIN rates r ON r.currency = a.amount_currency AND r.day = a.left_at
+        LEFT JOIN focus_vendors fv ON a.vendor_key = fv.vendor_key
+        LEFT JOIN non_drug_listings n ON a.market = n.market AND a.listing_id = n.listing_id
+        WHERE n.listing_id IS NULL
+        """,
+    )
+    engine.create(
+        "valid_sales",
+        f"SELECT * FROM sales WHERE eur IS NOT NULL AND eur BETWEEN CAST(? AS {EUR}) AND CAST(? AS {EUR})",
+        params.placeholder_min_eur, params.placeholder_max_eur,
     )
 
 
@@ -212,21 +217,20 @@ def _share(part: float | None, whole: float | None) -> float | None:
     return None if not whole or part is None else part / whole
 
 
-def _vendor_figures(con: duckdb.DuckDBPyConnection, markets: list[str], focus_filter: str) -> list[Figure]:
+def _vendor_figures(engine: Engine, markets: list[str], focus_filter: str) -> list[Figure]:
     figures: list[Figure] = []
     for market in [None, *markets]:
         where, args, suffix = ("", [], "") if market is None else ("WHERE market = ?", [market], f".{slug(market)}")
-        total = int(_scalar(con, f"SELECT count(DISTINCT vendor_key) FROM listings {where}", *args))
+        total = int(engine.scalar(f"SELECT count(DISTINCT vendor_key) FROM listings {where}", *args))
         focus_table = "focus_vendors" if market is None else "focus_vendor_market"
         focus = int(
-            _scalar(
-                con,
+            engine.scalar(
                 f"SELECT count(DISTINCT vendor_key) FROM {focus_table} {where}",
                 *args,
             )
         )
-        listings_total = int(_scalar(con, f"SELECT count(DISTINCT (market, listing_id)) FROM listings {where}", *args))
-        listings_focus = int(_scalar(con, f"SELECT count(*) FROM focus_listings {where}", *args))
+        listings_total = int(engine.scalar(f"SELECT count(*) FROM (SELECT DISTINCT market, listing_id FROM listings {where})", *args))
+        listings_focus = int(engine.scalar(f"SELECT count(*) FROM focus_listings {where}", *args))
         figures += [
             Figure(f"vendors.total{suffix}", total, "count"),
             Figure(f"vendors.focus{suffix}", focus, "count", base=total),
@@ -238,29 +242,26 @@ def _vendor_figures(con: duckdb.DuckDBPyConnection, markets: list[str], focus_fi
     return figures
 
 
-def _monthly(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return _query(
-        con,
+def _monthly(engine: Engine) -> pd.DataFrame:
+    return engine.frame(
         """
         WITH l AS (
-            SELECT market, date_trunc('month', crawled_at)::DATE AS month, vendor_key, listing_id,
-                   vendor_key IN (SELECT vendor_key FROM focus_vendor_market f WHERE f.market = listings.market) AS focus_vendor,
-                   (market, listing_id) IN (SELECT (market, listing_id) FROM focus_listings) AS focus_listing
+            SELECT market, CAST(date_trunc('month', crawled_at) AS DATE) AS month, vendor_key, listing_id, focus_vendor, focus_listing
             FROM listings
         ), s AS (
-            SELECT market, date_trunc('month', left_at)::DATE AS month, count(*) FILTER (WHERE focus) AS sales_focus,
+            SELECT market, CAST(date_trunc('month', left_at) AS DATE) AS month, count(*) FILTER (WHERE focus) AS sales_focus,
                    count(*) AS sales_all
-            FROM valid_sales GROUP BY ALL
+            FROM valid_sales GROUP BY market, CAST(date_trunc('month', left_at) AS DATE)
         )
         SELECT l.market, l.month,
                count(DISTINCT l.vendor_key) AS vendors_all,
                count(DISTINCT l.vendor_key) FILTER (WHERE focus_vendor) AS vendors_focus,
                count(DISTINCT l.listing_id) AS listings_all,
                count(DISTINCT l.listing_id) FILTER (WHERE focus_listing) AS listings_focus,
-               any_value(coalesce(s.sales_focus, 0)) AS sales_focus,
-               any_value(coalesce(s.sales_all, 0)) AS sales_all
+               max(coalesce(s.sales_focus, 0)) AS sales_focus,
+               max(coalesce(s.sales_all, 0)) AS sales_all
         FROM l LEFT JOIN s ON l.market = s.market AND l.month = s.month
-        GROUP BY ALL ORDER BY l.month, l.market
+        GROUP BY l.market, l.month ORDER BY l.month, l.market
         """,
     )
 
@@ -319,14 +320,15 @@ def _bracket_figures(distribution: pd.DataFrame) -> list[Figure]:
     return figures
 
 
-def _categories(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return _query(
-        con,
+def _categories(engine: Engine) -> pd.DataFrame:
+    return engine.frame(
         """
-        WITH per_listing AS (
-            SELECT market, listing_id, mode(category) AS category,
-                   (market, listing_id) IN (SELECT (market, listing_id) FROM focus_listings) AS focus
-            FROM listings GROUP BY market, listing_id
+        WITH per_category AS (
+            SELECT market, listing_id, category, bool_or(focus_listing) AS focus, count(*) AS crawls
+            FROM listings GROUP BY market, listing_id, category
+        ), per_listing AS (  -- a listing recategorised between crawls counts under its most frequent category
+            SELECT * FROM per_category
+            QUALIFY row_number() OVER (PARTITION BY market, listing_id ORDER BY crawls DESC, category) = 1
         )
         SELECT category, count(*) AS listings_all, count(*) FILTER (WHERE focus) AS listings_focus
         FROM per_listing GROUP BY category ORDER BY listings_all DESC, category
@@ -351,22 +353,22 @@ def _category_figures(table: pd.DataFrame) -> list[Figure]:
     return figures
 
 
-def _origins(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def _origins(engine: Engine) -> pd.DataFrame:
     """Focus vendors' declared origins over the period, as sorted combinations (`BE+NL`)."""
-    return _query(
-        con,
+    return engine.frame(
         """
         WITH v AS (
-            SELECT vendor_key, list_sort(list(DISTINCT ships_from)) AS origins
-            FROM listings WHERE vendor_key IN (SELECT vendor_key FROM focus_vendors) GROUP BY vendor_key
+            SELECT l.vendor_key, string_agg(DISTINCT l.ships_from, '+' ORDER BY l.ships_from) AS combination,
+                   count(DISTINCT l.ships_from) AS n_origins
+            FROM listings l JOIN focus_vendors f ON l.vendor_key = f.vendor_key GROUP BY l.vendor_key
         )
-        SELECT array_to_string(origins, '+') AS combination, len(origins) AS n_origins, count(*) AS vendors
-        FROM v GROUP BY ALL ORDER BY vendors DESC, combination
+        SELECT combination, n_origins, count(*) AS vendors
+        FROM v GROUP BY combination, n_origins ORDER BY vendors DESC, combination
         """,
     )
 
 
-def _origin_figures(con: duckdb.DuckDBPyConnection, origins: pd.DataFrame, focus: str, markets: list[str]) -> list[Figure]:
+def _origin_figures(engine: Engine, origins: pd.DataFrame, focus: str, markets: list[str]) -> list[Figure]:
     focus_total = int(origins.vendors.sum())
     multi = origins[origins.n_origins > 1]
     multi_n = int(multi.vendors.sum())
@@ -380,16 +382,13 @@ def _origin_figures(con: duckdb.DuckDBPyConnection, origins: pd.DataFrame, focus
         Figure("origins.multi.with_nl.share", _share(with_nl, multi_n), "share", base=multi_n),
     ]
     for market in markets:
-        row = _row(
-            con,
+        row = engine.row(
             """
-            WITH v AS (SELECT vendor_key, list(DISTINCT ships_from) AS o FROM listings
-                       WHERE market = ? AND vendor_key IN (SELECT vendor_key FROM focus_vendor_market WHERE market = ?)
-                       GROUP BY vendor_key)
-            SELECT count(*) FILTER (WHERE len(o) > 1), count(*) FILTER (WHERE len(o) > 1 AND list_contains(o, 'NL'))
+            WITH v AS (SELECT vendor_key, count(DISTINCT ships_from) AS origins, max(CASE WHEN ships_from = 'NL' THEN 1 ELSE 0 END) AS nl
+                       FROM listings WHERE market = ? AND focus_vendor GROUP BY vendor_key)
+            SELECT count(*) FILTER (WHERE origins > 1), count(*) FILTER (WHERE origins > 1 AND nl = 1)
             FROM v
             """,
-            market,
             market,
         )
         suffix = f".{slug(market)}"
@@ -400,19 +399,18 @@ def _origin_figures(con: duckdb.DuckDBPyConnection, origins: pd.DataFrame, focus
     return figures
 
 
-def _origin_shares(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, list[Figure]]:
+def _origin_shares(engine: Engine) -> tuple[pd.DataFrame, list[Figure]]:
     """Distinct vendors by declared ships-from over all vendors; regions (EU, WW, undeclared) are their own
     categories and a vendor with several origins counts under each."""
-    table = _query(
-        con,
+    table = engine.frame(
         """
-        SELECT ships_from AS origin, count(DISTINCT vendor_key) AS vendors,
-               count(DISTINCT vendor_key) / (SELECT count(DISTINCT vendor_key) FROM listings) AS share
+        SELECT ships_from AS origin, count(DISTINCT vendor_key) AS vendors
         FROM listings GROUP BY ships_from ORDER BY vendors DESC, origin
         """,
     )
-    total = int(_scalar(con, "SELECT count(DISTINCT vendor_key) FROM listings"))
-    multi = int(_scalar(con, "SELECT count(*) FROM (SELECT vendor_key FROM listings GROUP BY ALL HAVING count(DISTINCT ships_from) > 1)"))
+    total = int(engine.scalar("SELECT count(DISTINCT vendor_key) FROM listings"))
+    multi = int(engine.scalar("SELECT count(*) FROM (SELECT vendor_key FROM listings GROUP BY vendor_key HAVING count(DISTINCT ships_from) > 1)"))
+    table["share"] = [_share(int(vendors), total) for vendors in table.vendors]
     figures: list[Figure] = []
     for row in table.itertuples():
         figures += [Figure(f"origins.all.{row.origin}.count", int(row.vendors), "count", base=total),
@@ -422,35 +420,33 @@ def _origin_shares(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, list[F
     return table, figures
 
 
-def _shipping(con: duckdb.DuckDBPyConnection, focus: str) -> tuple[pd.DataFrame, list[Figure]]:
+def _shipping(engine: Engine, focus: str) -> tuple[pd.DataFrame, list[Figure]]:
     """Where focus vendors ship to: abroad or domestic only, and which destinations they exclude."""
-    con.execute(
+    engine.create(
+        "focus_destinations",
         """
-        CREATE TEMP TABLE focus_destinations AS
         SELECT DISTINCT vendor_key, upper(trim(dest)) AS dest
         FROM (SELECT vendor_key, unnest(string_split(ships_to, ',')) AS dest FROM listings
               WHERE ships_from = ?)
         WHERE trim(dest) <> ''
         """,
-        [focus],
+        focus,
     )
-    row = _row(
-        con,
+    row = engine.row(
         """
         WITH v AS (SELECT vendor_key,
-                          bool_or(NOT starts_with(dest, '!') AND dest <> ?) AS abroad,
-                          bool_or(starts_with(dest, '!')) AS restricted
+                          bool_or(dest NOT LIKE '!%' AND dest <> ?) AS abroad,
+                          bool_or(dest LIKE '!%') AS restricted
                    FROM focus_destinations GROUP BY vendor_key)
         SELECT count(*), count(*) FILTER (WHERE abroad), count(*) FILTER (WHERE restricted) FROM v
         """,
         focus,
     )
     declared, abroad, restricted = (int(value) for value in row)
-    excluded = _query(
-        con,
+    excluded = engine.frame(
         """
         SELECT substr(dest, 2) AS country, count(DISTINCT vendor_key) AS vendors
-        FROM focus_destinations WHERE starts_with(dest, '!') GROUP BY ALL ORDER BY vendors DESC, country
+        FROM focus_destinations WHERE dest LIKE '!%' GROUP BY substr(dest, 2) ORDER BY vendors DESC, country
         """,
     )
     figures = [
@@ -466,14 +462,13 @@ def _shipping(con: duckdb.DuckDBPyConnection, focus: str) -> tuple[pd.DataFrame,
     return excluded, figures
 
 
-def _transactions(con: duckdb.DuckDBPyConnection, params: MarketParams, markets: list[str]) -> tuple[pd.DataFrame, list[Figure]]:
+def _transactions(engine: Engine, params: MarketParams, markets: list[str]) -> tuple[pd.DataFrame, list[Figure]]:
     figures: list[Figure] = []
     retail = params.retail_eur
     retail_id = f"{retail:g}"
     for market in [None, *markets]:
         where, args, suffix = ("", [], "") if market is None else (" AND market = ?", [market], f".{slug(market)}")
-        row = _row(
-            con,
+        row = engine.row(
             f"""
             SELECT count(*), max(eur), sum(eur), count(*) FILTER (WHERE eur < ?),
                    count(*) FILTER (WHERE eur >= ?), coalesce(sum(eur) FILTER (WHERE eur >= ?), 0)
@@ -485,10 +480,11 @@ def _transactions(con: duckdb.DuckDBPyConnection, params: MarketParams, markets:
             *args,
         )
         count, max_eur, total, below, wholesale, value_large = row
+        total, value_large = (None if v is None else float(v) for v in (total, value_large))  # exact DECIMAL sums
         count = int(count)
-        unpriced = int(_scalar(con, f"SELECT count(*) FROM sales WHERE focus AND eur IS NULL {where}", *args))
+        unpriced = int(engine.scalar(f"SELECT count(*) FROM sales WHERE focus AND eur IS NULL {where}", *args))
         placeholder = int(
-            _scalar(con, f"SELECT count(*) FROM sales WHERE focus AND eur IS NOT NULL {where}", *args)
+            engine.scalar(f"SELECT count(*) FROM sales WHERE focus AND eur IS NOT NULL {where}", *args)
         ) - count
         figures += [
             Figure(f"transactions.count{suffix}", count, "count"),
@@ -500,39 +496,39 @@ def _transactions(con: duckdb.DuckDBPyConnection, params: MarketParams, markets:
             Figure(f"transactions.unpriced.count{suffix}", unpriced, "count"),
             Figure(f"transactions.placeholder.count{suffix}", placeholder, "count"),
         ]
-    all_row = _row(con, "SELECT count(*), count(*) FILTER (WHERE eur >= ?) FROM valid_sales", params.wholesale_eur)
+    all_row = engine.row("SELECT count(*), count(*) FILTER (WHERE eur >= ?) FROM valid_sales", params.wholesale_eur)
     figures += [
         Figure("transactions.all.count", int(all_row[0]), "count"),
         Figure("transactions.all.wholesale.share", _share(all_row[1], all_row[0]), "share", base=int(all_row[0])),
     ]
     bracket = "CASE " + " ".join(f"WHEN eur >= {lower} THEN {index}" for index, lower in reversed(list(enumerate(VALUE_BRACKETS)))) + " END"
-    distribution = _query(
-        con,
+    distribution = engine.frame(
         f"""
         SELECT focus, {bracket} AS bracket, count(*) AS sales, sum(eur) AS value_eur
-        FROM valid_sales GROUP BY ALL ORDER BY focus, bracket
+        FROM valid_sales GROUP BY focus, {bracket} ORDER BY focus, bracket
         """,
     )
     return distribution, figures
 
 
-def _dominance(con: duckdb.DuckDBPyConnection, params: MarketParams, markets: list[str]) -> dict[str, float]:
+def _dominance(engine: Engine, params: MarketParams, markets: list[str]) -> dict[str, float]:
     """Share of each sales-value cell made by its two largest vendors, keyed by the figure ids of the cell."""
     bracket = "CASE " + " ".join(f"WHEN eur >= {lower} THEN {index}" for index, lower in reversed(list(enumerate(VALUE_BRACKETS)))) + " END"
-    cells = con.execute(
+    cells = engine.rows(
         f"""
         WITH v AS (SELECT market, {bracket} AS bracket, vendor_key, eur FROM valid_sales WHERE focus),
         by_cell AS (
-            SELECT market AS cell_market, NULL::INTEGER AS cell_bracket, vendor_key, sum(eur) AS value FROM v GROUP BY ALL
-            UNION ALL SELECT NULL, NULL, vendor_key, sum(eur) FROM v GROUP BY ALL
-            UNION ALL SELECT NULL, bracket, vendor_key, sum(eur) FROM v GROUP BY ALL
+            SELECT market AS cell_market, NULL::INTEGER AS cell_bracket, vendor_key, sum(eur) AS value FROM v GROUP BY market, vendor_key
+            UNION ALL SELECT NULL::VARCHAR, NULL::INTEGER, vendor_key, sum(eur) FROM v GROUP BY vendor_key
+            UNION ALL SELECT NULL::VARCHAR, bracket, vendor_key, sum(eur) FROM v GROUP BY bracket, vendor_key
         ), ranked AS (
             SELECT *, row_number() OVER (PARTITION BY cell_market, cell_bracket ORDER BY value DESC, vendor_key) AS rank FROM by_cell
         )
-        SELECT cell_market, cell_bracket, sum(value) FILTER (WHERE rank <= 2) / sum(value) AS top2
-        FROM ranked GROUP BY ALL HAVING sum(value) > 0
+        SELECT cell_market, cell_bracket,
+               CAST(sum(CASE WHEN rank <= 2 THEN value ELSE 0 END) AS DOUBLE) / CAST(sum(value) AS DOUBLE) AS top2
+        FROM ranked GROUP BY cell_market, cell_bracket HAVING sum(value) > 0
         """
-    ).fetchall()
+    )
     retail_id = f"{params.retail_eur:g}"
     shares: dict[str, float] = {}
     for market, bracket_index, top2 in cells:
@@ -560,7 +556,7 @@ def _flag_dominance(figures: list[Figure], shares: dict[str, float], params: Mar
     return flagged
 
 
-def _migration(con: duckdb.DuckDBPyConnection, params: MarketParams, markets: list[str]) -> tuple[pd.DataFrame, list[Figure]]:
+def _migration(engine: Engine, params: MarketParams, markets: list[str]) -> tuple[pd.DataFrame, list[Figure]]:
     """Vendors active on a market before it closed and new on another market after, by normalised name."""
     rows, figures = [], []
     shutdowns = [e for e in params.events if e.kind in SHUTDOWN_KINDS and e.market in markets and params.start <= e.date <= params.end]
@@ -569,26 +565,25 @@ def _migration(con: duckdb.DuckDBPyConnection, params: MarketParams, markets: li
         first_events.setdefault(event.market, event)  # the first shutdown event is when vendors start to leave
     for event in first_events.values():
         final = [e for e in shutdowns if e.market == event.market][-1]
-        last_crawl = _scalar(con, "SELECT max(crawled_at) FROM listings WHERE market = ? AND crawled_at <= ?", event.market, event.date)
+        last_crawl = engine.scalar("SELECT max(crawled_at) FROM listings WHERE market = ? AND crawled_at <= ?", event.market, event.date)
         if last_crawl is None:
             continue
         active_sql = "SELECT DISTINCT vendor_key FROM listings WHERE market = ? AND crawled_at BETWEEN ? AND ?"
         window_start = pd.Timestamp(last_crawl) - pd.Timedelta(weeks=params.weeks_before)
         window_end = pd.Timestamp(event.date) + pd.Timedelta(weeks=params.weeks_after)
-        active = int(_scalar(con, f"SELECT count(*) FROM ({active_sql})", event.market, window_start.date(), last_crawl))
+        active = int(engine.scalar(f"SELECT count(*) FROM ({active_sql})", event.market, window_start.date(), last_crawl))
         figures.append(Figure(f"migration.{slug(event.market)}.active", active, "count"))
         figures.append(Figure(f"migration.{slug(event.market)}.date", event.date.isoformat(), "date"))
         figures.append(Figure(f"migration.{slug(event.market)}.kind", event.kind, "key"))
         figures.append(Figure(f"migration.{slug(event.market)}.final_date", final.date.isoformat(), "date"))
         figures.append(Figure(f"migration.{slug(event.market)}.final_kind", final.kind, "key"))
         for target in markets:
-            alive_after = _scalar(con, "SELECT count(*) FROM listings WHERE market = ? AND crawled_at > ?", target, event.date)
+            alive_after = engine.scalar("SELECT count(*) FROM listings WHERE market = ? AND crawled_at > ?", target, event.date)
             if target == event.market or not alive_after:
                 continue
-            counts = _row(
-                con,
+            counts = engine.row(
                 f"""
-                WITH first_seen AS (SELECT vendor_key, min(crawled_at) AS first FROM listings WHERE market = ? GROUP BY ALL),
+                WITH first_seen AS (SELECT vendor_key, min(crawled_at) AS first FROM listings WHERE market = ? GROUP BY vendor_key),
                      new AS (SELECT vendor_key FROM first_seen WHERE first > ? AND first <= ?),
                      active AS ({active_sql})
                 SELECT (SELECT count(*) FROM new),
@@ -617,65 +612,69 @@ def _migration(con: duckdb.DuckDBPyConnection, params: MarketParams, markets: li
 
 
 def aggregate_market(params: MarketParams) -> MarketStats:
-    """Run every scrape aggregation in one embedded DuckDB session."""
-    con = duckdb.connect(":memory:", config={"threads": 1})  # one thread: float sums in a fixed order, byte-identical output
-    try:
-        _load_raw(con, params)
-        unmapped = _category_map(con, params)
-        _build_tables(con, params)
-        if not _scalar(con, "SELECT count(*) FROM listings"):
-            raise InputError(f"no listings between {params.start} and {params.end} (check period)", where=str(params.listings))
-        markets = [r[0] for r in con.execute("SELECT market FROM listings GROUP BY market ORDER BY min(crawled_at), market").fetchall()]
-        monthly = _monthly(con)
-        categories = _categories(con)
-        origins = _origins(con)
-        excluded, shipping_figures = _shipping(con, params.focus)
-        distribution, transaction_figures = _transactions(con, params, markets)
-        migration, migration_figures = _migration(con, params, markets)
-        dominance = _dominance(con, params, markets)
-        origin_shares, origin_share_figures = _origin_shares(con)
-        crawls = _query(con, "SELECT market, count(DISTINCT crawled_at) AS crawls, min(crawled_at) AS first, max(crawled_at) AS last FROM listings GROUP BY ALL ORDER BY first")
-        figures = [
-            *_vendor_figures(con, markets, params.focus),
-            *_trend_figures(monthly, markets),
-            *_monthly_figures(monthly),
-            *_bracket_figures(distribution),
-            *_category_figures(categories),
-            *_origin_figures(con, origins, params.focus, markets),
-            *shipping_figures,
-            *origin_share_figures,
-            *transaction_figures,
-            *migration_figures,
-            Figure("markets.count", len(markets), "count"),
-            Figure("crawls.count", int(crawls.crawls.sum()), "count"),
-            Figure("period.start", params.start.isoformat(), "date"),
-            Figure("period.end", params.end.isoformat(), "date"),
-        ]
-        figures = _flag_dominance(figures, dominance, params)
-        tables = {
-            "monthly": monthly,
-            "categories": categories,
-            "origins": origins,
-            "origin_shares": origin_shares,
-            "excluded_destinations": excluded,
-            "transaction_values": distribution,
-            "migration": migration,
-            "crawls": crawls,
-        }
-    finally:
-        con.close()
+    """Run every scrape aggregation in one engine session (DuckDB in a scratch folder, or Spark)."""
+    with tempfile.TemporaryDirectory(prefix="report-engine-") as scratch:
+        with make_engine(params.engine, Path(scratch), master=params.spark_master, memory_mb=params.memory_mb) as engine:
+            return _aggregate(engine, params)
+
+
+def _aggregate(engine: Engine, params: MarketParams) -> MarketStats:
+    for table, sources in params.sources.items():
+        if sources:
+            register_table(engine, table, list(sources))
+    unmapped = _category_map(engine, params)
+    _build_tables(engine, params)
+    if not engine.scalar("SELECT count(*) FROM listings"):
+        raise InputError(f"no listings between {params.start} and {params.end} (check period)",
+                         where=params.sources["listings"][0].where)
+    markets = [r[0] for r in engine.rows("SELECT market FROM listings GROUP BY market ORDER BY min(crawled_at), market")]
+    monthly = _monthly(engine)
+    categories = _categories(engine)
+    origins = _origins(engine)
+    excluded, shipping_figures = _shipping(engine, params.focus)
+    distribution, transaction_figures = _transactions(engine, params, markets)
+    migration, migration_figures = _migration(engine, params, markets)
+    dominance = _dominance(engine, params, markets)
+    origin_shares, origin_share_figures = _origin_shares(engine)
+    crawls = engine.frame("SELECT market, count(DISTINCT crawled_at) AS crawls, min(crawled_at) AS first, max(crawled_at) AS last "
+                          "FROM listings GROUP BY market ORDER BY first, market")
+    figures = [
+        *_vendor_figures(engine, markets, params.focus),
+        *_trend_figures(monthly, markets),
+        *_monthly_figures(monthly),
+        *_bracket_figures(distribution),
+        *_category_figures(categories),
+        *_origin_figures(engine, origins, params.focus, markets),
+        *shipping_figures,
+        *origin_share_figures,
+        *transaction_figures,
+        *migration_figures,
+        Figure("markets.count", len(markets), "count"),
+        Figure("crawls.count", int(crawls.crawls.sum()), "count"),
+        Figure("period.start", params.start.isoformat(), "date"),
+        Figure("period.end", params.end.isoformat(), "date"),
+    ]
+    figures = _flag_dominance(figures, dominance, params)
+    tables = {
+        "monthly": monthly,
+        "categories": categories,
+        "origins": origins,
+        "origin_shares": origin_shares,
+        "excluded_destinations": excluded,
+        "transaction_values": distribution,
+        "migration": migration,
+        "crawls": crawls,
+    }
     warnings = tuple(f"category '{text}' is not in the taxonomy; its listings are left out" for text in unmapped)
     events = tuple(e for e in params.events if e.market in markets)
     return MarketStats(Figures(figures), frozen_tables(tables), tuple(markets), events, warnings)
 
 
-def market_params(config: Any, inputs: Any) -> MarketParams:
-    """The aggregation's parameters from the config and checked inputs."""
+def market_params(config: Any, inputs: Any, *, engine: str | None = None, spark_master: str | None = None) -> MarketParams:
+    """The aggregation's parameters from the config and checked inputs; `engine` overrides the config's."""
     return MarketParams(
-        listings=inputs.listings,
-        feedback=inputs.feedback,
-        exchange_rates=inputs.exchange_rates,
-        feedback_columns=inputs.feedback_columns,
+        sources=inputs.scrapes,
+        sales=config.inputs.sales,
         focus=config.focus_country,
         start=config.period.start,
         end=config.period.end,
@@ -690,5 +689,7 @@ def market_params(config: Any, inputs: Any) -> MarketParams:
         events=inputs.events,
         dominance_share=config.disclosure.dominance_share,
         dominance_action=config.disclosure.dominance_action,
+        engine=engine or config.engine,
+        spark_master=spark_master or config.spark.master,
+        memory_mb=config.limits.engine_memory_mb,
     )
-

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .build import sources
-from .config import INPUT_FILES, load_config, resolve_input
+from .config import input_files, load_config
 from .errors import InputError
 
 MANIFEST = "manifest.json"
@@ -38,7 +38,7 @@ def verify(folder: Path, config: Path | None = None) -> list[str]:
         inputs = {name: Path(entry["path"]) for name, entry in recorded["inputs"].items()}
     else:
         loaded, base = load_config(config)
-        config_path, inputs = config, {name: resolve_input(loaded, base, name) for name in INPUT_FILES}
+        config_path, inputs = config, input_files(loaded, base)
     current = sources(config_path, inputs)
     differences = [
         *_versions(recorded, current),

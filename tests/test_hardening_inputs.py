@@ -108,7 +108,7 @@ def test_an_unterminated_quote_is_named(project):
 def test_text_in_a_numeric_scrape_column_names_the_line(project, value):
     edit(project / "listings.csv", "Dutchie,pills,Drugs/MDMA,100,", f"Dutchie,pills,Drugs/MDMA,{value},")
     message = input_error(project)
-    assert "listings.csv:5" in message and "price" in message and "not a valid double" in message
+    assert "listings.csv:5" in message and "price" in message and "not a valid number" in message
 
 
 @pytest.mark.parametrize("value, hint", [("N/A", "missing codes (-99)"), ("<5", "missing codes"), ('"1,5"', "decimals with a point")])

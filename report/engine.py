@@ -1,0 +1,286 @@
+"""Where the scrape aggregation runs: embedded DuckDB (the default) or Apache Spark.
+
+The aggregation SQL is written once, in DuckDB's dialect, with `?` placeholders. DuckDB runs it as written;
+for Spark, SQLGlot binds the parameters as literals and transpiles the statement to Spark SQL. Only reading
+the input files differs between the engines, so `register` is the one engine-specific step. Both engines
+are driven through the same five calls: register, create, rows, frame, close.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal, Sequence
+
+import pandas as pd
+
+from .errors import InputError
+
+log = logging.getLogger("report.engine")
+
+Kind = Literal["text", "number", "date", "other"]
+
+
+@dataclass(frozen=True)
+class FileSet:
+    """Files of one input read as one table: a CSV file, a Parquet file, or a folder of Parquet partitions."""
+
+    paths: tuple[Path, ...]
+    format: Literal["csv", "parquet"]
+    delimiter: str = ","
+
+
+def _kind(type_name: str) -> Kind:
+    name = type_name.upper()
+    if name.startswith(("VARCHAR", "STRING", "CHAR", "TEXT")):
+        return "text"
+    if name.startswith(("DATE", "TIMESTAMP")):
+        return "date"
+    if name.startswith(("DOUBLE", "FLOAT", "DECIMAL", "INT", "BIGINT", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT",
+                        "UINTEGER", "USMALLINT", "UTINYINT", "REAL", "LONG", "SHORT", "BYTE")):
+        return "number"
+    return "other"
+
+
+class Engine(ABC):
+    """A SQL engine holding the scrape tables of one build."""
+
+    name: str
+
+    @abstractmethod
+    def register(self, name: str, files: FileSet) -> dict[str, Kind]:
+        """Expose input files as view `name`; return its columns and their kinds. Text files are read as text."""
+
+    @abstractmethod
+    def put(self, name: str, frame: pd.DataFrame) -> None:
+        """A small table computed in Python (category map, daily rates) as table `name`."""
+
+    @abstractmethod
+    def create(self, name: str, sql: str, *params: Any) -> None:
+        """Materialise a query as table `name` (kept for the rest of the build)."""
+
+    @abstractmethod
+    def view(self, name: str, sql: str, *params: Any) -> None:
+        """Name a query without running it."""
+
+    @abstractmethod
+    def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """The rows of a query."""
+
+    @abstractmethod
+    def frame(self, sql: str, *params: Any) -> pd.DataFrame:
+        """The rows of a (small, aggregated) query as a DataFrame."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the engine."""
+
+    def scalar(self, sql: str, *params: Any) -> Any:
+        rows = self.rows(sql, *params)
+        return rows[0][0] if rows else None
+
+    def row(self, sql: str, *params: Any) -> tuple[Any, ...]:
+        """The one row of an aggregate query without GROUP BY, which SQL always returns."""
+        rows = self.rows(sql, *params)
+        if len(rows) != 1:
+            raise RuntimeError(f"an aggregate query returned {len(rows)} rows")
+        return rows[0]
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _quoted(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+class DuckEngine(Engine):
+    """Embedded DuckDB over the input files, out of core: tables live in a scratch database file and spill."""
+
+    name = "duckdb"
+
+    def __init__(self, scratch: Path, *, threads: int | None = None, memory_mb: int = 1536) -> None:
+        import duckdb
+
+        self._duckdb = duckdb
+        self._con = duckdb.connect(str(scratch / "aggregation.duckdb"), config={
+            "threads": threads or min(os.cpu_count() or 1, 4),
+            "memory_limit": f"{memory_mb}MB",
+            "temp_directory": str(scratch / "spill"),
+            "preserve_insertion_order": False,  # no query relies on scan order; dropping it saves memory
+        })
+
+    def register(self, name: str, files: FileSet) -> dict[str, Kind]:
+        listing = ", ".join(_quoted(p) for p in files.paths)
+        if files.format == "parquet":
+            source = f"read_parquet([{listing}], union_by_name=true)"
+        else:
+            delimiter = files.delimiter.replace("'", "''")
+            source = (f"read_csv([{listing}], header=true, all_varchar=true, nullstr='\\N', quote='\"', escape='\"', "
+                      f"delim='{delimiter}', union_by_name=true)")
+        try:
+            self._con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {source}")
+            described = self._con.execute(f"DESCRIBE {name}").fetchall()
+        except self._duckdb.Error as exc:
+            raise InputError(f"cannot read the file: {str(exc).splitlines()[0]}", where=str(files.paths[0])) from None
+        return {str(row[0]): _kind(str(row[1])) for row in described}
+
+    def put(self, name: str, frame: pd.DataFrame) -> None:
+        self._con.register(f"{name}_frame", frame)
+        self._con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_frame")
+        self._con.unregister(f"{name}_frame")
+
+    def create(self, name: str, sql: str, *params: Any) -> None:
+        self._run(f"CREATE OR REPLACE TABLE {name} AS {sql}", params)
+
+    def view(self, name: str, sql: str, *params: Any) -> None:
+        self._run(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}", params) if not params else self.create(name, sql, *params)
+
+    def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        return self._run(sql, params).fetchall()
+
+    def frame(self, sql: str, *params: Any) -> pd.DataFrame:
+        return self._run(sql, params).df()
+
+    def _run(self, sql: str, params: Sequence[Any]) -> Any:
+        try:
+            return self._con.execute(sql, list(params))
+        except (self._duckdb.ConversionException, self._duckdb.InvalidInputException) as exc:
+            raise InputError(f"a scrape file holds a value the aggregation cannot read: {str(exc).splitlines()[0]}") from None
+
+    def close(self) -> None:
+        self._con.close()
+
+
+class SparkEngine(Engine):
+    """Apache Spark: the same SQL, transpiled by SQLGlot; `master` is local[*] or a cluster URL."""
+
+    name = "spark"
+
+    def __init__(self, master: str = "local[*]", *, app_name: str = "report") -> None:
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError:
+            raise InputError("engine 'spark' needs pyspark: pip install 'report[spark]' (and Java 17)") from None
+        self._session = (
+            SparkSession.builder.master(master).appName(app_name)
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.session.timeZone", "UTC")  # dates never shift with the machine's zone
+            .config("spark.sql.ansi.enabled", "true")  # a bad cast is an error, as in DuckDB, never a silent NULL
+            .config("spark.sql.shuffle.partitions", str(max(2, (os.cpu_count() or 2) * 2)))
+            .getOrCreate()
+        )
+        self._session.sparkContext.setLogLevel("ERROR")
+        self._cached: list[Any] = []
+
+    def register(self, name: str, files: FileSet) -> dict[str, Kind]:
+        reader = self._session.read
+        paths = [str(p) for p in files.paths]
+        if files.format == "parquet":
+            frame = reader.option("mergeSchema", "true").parquet(*paths)
+        else:
+            frame = (reader.option("header", True).option("sep", files.delimiter).option("quote", '"')
+                     .option("escape", '"').option("multiLine", True).option("nullValue", "\\N")
+                     .option("encoding", "UTF-8").csv(paths))
+        frame.createOrReplaceTempView(name)
+        return {field.name: _kind(field.dataType.simpleString()) for field in frame.schema.fields}
+
+    def spark_sql(self, sql: str, params: Sequence[Any]) -> str:
+        return transpile(sql, params)
+
+    def put(self, name: str, frame: pd.DataFrame) -> None:
+        records = [tuple(None if pd.isna(v) else v for v in row) for row in frame.itertuples(index=False)]
+        types = {"object": "STRING", "bool": "BOOLEAN", "float64": "DOUBLE", "int64": "BIGINT"}
+        schema = ", ".join(f"{column} {types.get(str(frame[column].dtype), 'STRING')}" for column in frame.columns)
+        if "day" in frame.columns:
+            schema = schema.replace("day STRING", "day DATE")
+        table = self._session.createDataFrame(records, schema=schema).persist()
+        self._cached.append(table)
+        table.createOrReplaceTempView(name)
+
+    def create(self, name: str, sql: str, *params: Any) -> None:
+        frame = self._session.sql(self.spark_sql(sql, params)).persist()
+        self._cached.append(frame)
+        frame.createOrReplaceTempView(name)
+
+    def view(self, name: str, sql: str, *params: Any) -> None:
+        self._session.sql(self.spark_sql(sql, params)).createOrReplaceTempView(name)
+
+    def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in self._session.sql(self.spark_sql(sql, params)).collect()]
+
+    def frame(self, sql: str, *params: Any) -> pd.DataFrame:
+        result = self._session.sql(self.spark_sql(sql, params))
+        frame = pd.DataFrame([tuple(row) for row in result.collect()], columns=result.columns)
+        for column in frame.columns:  # the types DuckDB's .df() gives: datetime64 for dates, floats for decimals
+            values = frame[column].dropna()
+            if len(values) and isinstance(values.iloc[0], date):
+                frame[column] = pd.to_datetime(frame[column])
+            elif len(values) and isinstance(values.iloc[0], Decimal):
+                frame[column] = frame[column].astype(float)
+        return frame
+
+    def close(self) -> None:
+        for frame in self._cached:
+            frame.unpersist()
+        self._session.catalog.clearCache()
+
+
+def _literal(value: Any) -> Any:
+    from sqlglot import exp
+
+    if value is None:
+        return exp.Null()
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, (int, float)):
+        return exp.Literal.number(repr(value))
+    if isinstance(value, date):
+        return exp.Cast(this=exp.Literal.string(value.isoformat()), to=exp.DataType.build("DATE"))
+    return exp.Literal.string(str(value))
+
+
+def bind(sql: str, params: Sequence[Any]) -> str:
+    """The statement with each `?` outside quoted text replaced, in order, by its value as a SQL literal."""
+    parts = re.split(r"('(?:[^']|'')*'|\"(?:[^\"]|\"\")*\")", sql)  # odd parts are quoted text
+    values = iter(params)
+    for index in range(0, len(parts), 2):
+        pieces = parts[index].split("?")
+        parts[index] = pieces[0] + "".join(_literal(next(values)).sql(dialect="duckdb") + piece for piece in pieces[1:])
+    if next(values, _END) is not _END:
+        raise RuntimeError("more parameters than placeholders")
+    return "".join(parts)
+
+
+_END = object()
+
+
+def transpile(sql: str, params: Sequence[Any] = ()) -> str:
+    """DuckDB SQL with `?` placeholders to Spark SQL with the values bound as literals."""
+    import sqlglot
+    from sqlglot import exp
+
+    def spark_only(node: exp.Expression) -> exp.Expression:
+        # DuckDB's try_strptime has no Spark twin in SQLGlot: try_to_timestamp with the format in Java's notation.
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "try_strptime":
+            text, fmt = node.expressions
+            java = exp.StrToTime(this=exp.column("x"), format=fmt).sql(dialect="spark").split(", ", 1)[1][:-1]
+            return exp.Anonymous(this="TRY_TO_TIMESTAMP", expressions=[text, sqlglot.parse_one(java, read="spark")])
+        return node
+
+    tree = sqlglot.parse_one(bind(sql, params), read="duckdb").transform(spark_only)
+    return tree.sql(dialect="spark")
+
+
+def make_engine(name: str, scratch: Path, *, master: str = "local[*]", memory_mb: int = 1536) -> Engine:
+    if name == "spark":
+        return SparkEngine(master)
+    return DuckEngine(scratch, memory_mb=memory_mb)

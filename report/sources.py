@@ -1,0 +1,261 @@
+"""A team's scrape export mapped onto the contract, inside the engine: renames, constants, parsed text.
+
+Every input table (listings, feedback, exchange rates) is one or more sources (a CSV file, a Parquet file or
+a folder of Parquet partitions), each with its own column mapping. Each source becomes one SELECT that
+yields the contract's columns, typed; the sources of a table are stacked with UNION ALL into a view the
+aggregation reads (`listings_in`, `feedback_in`, `rates_in`). Nothing is loaded into Python.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+from .engine import Engine, FileSet, Kind
+from .errors import InputError
+
+Target = Literal["text", "date", "number", "count"]
+
+CONTRACT: Mapping[str, Mapping[str, Target]] = {
+    "listings": {"market": "text", "crawled_at": "date", "listing_id": "text", "vendor": "text", "category": "text",
+                 "price": "number", "currency": "text", "ships_from": "text", "ships_to": "text", "sold": "count"},
+    "feedback": {"market": "text", "crawled_at": "date", "feedback_id": "text", "listing_id": "text", "vendor": "text",
+                 "left_at": "date", "price": "number", "currency": "text"},
+    "exchange_rates": {"date": "date", "currency": "text", "eur_rate": "number"},
+}
+OPTIONAL: Mapping[str, frozenset[str]] = {
+    "listings": frozenset({"sold"}),
+    "feedback": frozenset({"crawled_at", "feedback_id", "price", "currency"}),
+    "exchange_rates": frozenset(),
+}
+VIEWS = {"listings": "listings_in", "feedback": "feedback_in", "exchange_rates": "rates_in"}
+TRUE_WORDS = ("true", "t", "1", "yes", "y", "x", "oui", "ja", "vrai", "waar")
+SPACES = " \u00a0\u202f"  # thousands separators: space, no-break space, narrow no-break space (French)
+CURRENCY_SIGNS = (("$", "USD"), ("€", "EUR"), ("£", "GBP"), ("฿", "BTC"), ("₿", "BTC"), ("ɱ", "XMR"))
+
+
+@dataclass(frozen=True)
+class ColumnRule:
+    """How one contract column is made: from a source column, a constant, or per-country flag columns."""
+
+    column: str | None = None
+    value: Any = None
+    parse: Literal["amount", "currency", "count"] | None = None
+    format: str | None = None  # strftime codes of a text date, e.g. %d/%m/%Y
+    separator: str | None = None  # a list column's separator, e.g. ";" or " | "
+    flags: str | None = None  # pattern of true/false columns, one per country: ships_to_{country}
+
+
+@dataclass(frozen=True)
+class ScrapeSource:
+    """One checked source of an input table, with the config key it was declared under (for messages)."""
+
+    files: FileSet
+    key: str  # e.g. inputs.listings[1]
+    origin: Path  # the file or folder as the config names it (files may be a UTF-8 copy of it)
+    decimal: str = "."
+    columns: Mapping[str, ColumnRule] = field(default_factory=dict)
+
+    @property
+    def where(self) -> str:
+        return str(self.origin)
+
+    @property
+    def header(self) -> str:
+        """Where the column names are: line 1 of a CSV file, or the Parquet file's schema."""
+        return f"{self.origin}:1" if self.files.format == "csv" else self.where
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _text(value: Any) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _number_text(text: str, decimal: str, amount: bool) -> str:
+    """SQL turning number text into a DOUBLE (NULL when it is no number): `1 234,5` with a decimal comma,
+    `1,126.19` in an amount with a decimal point. A plain number column never loses a separator silently."""
+    if amount:
+        text = f"regexp_extract({text}, '[0-9][0-9.,{SPACES}]*[0-9]|[0-9]', 0)"
+    if decimal == ",":
+        text = f"replace(regexp_replace({text}, '[.{SPACES}]', '', 'g'), ',', '.')"
+    elif amount:
+        text = f"regexp_replace({text}, '[,{SPACES}]', '', 'g')"
+    return f"TRY_CAST(nullif({text}, '') AS DOUBLE)"
+
+
+def _currency_text(text: str) -> str:
+    signs = " ".join(f"WHEN strpos({text}, {_text(sign)}) > 0 THEN {_text(code)}" for sign, code in CURRENCY_SIGNS)
+    return (f"CASE WHEN regexp_matches({text}, '\\b[A-Z]{{3}}\\b') THEN regexp_extract({text}, '\\b([A-Z]{{3}})\\b', 1) "
+            f"{signs} END")
+
+
+class SourceSql:
+    """Builds the SELECT of one source after its columns are known."""
+
+    def __init__(self, table: str, source: ScrapeSource, columns: Mapping[str, Kind]) -> None:
+        self.table, self.source, self.columns = table, source, columns
+        self.checks: list[tuple[str, str, str]] = []  # (contract column, raw text SQL, typed SQL): values to verify
+
+    def _find(self, wanted: str, key: str) -> str:
+        if wanted in self.columns:
+            return wanted
+        loose = {name.strip().casefold(): name for name in self.columns}
+        if wanted.strip().casefold() in loose:
+            return loose[wanted.strip().casefold()]
+        raise InputError(f"no column '{wanted}' (needed for {key}); the file's columns are: {', '.join(self.columns)}",
+                         where=self.source.header)
+
+    def expression(self, name: str, target: Target) -> str:
+        rule = self.source.columns.get(name)
+        key = f"{self.source.key}.columns.{name}"
+        if rule is None:
+            if name not in self.columns and not any(c.strip().casefold() == name for c in self.columns):
+                if name in OPTIONAL[self.table]:
+                    return self._null(target)
+                raise InputError(
+                    f"missing column '{name}' (the {self.table} contract needs: "
+                    f"{', '.join(c for c in CONTRACT[self.table] if c not in OPTIONAL[self.table])}); "
+                    f"map one of the file's columns to it with {key}, or give a constant with {key}.value",
+                    where=self.source.header)
+            rule = ColumnRule(column=name)
+        if rule.value is not None:
+            return self._constant(rule.value, target)
+        if rule.flags is not None:
+            return self._flags(rule.flags, key)
+        assert rule.column is not None
+        column = self._find(rule.column, key)
+        return self._typed(name, column, self.columns[column], target, rule)
+
+    @staticmethod
+    def _null(target: Target) -> str:
+        return {"text": "NULL::VARCHAR", "date": "NULL::DATE", "number": "NULL::DOUBLE", "count": "NULL::BIGINT"}[target]
+
+    @staticmethod
+    def _constant(value: Any, target: Target) -> str:
+        cast = {"text": "VARCHAR", "date": "DATE", "number": "DOUBLE", "count": "BIGINT"}[target]
+        return f"CAST({_text(value)} AS {cast})"
+
+    def _flags(self, pattern: str, key: str) -> str:
+        regex = re.compile("^" + re.escape(pattern).replace(re.escape("{country}"), "(?P<country>[A-Za-z]{2,3})") + "$")
+        found = [(name, match["country"].upper()) for name in self.columns if (match := regex.match(name))]
+        if not found:
+            raise InputError(f"no column matches {key}.flags '{pattern}'; the file's columns are: "
+                             f"{', '.join(self.columns)}", where=self.source.header)
+        cases = ", ".join(f"CASE WHEN {self._truthy(name)} THEN {_text(country)} END" for name, country in sorted(found))
+        return f"concat_ws(',', {cases})"
+
+    def _truthy(self, column: str) -> str:
+        kind, ref = self.columns[column], _ident(column)
+        if kind == "number":
+            return f"coalesce({ref} <> 0, false)"
+        if kind == "other":  # BOOLEAN in Parquet
+            return f"coalesce(CAST({ref} AS BOOLEAN), false)"
+        return f"coalesce(lower(trim({ref})) IN ({', '.join(_text(w) for w in TRUE_WORDS)}), false)"
+
+    def _typed(self, name: str, column: str, kind: Kind, target: Target, rule: ColumnRule) -> str:
+        ref = _ident(column)
+        if kind != "text":
+            if target == "text":
+                return f"CAST({ref} AS VARCHAR)"
+            if target == "date" and kind in ("date", "text"):
+                return f"CAST({ref} AS DATE)"
+            if target in ("number", "count") and kind == "number" and rule.parse is None:
+                return f"CAST({ref} AS {'DOUBLE' if target == 'number' else 'BIGINT'})"
+            ref = f"CAST({ref} AS VARCHAR)"
+        text = f"nullif(trim({ref}), '')"
+        if rule.parse == "currency":
+            return _currency_text(text)
+        if target == "text":
+            if rule.separator:
+                return f"replace({text}, {_text(rule.separator)}, ',')"
+            return text
+        if target == "date":
+            if rule.format:
+                typed = f"CAST(try_strptime({text}, {_text(rule.format)}) AS DATE)"
+            else:
+                typed = f"coalesce(TRY_CAST({text} AS DATE), CAST(TRY_CAST({text} AS TIMESTAMP) AS DATE))"
+        elif target == "count" or rule.parse == "count":
+            typed = f"TRY_CAST(nullif(regexp_replace(regexp_extract({text}, '[0-9][0-9.,]*', 0), '[.,]', '', 'g'), '') AS BIGINT)"
+        else:
+            typed = _number_text(text, self.source.decimal, amount=rule.parse == "amount")
+        self.checks.append((name, text, typed))
+        return typed
+
+    def select(self, view: str) -> str:
+        parts = [f"{self.expression(name, target)} AS {name}" for name, target in CONTRACT[self.table].items()]
+        return f"SELECT {', '.join(parts)} FROM {view}"
+
+
+def register_table(engine: Engine, table: str, sources: list[ScrapeSource]) -> None:
+    """Stack the sources of one input table into its contract view, after checking every value parses."""
+    selects = []
+    for index, source in enumerate(sources):
+        raw = f"src_{table}_{index}"
+        columns = engine.register(raw, source.files)
+        builder = SourceSql(table, source, columns)
+        select = builder.select(raw)
+        _check_values(engine, builder, raw, source)
+        selects.append(select)
+    engine.view(VIEWS[table], " UNION ALL ".join(selects))
+
+
+def _check_values(engine: Engine, builder: SourceSql, raw: str, source: ScrapeSource) -> None:
+    """Name the first value of each column that cannot be read as its type (one scan for all columns)."""
+    if not builder.checks:
+        return
+    bad = " OR ".join(f"({text} IS NOT NULL AND {typed} IS NULL)" for _, text, typed in builder.checks)
+    values = ", ".join(f"CASE WHEN {text} IS NOT NULL AND {typed} IS NULL THEN {text} END" for _, text, typed in builder.checks)
+    row = engine.rows(f"SELECT {values} FROM {raw} WHERE {bad} LIMIT 1")
+    if not row:
+        return
+    for (name, _, _), value in zip(builder.checks, row[0]):
+        if value is None:
+            continue
+        target = CONTRACT[builder.table][name]
+        rule = source.columns.get(name, ColumnRule(column=name))
+        raise InputError(f"column {rule.column or name}: '{value}' is not {_what(target, rule, source.decimal)}",
+                         where=_locate(engine, source, rule.column or name, str(value)))
+
+
+def _what(target: Target, rule: ColumnRule, decimal: str) -> str:
+    if target == "date":
+        return (f"a date in the format {rule.format}" if rule.format
+                else "a date (YYYY-MM-DD; for other layouts give the column's format, e.g. format: '%d/%m/%Y')")
+    if target == "count" or rule.parse == "count":
+        return "a count"
+    if rule.parse == "amount":
+        return "an amount"
+    hint = ("; numbers written 1.234,5 need decimal: ',' in the source's config, and text around the number "
+            "needs parse: amount") if decimal == "." else ""
+    return f"a valid number{hint}"
+
+
+def _locate(engine: Engine, source: ScrapeSource, column: str, value: str) -> str:
+    """file:line of a bad value in a single CSV file read by DuckDB; otherwise the file (Parquet has no lines)."""
+    if source.files.format != "csv" or len(source.files.paths) != 1 or engine.name != "duckdb":
+        return source.where
+    path = source.files.paths[0]
+    engine.rows("SET preserve_insertion_order = true")  # row_number() OVER () must follow the file
+    escaped = str(path).replace("'", "''")
+    delimiter = source.files.delimiter.replace("'", "''")
+    line = engine.scalar(
+        f"SELECT line FROM (SELECT row_number() OVER () + 1 AS line, {_ident(column)} AS v FROM read_csv('{escaped}', "
+        f"header=true, all_varchar=true, delim='{delimiter}', quote='\"', escape='\"')) WHERE trim(v) = ? ORDER BY line LIMIT 1",
+        value.strip())
+    return f"{source.origin}:{line}" if line else source.where
+
+
+def scrape_files(path: Path) -> FileSet:
+    """A file or a folder of Parquet partitions as the engine should read it."""
+    if path.is_dir():
+        parts = tuple(sorted(p for p in path.rglob("*.parquet") if p.is_file()))
+        if not parts:
+            raise InputError("the folder holds no .parquet files", where=str(path))
+        return FileSet(parts, "parquet")
+    if path.suffix.lower() in (".parquet", ".pq"):
+        return FileSet((path,), "parquet")
+    return FileSet((path,), "csv")
