@@ -11,15 +11,16 @@ import logging
 import os
 import re
 from abc import ABC, abstractmethod
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import Any, Iterator, Literal, Sequence
 
 import pandas as pd
 
-from .errors import InputError
+from .errors import EngineError, InputError
 
 log = logging.getLogger("report.engine")
 
@@ -173,6 +174,7 @@ class SparkEngine(Engine):
         self._session = (
             SparkSession.builder.master(master).appName(app_name)
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.session.timeZone", "UTC")  # dates never shift with the machine's zone
             .config("spark.sql.ansi.enabled", "true")  # a bad cast is an error, as in DuckDB, never a silent NULL
             .config("spark.sql.shuffle.partitions", str(max(2, (os.cpu_count() or 2) * 2)))
@@ -207,7 +209,8 @@ class SparkEngine(Engine):
         table.createOrReplaceTempView(name)
 
     def create(self, name: str, sql: str, *params: Any) -> None:
-        frame = self._session.sql(self.spark_sql(sql, params)).persist()
+        with _spark_errors(sql):
+            frame = self._session.sql(self.spark_sql(sql, params)).persist()
         self._cached.append(frame)
         frame.createOrReplaceTempView(name)
 
@@ -215,11 +218,13 @@ class SparkEngine(Engine):
         self._session.sql(self.spark_sql(sql, params)).createOrReplaceTempView(name)
 
     def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-        return [tuple(row) for row in self._session.sql(self.spark_sql(sql, params)).collect()]
+        with _spark_errors(sql):
+            return [tuple(row) for row in self._session.sql(self.spark_sql(sql, params)).collect()]
 
     def frame(self, sql: str, *params: Any) -> pd.DataFrame:
-        result = self._session.sql(self.spark_sql(sql, params))
-        frame = pd.DataFrame([tuple(row) for row in result.collect()], columns=result.columns)
+        with _spark_errors(sql):
+            result = self._session.sql(self.spark_sql(sql, params))
+            frame = pd.DataFrame([tuple(row) for row in result.collect()], columns=result.columns)
         for column in frame.columns:  # the types DuckDB's .df() gives: datetime64 for dates, floats for decimals
             values = frame[column].dropna()
             if len(values) and isinstance(values.iloc[0], date):
@@ -232,6 +237,19 @@ class SparkEngine(Engine):
         for frame in self._cached:
             frame.unpersist()
         self._session.catalog.clearCache()
+
+
+@contextmanager
+def _spark_errors(sql: str) -> Iterator[None]:
+    """A failed Spark query as one message (its first line, and the statement), not a Java stack trace."""
+    try:
+        yield
+    except Exception as exc:
+        if type(exc).__module__.startswith(("pyspark", "py4j")):
+            first = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+            statement = " ".join(sql.split())[:300]
+            raise EngineError(f"Spark could not run the aggregation: {first[:500]} (statement: {statement})") from None
+        raise
 
 
 def _literal(value: Any) -> Any:

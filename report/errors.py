@@ -43,3 +43,10 @@ class OutputError(ReportError):
 
     category = "output error"
     exit_code = 5
+
+
+class EngineError(ReportError):
+    """The aggregation engine (Spark, a cluster) failed for a reason that is not the inputs'."""
+
+    category = "engine error"
+    exit_code = 6

@@ -358,7 +358,8 @@ def _origins(engine: Engine) -> pd.DataFrame:
     return engine.frame(
         """
         WITH v AS (
-            SELECT l.vendor_key, string_agg(DISTINCT l.ships_from, '+' ORDER BY l.ships_from) AS combination,
+            -- not string_agg(... ORDER BY ...): Spark 4.0 fails on LISTAGG WITHIN GROUP with DISTINCT (ClassCastException)
+            SELECT l.vendor_key, array_to_string(list_sort(list(DISTINCT l.ships_from)), '+') AS combination,
                    count(DISTINCT l.ships_from) AS n_origins
             FROM listings l JOIN focus_vendors f ON l.vendor_key = f.vendor_key GROUP BY l.vendor_key
         )
