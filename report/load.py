@@ -236,8 +236,8 @@ def _scan(path: Path, rules: CsvRules, copy_to: Path, recode: bool) -> tuple[tup
     unsafe = _unsafe_lines(text)
     if unsafe:
         text = UNSAFE_CHARACTERS.sub("", text)
-    if "\r" in text and "\n" not in text:  # classic Mac line ends: the engines want \n
-        text, recode = text.replace("\r", "\n"), True
+    if "\r" in text and "\r\n" not in text and text.count("\r") > text.count("\n"):  # classic Mac line ends
+        text, recode = re.sub("\r(?!\n)", "\n", text), True  # the engines want \n
     if recode or unsafe:
         copy_to.write_text(text.removeprefix("\ufeff"), encoding="utf-8", newline="")
     return (*_parse(path, rules, text), unsafe)

@@ -1,0 +1,242 @@
+"""Real-world exports mapped onto the contract by the config alone (issue 5, "Real-world exports").
+
+Each test rewrites the tiny fixture's clean contract files the way a team's export looks (other column names,
+one file per market, `;` and decimal commas, cp1252, text prices, flag columns, Excel, Parquet) and checks
+that the build computes the same figures as from the clean files, or the hand-computed ones.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from report.build import figures_only
+from report.errors import InputError
+
+TINY = Path(__file__).parent / "fixtures" / "tiny"
+
+
+def figures(config: Path) -> dict[str, object]:
+    stats, _ = figures_only(config, config.parent / "out" / "figures.json")
+    return {figure_id: figure.as_json() for figure_id, figure in stats.figures.items()}
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> dict[str, object]:
+    """The figures of the tiny fixture's clean contract files."""
+    folder = tmp_path_factory.mktemp("reference")
+    for path in TINY.iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    return figures(folder / "config.yaml")
+
+
+def rows(name: str) -> list[dict[str, str]]:
+    with open(TINY / name, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def write_csv(path: Path, header: list[str], records: list[list[str]], *, delimiter: str = ",", encoding: str = "utf-8",
+              newline: str = "\n", quoting: int = csv.QUOTE_MINIMAL) -> None:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator=newline, quoting=quoting)
+    writer.writerow(header)
+    writer.writerows(records)
+    path.write_bytes(buffer.getvalue().encode(encoding))
+
+
+def set_input(project: Path, name: str, value: str) -> None:
+    """Replace `  name: name.csv` in the project's config by `  name: value` (YAML flow style)."""
+    config = project / "config.yaml"
+    text = config.read_text(encoding="utf-8")
+    old = f"  {name}: {name}.csv\n"
+    assert old in text
+    config.write_text(text.replace(old, f"  {name}: {value}\n"), encoding="utf-8")
+
+
+def input_error(project: Path) -> str:
+    with pytest.raises(InputError) as caught:
+        figures(project / "config.yaml")
+    return str(caught.value)
+
+
+def decimal_comma(number: str) -> str:
+    """`1200.5` as a Belgian export writes it: `1.200,5`."""
+    whole, _, fraction = number.partition(".")
+    grouped = f"{int(whole):,}".replace(",", ".")
+    return grouped + ("," + fraction if fraction else "")
+
+
+def test_one_file_per_market_with_renamed_columns_semicolons_decimal_commas_and_old_encodings(project, reference):
+    listings = rows("listings.csv")
+    header = ["Vendeur", "Date du crawl", "Annonce", "Titre", "Rubrique", "Prix", "Devise", "Expédie de", "Expédie vers"]
+
+    def record(row: dict[str, str]) -> list[str]:
+        day = row["crawled_at"]
+        return [row["vendor"], f"{day[8:10]}/{day[5:7]}/{day[:4]}", row["listing_id"], row["title"] + "\n(nouveau)",
+                row["category"], decimal_comma(row["price"]), row["currency"], row["ships_from"], row["ships_to"]]
+
+    columns = ("{vendor: Vendeur, crawled_at: {column: Date du crawl, format: '%d/%m/%Y'}, listing_id: Annonce, "
+               "category: Rubrique, price: Prix, currency: Devise, ships_from: Expédie de, ships_to: Expédie vers, "
+               "market: {value: MARKET}}")
+    # Alpha: UTF-8 with a byte-order mark, as Excel saves it; Beta: cp1252, every field quoted, classic Mac line ends.
+    # Both hold a line break inside a quoted title.
+    alpha = [record(r) for r in listings if r["market"] == "Alpha Market"]
+    beta = [record(r) for r in listings if r["market"] == "Beta Market"]
+    write_csv(project / "alpha.csv", header, alpha, delimiter=";", encoding="utf-8-sig")
+    write_csv(project / "beta.csv", header, beta, delimiter=";", encoding="cp1252", newline="\r", quoting=csv.QUOTE_ALL)
+    set_input(project, "listings", "[{path: alpha.csv, delimiter: ';', decimal: ',', columns: " + columns.replace("MARKET", "Alpha Market") + "}, "
+              "{path: beta.csv, delimiter: ';', decimal: ',', encoding: cp1252, columns: " + columns.replace("MARKET", "Beta Market") + "}]")
+    assert figures(project / "config.yaml") == reference
+
+
+def test_prices_as_text_with_currency_and_thousands_separators(project, reference):
+    listings = rows("listings.csv")
+    signs = {"USD": "$", "EUR": "EUR ", "BTC": "BTC "}
+    for row in listings:
+        amount = float(row["price"])
+        row["price"] = f"Purchase price: {signs[row['currency']]}{amount:,.2f}" if amount >= 1 else f"Purchase price: BTC {amount}"
+    write_csv(project / "export.csv", ["market", "crawled_at", "listing_id", "vendor", "title", "category", "price",
+                                       "ships_from", "ships_to"],
+              [[r[c] for c in ("market", "crawled_at", "listing_id", "vendor", "title", "category", "price", "ships_from",
+                               "ships_to")] for r in listings])
+    assert "Purchase price: EUR 1,200.00" in (project / "export.csv").read_text(encoding="utf-8")
+    set_input(project, "listings", "{path: export.csv, columns: {price: {column: price, parse: amount}, "
+              "currency: {column: price, parse: currency}}}")
+    assert figures(project / "config.yaml") == reference
+
+
+def test_ships_to_as_a_list_with_another_separator(project, reference):
+    listings = rows("listings.csv")
+    for row in listings:
+        row["ships_to"] = row["ships_to"].replace(", ", " | ")
+    fields = list(listings[0])
+    write_csv(project / "export.csv", fields, [[r[f] for f in fields] for r in listings])
+    set_input(project, "listings", "{path: export.csv, columns: {ships_to: {column: ships_to, separator: ' | '}}}")
+    assert figures(project / "config.yaml") == reference
+
+
+def test_ships_to_as_one_true_false_column_per_country(project, tmp_path):
+    """Flag columns cannot say 'not to GB': the reference is the clean file with the exclusions left out."""
+    listings = rows("listings.csv")
+    countries = ["BE", "NL", "EU", "WW", "DE"]
+    for row in listings:
+        row["ships_to"] = ", ".join(d.strip() for d in row["ships_to"].split(",") if not d.strip().startswith("!"))
+    fields = list(listings[0])
+    write_csv(project / "clean.csv", fields, [[r[f] for f in fields] for r in listings])
+    flags = [f for f in fields if f != "ships_to"] + [f"ships_to_{c}" for c in countries]
+    truth = {True: "TRUE", False: "FALSE"}
+    write_csv(project / "export.csv", flags,
+              [[r[f] for f in fields if f != "ships_to"]
+               + [truth[c in [d.strip() for d in r["ships_to"].split(",")]] for c in countries] for r in listings])
+    set_input(project, "listings", "clean.csv")
+    clean = figures(project / "config.yaml")
+    config = project / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "  listings: clean.csv", "  listings: {path: export.csv, columns: {ships_to: {flags: 'ships_to_{country}'}}}"),
+        encoding="utf-8")
+    flagged = figures(config)
+    assert flagged == clean and flagged["shipping.abroad.count"]["value"] == 1  # BelgaBoy: NL and WW
+
+
+def test_cumulative_sales_counts_become_sales_between_crawls(project):
+    """Hand-computed: A1 (BelgaBoy, BE) 10 -> 13 sold between 7 and 14 January: 3 sales at 60 EUR; A3 (Dutchie)
+    5 -> 7: 2 sales at 100 USD; A2 8 -> 6 (the counter went back): no sale; a single crawl says nothing."""
+    listings = rows("listings.csv")
+    sold = {("A1", "2019-01-07"): "10 sold since Nov 14, 2015", ("A1", "2019-01-14"): "13 sold since Nov 14, 2015",
+            ("A2", "2019-01-07"): "8 sold since Dec 1, 2018", ("A3", "2019-01-07"): "5 sold since Jan 2, 2019",
+            ("B1", "2019-02-11"): "1,204 sold since Oct 3, 2017"}
+    extra = [dict(listings[2], crawled_at="2019-01-14"), dict(listings[3], crawled_at="2019-01-14")]
+    sold.update({("A2", "2019-01-14"): "6 sold since Dec 1, 2018", ("A3", "2019-01-14"): "7 sold since Jan 2, 2019"})
+    fields = [*listings[0], "Sales"]
+    write_csv(project / "export.csv", fields,
+              [[*r.values(), sold.get((r["listing_id"], r["crawled_at"]), "")] for r in [*listings, *extra]])
+    set_input(project, "listings", "{path: export.csv, columns: {sold: {column: Sales, parse: count}}}")
+    config = project / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("  feedback: feedback.csv\n", "  sales: cumulative\n"),
+                      encoding="utf-8")
+    found = figures(config)
+    assert found["transactions.count"]["value"] == 3
+    assert found["transactions.value_eur"]["value"] == 180.0
+    assert found["transactions.max_eur"]["value"] == 60.0
+    assert found["transactions.all.count"]["value"] == 5
+    assert found["monthly.alpha-market.2019-01.sales_focus"]["value"] == 3
+
+
+def test_parquet_folder_with_typed_columns(project, reference):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from datetime import date
+
+    for name, dates, numbers in (("listings", ["crawled_at"], ["price"]), ("feedback", ["crawled_at", "left_at"], ["price"])):
+        records = rows(f"{name}.csv")
+        folder = project / name
+        folder.mkdir()
+        columns = {}
+        for field in records[0]:
+            values = [r[field] for r in records]
+            if field in dates:
+                columns[field] = pa.array([date.fromisoformat(v) for v in values], pa.date32())
+            elif field in numbers:
+                columns[field] = pa.array([float(v) if v else None for v in values], pa.float64())
+            else:
+                columns[field] = pa.array([v if v else None for v in values], pa.string())
+        table = pa.table(columns)
+        half = len(records) // 2
+        pq.write_table(table.slice(0, half), folder / "part-0.parquet")
+        pq.write_table(table.slice(half), folder / "part-1.parquet")
+        set_input(project, name, name)
+    assert figures(project / "config.yaml") == reference
+
+
+def test_survey_from_an_excel_sheet(project, reference):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    notes = book.active
+    notes.title = "Notes"
+    notes.append(["Exported from the survey tool"])
+    sheet = book.create_sheet("Réponses")
+    with open(TINY / "survey.csv", encoding="utf-8", newline="") as handle:
+        for index, row in enumerate(csv.reader(handle)):
+            sheet.append([int(v) if index and v.lstrip("-").isdigit() else v for v in row])  # numbers as Excel numbers
+    book.save(project / "survey.xlsx")
+    set_input(project, "survey", "{path: survey.xlsx, sheet: Réponses}")
+    assert figures(project / "config.yaml") == reference
+
+    set_input_text = (project / "config.yaml").read_text(encoding="utf-8").replace("sheet: Réponses", "sheet: Responses")
+    (project / "config.yaml").write_text(set_input_text, encoding="utf-8")
+    message = input_error(project)
+    assert "survey.xlsx" in message and "no sheet 'Responses'" in message and "Notes, Réponses" in message
+
+
+def test_a_cp1252_file_read_as_utf8_names_the_line_and_the_fix(project):
+    text = (project / "listings.csv").read_text(encoding="utf-8").replace("Germ,", "Gérm,")
+    (project / "listings.csv").write_bytes(text.encode("cp1252"))
+    message = input_error(project)
+    assert "listings.csv:8" in message and "not valid utf-8" in message and "encoding" in message and "cp1252" in message
+
+
+@pytest.mark.parametrize("written, declared", [("mac_roman", "cp1252"), ("cp1252", "mac_roman"), ("utf-8", "cp1252"),
+                                               ("cp1252", "latin-1")])
+def test_a_wrong_8_bit_encoding_is_an_error_not_mojibake(project, written, declared):
+    text = (project / "listings.csv").read_text(encoding="utf-8").replace("Germ,", "Gérmé Café Ça,")
+    if declared == "latin-1":
+        text = text.replace("Gérmé", "Gérmé “quoted”")  # curly quotes: bytes 0x93/0x94 in cp1252, controls in latin-1
+    (project / "listings.csv").write_bytes(text.encode(written))
+    set_input(project, "listings", f"{{path: listings.csv, encoding: {declared}}}")
+    message = input_error(project)
+    assert "listings.csv:8" in message and "wrong encoding" in message and "inputs.listings.encoding" in message
+
+
+def test_a_date_in_another_layout_names_the_line_and_the_format(project):
+    text = (project / "listings.csv").read_text(encoding="utf-8").replace("2019-02-11,B2", "11/02/2019,B2")
+    (project / "listings.csv").write_text(text, encoding="utf-8")
+    message = input_error(project)
+    assert "listings.csv:8" in message and "'11/02/2019' is not a date" in message and "format" in message
+
+
+def test_a_mapped_column_missing_from_the_file_is_named_with_the_config_key(project):
+    set_input(project, "listings", "{path: listings.csv, columns: {vendor: Seller}}")
+    message = input_error(project)
+    assert "listings.csv:1" in message and "no column 'Seller'" in message and "inputs.listings.columns.vendor" in message
