@@ -177,7 +177,7 @@ class SparkEngine(Engine):
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.session.timeZone", "UTC")  # dates never shift with the machine's zone
             .config("spark.sql.ansi.enabled", "true")  # a bad cast is an error, as in DuckDB, never a silent NULL
-            .config("spark.sql.shuffle.partitions", str(max(2, (os.cpu_count() or 2) * 2)))
+            .config("spark.sql.shuffle.partitions", str(max(2, os.cpu_count() or 2)))
             .getOrCreate()
         )
         self._session.sparkContext.setLogLevel("ERROR")

@@ -17,7 +17,7 @@ import pandas as pd
 from .engine import Engine, make_engine
 from .errors import InputError
 from .model import VALUE_BRACKETS, Figure, Figures, MarketEvent, MarketStats, frozen_tables, slug
-from .sources import ScrapeSource, register_table
+from .sources import ScrapeSource, register_table, trimmed
 
 SHUTDOWN_KINDS = ("closure", "exit_scam", "seizure")
 
@@ -243,25 +243,31 @@ def _vendor_figures(engine: Engine, markets: list[str], focus_filter: str) -> li
 
 
 def _monthly(engine: Engine) -> pd.DataFrame:
+    # Distinct vendors and listings are made distinct first, then counted: one pass each, where several
+    # count(DISTINCT ...) FILTER columns would make Spark expand every row once per column.
     return engine.frame(
         """
-        WITH l AS (
+        WITH months AS (
             SELECT market, CAST(date_trunc('month', crawled_at) AS DATE) AS month, vendor_key, listing_id, focus_vendor, focus_listing
             FROM listings
+        ), v AS (
+            SELECT market, month, count(*) AS vendors_all, count(*) FILTER (WHERE focus) AS vendors_focus
+            FROM (SELECT market, month, vendor_key, bool_or(focus_vendor) AS focus FROM months GROUP BY market, month, vendor_key)
+            GROUP BY market, month
+        ), l AS (
+            SELECT market, month, count(*) AS listings_all, count(*) FILTER (WHERE focus) AS listings_focus
+            FROM (SELECT market, month, listing_id, bool_or(focus_listing) AS focus FROM months GROUP BY market, month, listing_id)
+            GROUP BY market, month
         ), s AS (
             SELECT market, CAST(date_trunc('month', left_at) AS DATE) AS month, count(*) FILTER (WHERE focus) AS sales_focus,
                    count(*) AS sales_all
             FROM valid_sales GROUP BY market, CAST(date_trunc('month', left_at) AS DATE)
         )
-        SELECT l.market, l.month,
-               count(DISTINCT l.vendor_key) AS vendors_all,
-               count(DISTINCT l.vendor_key) FILTER (WHERE focus_vendor) AS vendors_focus,
-               count(DISTINCT l.listing_id) AS listings_all,
-               count(DISTINCT l.listing_id) FILTER (WHERE focus_listing) AS listings_focus,
-               max(coalesce(s.sales_focus, 0)) AS sales_focus,
-               max(coalesce(s.sales_all, 0)) AS sales_all
-        FROM l LEFT JOIN s ON l.market = s.market AND l.month = s.month
-        GROUP BY l.market, l.month ORDER BY l.month, l.market
+        SELECT v.market, v.month, v.vendors_all, v.vendors_focus, l.listings_all, l.listings_focus,
+               coalesce(s.sales_focus, 0) AS sales_focus, coalesce(s.sales_all, 0) AS sales_all
+        FROM v JOIN l ON v.market = l.market AND v.month = l.month
+        LEFT JOIN s ON v.market = s.market AND v.month = s.month
+        ORDER BY v.month, v.market
         """,
     )
 
@@ -425,11 +431,11 @@ def _shipping(engine: Engine, focus: str) -> tuple[pd.DataFrame, list[Figure]]:
     """Where focus vendors ship to: abroad or domestic only, and which destinations they exclude."""
     engine.create(
         "focus_destinations",
-        """
-        SELECT DISTINCT vendor_key, upper(trim(dest)) AS dest
+        f"""
+        SELECT DISTINCT vendor_key, upper({trimmed('dest')}) AS dest
         FROM (SELECT vendor_key, unnest(string_split(ships_to, ',')) AS dest FROM listings
               WHERE ships_from = ?)
-        WHERE trim(dest) <> ''
+        WHERE {trimmed('dest')} <> ''
         """,
         focus,
     )

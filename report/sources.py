@@ -31,6 +31,9 @@ OPTIONAL: Mapping[str, frozenset[str]] = {
 }
 VIEWS = {"listings": "listings_in", "feedback": "feedback_in", "exchange_rates": "rates_in"}
 TRUE_WORDS = ("true", "t", "1", "yes", "y", "x", "oui", "ja", "vrai", "waar")
+# What is trimmed from text values, written out: each engine's bare trim() strips a different set (DuckDB also
+# no-break spaces, Spark only spaces), and an escape such as \v in a Spark literal reads as the letter v.
+TRIMMED = " \t\u00a0\u202f"
 SPACES = " \u00a0\u202f"  # thousands separators: space, no-break space, narrow no-break space (French)
 CURRENCY_SIGNS = (("$", "USD"), ("€", "EUR"), ("£", "GBP"), ("฿", "BTC"), ("₿", "BTC"), ("ɱ", "XMR"))
 
@@ -65,6 +68,11 @@ class ScrapeSource:
     def header(self) -> str:
         """Where the column names are: line 1 of a CSV file, or the Parquet file's schema."""
         return f"{self.origin}:1" if self.files.format == "csv" else self.where
+
+
+def trimmed(sql: str) -> str:
+    """SQL trimming spaces, tabs and no-break spaces (only those) from both ends, the same on every engine."""
+    return f"trim({sql}, '{TRIMMED}')"
 
 
 def _ident(name: str) -> str:
@@ -154,7 +162,7 @@ class SourceSql:
             return f"coalesce({ref} <> 0, false)"
         if kind == "other":  # BOOLEAN in Parquet
             return f"coalesce(CAST({ref} AS BOOLEAN), false)"
-        return f"coalesce(lower(trim({ref})) IN ({', '.join(_text(w) for w in TRUE_WORDS)}), false)"
+        return f"coalesce(lower({trimmed(ref)}) IN ({', '.join(_text(w) for w in TRUE_WORDS)}), false)"
 
     def _typed(self, name: str, column: str, kind: Kind, target: Target, rule: ColumnRule) -> str:
         ref = _ident(column)
@@ -166,7 +174,7 @@ class SourceSql:
             if target in ("number", "count") and kind == "number" and rule.parse is None:
                 return f"CAST({ref} AS {'DOUBLE' if target == 'number' else 'BIGINT'})"
             ref = f"CAST({ref} AS VARCHAR)"
-        text = f"nullif(trim({ref}), '')"
+        text = f"nullif({trimmed(ref)}, '')"
         if rule.parse == "currency":
             return _currency_text(text)
         if target == "text":
@@ -244,8 +252,8 @@ def _locate(engine: Engine, source: ScrapeSource, column: str, value: str) -> st
     delimiter = source.files.delimiter.replace("'", "''")
     line = engine.scalar(
         f"SELECT line FROM (SELECT row_number() OVER () + 1 AS line, {_ident(column)} AS v FROM read_csv('{escaped}', "
-        f"header=true, all_varchar=true, delim='{delimiter}', quote='\"', escape='\"')) WHERE trim(v) = ? ORDER BY line LIMIT 1",
-        value.strip())
+        f"header=true, all_varchar=true, delim='{delimiter}', quote='\"', escape='\"')) WHERE {trimmed('v')} = ? ORDER BY line LIMIT 1",
+        value)
     return f"{source.origin}:{line}" if line else source.where
 
 
