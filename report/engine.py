@@ -112,7 +112,7 @@ class DuckEngine(Engine):
         import duckdb
 
         self._duckdb = duckdb
-        self._con = duckdb.connect(str(scratch / "aggregation.duckdb"), config={
+        self._con = duckdb.connect(os.environ.get("REPORT_DUCKDB", str(scratch / "aggregation.duckdb")), config={
             "threads": threads or min(os.cpu_count() or 1, 4),
             "memory_limit": f"{memory_mb}MB",
             "temp_directory": str(scratch / "spill"),

@@ -70,29 +70,32 @@ def _category_map(engine: Engine, params: MarketParams) -> list[str]:
 
 
 def _build_tables(engine: Engine, params: MarketParams) -> None:
-    """The typed, filtered scrape tables every figure is computed from."""
+    """The typed, filtered scrape tables every figure is computed from: the export is read once, into `scraped`."""
     focus = params.focus
     engine.create(
-        "listings_base",
+        "scraped",
         """
-        SELECT r.market, r.crawled_at, r.listing_id, lower(r.vendor) AS vendor_key, m.category, r.price,
-               upper(r.currency) AS currency, coalesce(upper(r.ships_from), '?') AS ships_from,
+        SELECT r.market, r.crawled_at, r.listing_id, lower(r.vendor) AS vendor_key, m.category, m.drug,
+               r.crawled_at BETWEEN ? AND ? AS in_period, r.price, upper(r.currency) AS currency,
+               coalesce(upper(r.ships_from), '?') AS ships_from,
                CASE WHEN upper(r.ships_from) = ? THEN coalesce(r.ships_to, '') END AS ships_to
         FROM listings_in r JOIN category_map m ON r.category = m.raw
-        WHERE m.drug AND r.crawled_at BETWEEN ? AND ?
         """,
-        focus, params.start, params.end,
+        params.start, params.end, focus,
     )
-    engine.create("focus_vendors", "SELECT DISTINCT vendor_key FROM listings_base WHERE ships_from = ?", focus)
-    engine.create("focus_vendor_market", "SELECT DISTINCT market, vendor_key FROM listings_base WHERE ships_from = ?", focus)
-    engine.create("focus_listings", "SELECT DISTINCT market, listing_id FROM listings_base WHERE ships_from = ?", focus)
+    engine.create("focus_rows", "SELECT market, vendor_key, listing_id FROM scraped WHERE drug AND in_period AND ships_from = ?", focus)
+    engine.create("focus_vendors", "SELECT DISTINCT vendor_key FROM focus_rows")
+    engine.create("focus_vendor_market", "SELECT DISTINCT market, vendor_key FROM focus_rows")
+    engine.create("focus_listings", "SELECT DISTINCT market, listing_id FROM focus_rows")
     engine.create(
         "listings",
         """
-        SELECT l.*, fvm.vendor_key IS NOT NULL AS focus_vendor, fl.listing_id IS NOT NULL AS focus_listing
-        FROM listings_base l
+        SELECT l.market, l.crawled_at, l.listing_id, l.vendor_key, l.category, l.price, l.currency, l.ships_from, l.ships_to,
+               fvm.vendor_key IS NOT NULL AS focus_vendor, fl.listing_id IS NOT NULL AS focus_listing
+        FROM scraped l
         LEFT JOIN focus_vendor_market fvm ON l.market = fvm.market AND l.vendor_key = fvm.vendor_key
         LEFT JOIN focus_listings fl ON l.market = fl.market AND l.listing_id = fl.listing_id
+        WHERE l.drug AND l.in_period
         """,
     )
     _build_rates(engine, params)
@@ -150,52 +153,70 @@ def _build_sales(engine: Engine, params: MarketParams) -> None:
         "feedback",
         f"""
         SELECT * FROM (
-            SELECT market, listing_id, lower(vendor) AS vendor_key, left_at, price AS paid, upper(currency) AS paid_currency
-            FROM ({_sales_source(engine, params)})
+            SELECT market, sale_key, listing_id, lower(vendor) AS vendor_key, left_at, price AS paid, upper(currency) AS paid_currency
+            FROM (SELECT *, coalesce(feedback_id, concat_ws('|', listing_id, lower(vendor), CAST(left_at AS VARCHAR))) AS sale_key
+                  FROM ({_sales_source(engine, params)}))
             QUALIFY row_number() OVER (
-                PARTITION BY market, coalesce(feedback_id, concat_ws('|', listing_id, lower(vendor), CAST(left_at AS VARCHAR)))
-                ORDER BY crawled_at, price, upper(currency), listing_id, lower(vendor), left_at) = 1
+                PARTITION BY market, sale_key ORDER BY crawled_at, price, upper(currency), listing_id, lower(vendor), left_at) = 1
         ) WHERE left_at BETWEEN ? AND ?
         """,
         params.start, params.end,
     )
     # Feedback on a listing no crawl caught stays in (as a sale with no price); feedback on non-drug listings goes.
+    engine.create("non_drug_listings", "SELECT DISTINCT market, listing_id FROM scraped WHERE NOT drug")
+    # The price of a sale is the listing's price at its last crawl on or before the feedback, else at its first
+    # crawl. A listing seen twice in one crawl takes the lowest price, currency and category of that crawl.
+    # Written as a join on the listing plus a date condition (Spark has no ASOF JOIN).
+    # A crawl that shows no price does not hide the last one known.
     engine.create(
-        "non_drug_listings",
-        "SELECT DISTINCT r.market, r.listing_id FROM listings_in r JOIN category_map m ON r.category = m.raw WHERE NOT m.drug",
+        "crawl_dates",
+        """
+        WITH priced AS (
+            SELECT l.market, l.listing_id, l.crawled_at FROM listings l
+            JOIN (SELECT DISTINCT market, listing_id FROM feedback) f ON l.market = f.market AND l.listing_id = f.listing_id
+            WHERE l.price IS NOT NULL
+        ), last_crawl AS (
+            SELECT f.market, f.sale_key, max(p.crawled_at) AS before
+            FROM feedback f JOIN priced p ON f.market = p.market AND f.listing_id = p.listing_id AND p.crawled_at <= f.left_at
+            GROUP BY f.market, f.sale_key
+        ), first_crawl AS (
+            SELECT market, listing_id, min(crawled_at) AS after FROM priced GROUP BY market, listing_id
+        )
+        SELECT f.market, f.sale_key, f.listing_id, lc.before, fc.after
+        FROM feedback f
+        LEFT JOIN last_crawl lc ON f.market = lc.market AND f.sale_key = lc.sale_key
+        LEFT JOIN first_crawl fc ON f.market = fc.market AND f.listing_id = fc.listing_id
+        """,
     )
-    # The price of a sale is the listing's price at the last crawl on or before the feedback, else at its first
-    # crawl: sales and crawls in one window per listing (a portable as-of join; Spark has no ASOF JOIN).
+    engine.create(
+        "price_history",
+        """
+        SELECT l.market, l.listing_id, l.crawled_at, min(l.price) AS price, min(l.currency) AS currency, min(l.category) AS category
+        FROM listings l
+        JOIN (SELECT market, listing_id, before AS day FROM crawl_dates WHERE before IS NOT NULL
+              UNION SELECT market, listing_id, after FROM crawl_dates WHERE after IS NOT NULL) d
+          ON l.market = d.market AND l.listing_id = d.listing_id AND l.crawled_at = d.day
+        WHERE l.price IS NOT NULL
+        GROUP BY l.market, l.listing_id, l.crawled_at
+        """,
+    )
     engine.create(
         "sales",
         f"""
-        WITH events AS (
-            SELECT market, listing_id, crawled_at AS day, 0 AS is_sale, price, currency, category,
-                   NULL::VARCHAR AS vendor_key, NULL::DOUBLE AS paid, NULL::VARCHAR AS paid_currency
-            FROM listings
-            UNION ALL
-            SELECT market, listing_id, left_at, 1, NULL::DOUBLE, NULL::VARCHAR, NULL::VARCHAR, vendor_key, paid, paid_currency
-            FROM feedback
-        ), priced AS (
-            SELECT *,
-                last_value(CASE WHEN is_sale = 0 THEN price END IGNORE NULLS) OVER before AS before_price,
-                last_value(CASE WHEN is_sale = 0 THEN currency END IGNORE NULLS) OVER before AS before_currency,
-                last_value(CASE WHEN is_sale = 0 THEN category END IGNORE NULLS) OVER before AS before_category,
-                first_value(CASE WHEN is_sale = 0 THEN price END IGNORE NULLS) OVER first_crawl AS after_price,
-                first_value(CASE WHEN is_sale = 0 THEN currency END IGNORE NULLS) OVER first_crawl AS after_currency,
-                first_value(CASE WHEN is_sale = 0 THEN category END IGNORE NULLS) OVER first_crawl AS after_category
-            FROM events
-            WINDOW before AS (PARTITION BY market, listing_id ORDER BY day, is_sale, price, currency, category
-                              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
-                   first_crawl AS (PARTITION BY market, listing_id ORDER BY is_sale, day, price, currency, category
-                                   ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+        WITH priced AS (
+            SELECT f.*, coalesce(before.price, after.price) AS list_price,
+                   CASE WHEN before.price IS NOT NULL THEN before.currency ELSE after.currency END AS list_currency,
+                   coalesce(before.category, after.category) AS category
+            FROM feedback f
+            JOIN crawl_dates lc ON f.market = lc.market AND f.sale_key = lc.sale_key
+            LEFT JOIN price_history before
+              ON f.market = before.market AND f.listing_id = before.listing_id AND lc.before = before.crawled_at
+            LEFT JOIN price_history after
+              ON f.market = after.market AND f.listing_id = after.listing_id AND lc.after = after.crawled_at
         ), amounts AS (
-            SELECT market, listing_id, vendor_key, day AS left_at,
-                   coalesce(before_category, after_category) AS category,
-                   CASE WHEN paid IS NOT NULL THEN paid WHEN before_price IS NOT NULL THEN before_price ELSE after_price END AS amount,
-                   CASE WHEN paid IS NOT NULL THEN paid_currency WHEN before_price IS NOT NULL THEN before_currency
-                        ELSE after_currency END AS amount_currency
-            FROM priced WHERE is_sale = 1
+            SELECT *, CASE WHEN paid IS NOT NULL THEN paid ELSE list_price END AS amount,
+                   CASE WHEN paid IS NOT NULL THEN paid_currency ELSE list_currency END AS amount_currency
+            FROM priced
         )
         SELECT a.market, a.listing_id, a.vendor_key, a.left_at, a.category,
                CAST(a.amount * r.eur_rate AS {EUR}) AS eur, fv.vendor_key IS NOT NULL AS focus

@@ -71,8 +71,9 @@ class ScrapeSource:
 
 
 def trimmed(sql: str) -> str:
-    """SQL trimming spaces, tabs and no-break spaces (only those) from both ends, the same on every engine."""
-    return f"trim({sql}, '{TRIMMED}')"
+    """SQL trimming spaces, tabs and no-break spaces (only those) from both ends, the same on every engine.
+    The test before the trim is there for speed: most values have nothing to trim, and a pattern test is cheaper."""
+    return f"CASE WHEN regexp_matches({sql}, '^[{TRIMMED}]|[{TRIMMED}]$') THEN trim({sql}, '{TRIMMED}') ELSE {sql} END"
 
 
 def _ident(name: str) -> str:
