@@ -104,7 +104,7 @@ def _quoted(path: Path) -> str:
 
 
 class DuckEngine(Engine):
-    """Embedded DuckDB over the input files, out of core: tables live in a scratch database file and spill."""
+    """Embedded DuckDB over the input files, out of core: tables spill to a scratch folder beyond the memory limit."""
 
     name = "duckdb"
 
@@ -112,7 +112,9 @@ class DuckEngine(Engine):
         import duckdb
 
         self._duckdb = duckdb
-        self._con = duckdb.connect(os.environ.get("REPORT_DUCKDB", str(scratch / "aggregation.duckdb")), config={
+        # An in-memory database: its tables are evicted to temp_directory beyond memory_limit, so it works out of
+        # core, and it skips the compression a database file does on every write (a third of the time at 10M rows).
+        self._con = duckdb.connect(":memory:", config={
             "threads": threads or min(os.cpu_count() or 1, 4),
             "memory_limit": f"{memory_mb}MB",
             "temp_directory": str(scratch / "spill"),

@@ -118,7 +118,11 @@ def _read_bounded(path: Path, max_bytes: int) -> bytes:
     """The file's bytes, decompressed, refusing to read more than `max_bytes` (gzip bombs included)."""
     try:
         with _open_binary(path) as handle:
-            raw = handle.read(max_bytes + 1)
+            chunks, size = [], 0
+            while size <= max_bytes and (chunk := handle.read(min(1 << 24, max_bytes + 1 - size))):
+                chunks.append(chunk)  # in blocks: a huge limit must not mean a huge first allocation
+                size += len(chunk)
+            raw = b"".join(chunks)
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise InputError(f"not a readable gzip file ({exc or 'truncated'})", where=str(path)) from None
     if len(raw) > max_bytes:

@@ -56,13 +56,15 @@ def _category_map(engine: Engine, params: MarketParams) -> list[str]:
     raw = [row[0] for row in engine.rows("SELECT DISTINCT category FROM listings_in WHERE category IS NOT NULL")]
     rows, unmapped = [], []
     for text in sorted(raw):
-        key = text.strip().casefold()
+        key = text.strip().casefold()  # the raw values are as written: the mapping trims them, once per value
+        if not key:
+            continue
         category = next(
             (cat for cat, patterns in params.taxonomy.items() if any(fnmatch.fnmatchcase(key, p.casefold()) for p in patterns)),
             None,
         )
         if category is None:
-            unmapped.append(text)
+            unmapped.append(text.strip())
         else:
             rows.append((text, category, category not in params.non_drug))
     engine.put("category_map", pd.DataFrame(rows, columns=["raw", "category", "drug"]).astype({"raw": str, "category": str, "drug": bool}))
@@ -72,31 +74,36 @@ def _category_map(engine: Engine, params: MarketParams) -> list[str]:
 def _build_tables(engine: Engine, params: MarketParams) -> None:
     """The typed, filtered scrape tables every figure is computed from: the export is read once, into `scraped`."""
     focus = params.focus
+    # The few rows from the focus country first (a pass that reads little), so that `listings` is written once.
     engine.create(
-        "scraped",
+        "focus_rows",
         """
-        SELECT r.market, r.crawled_at, r.listing_id, lower(r.vendor) AS vendor_key, m.category, m.drug,
-               r.crawled_at BETWEEN ? AND ? AS in_period, r.price, upper(r.currency) AS currency,
-               coalesce(upper(r.ships_from), '?') AS ships_from,
-               CASE WHEN upper(r.ships_from) = ? THEN coalesce(r.ships_to, '') END AS ships_to
+        SELECT r.market, lower(r.vendor) AS vendor_key, r.listing_id
         FROM listings_in r JOIN category_map m ON r.category = m.raw
+        WHERE upper(r.ships_from) = ? AND m.drug AND r.crawled_at BETWEEN ? AND ?
         """,
-        params.start, params.end, focus,
+        focus, params.start, params.end,
     )
-    engine.create("focus_rows", "SELECT market, vendor_key, listing_id FROM scraped WHERE drug AND in_period AND ships_from = ?", focus)
     engine.create("focus_vendors", "SELECT DISTINCT vendor_key FROM focus_rows")
     engine.create("focus_vendor_market", "SELECT DISTINCT market, vendor_key FROM focus_rows")
     engine.create("focus_listings", "SELECT DISTINCT market, listing_id FROM focus_rows")
     engine.create(
         "listings",
         """
-        SELECT l.market, l.crawled_at, l.listing_id, l.vendor_key, l.category, l.price, l.currency, l.ships_from, l.ships_to,
+        WITH l AS (
+            SELECT r.market, r.crawled_at, r.listing_id, lower(r.vendor) AS vendor_key, m.category, r.price,
+                   r.currency, coalesce(upper(r.ships_from), '?') AS ships_from, r.ships_to
+            FROM listings_in r JOIN category_map m ON r.category = m.raw
+            WHERE m.drug AND r.crawled_at BETWEEN ? AND ?
+        )
+        SELECT l.market, l.crawled_at, l.listing_id, l.vendor_key, l.category, l.price, l.currency, l.ships_from,
+               CASE WHEN l.ships_from = ? THEN coalesce(l.ships_to, '') END AS ships_to,
                fvm.vendor_key IS NOT NULL AS focus_vendor, fl.listing_id IS NOT NULL AS focus_listing
-        FROM scraped l
+        FROM l
         LEFT JOIN focus_vendor_market fvm ON l.market = fvm.market AND l.vendor_key = fvm.vendor_key
         LEFT JOIN focus_listings fl ON l.market = fl.market AND l.listing_id = fl.listing_id
-        WHERE l.drug AND l.in_period
         """,
+        params.start, params.end, focus,
     )
     _build_rates(engine, params)
     _build_sales(engine, params)
@@ -105,6 +112,7 @@ def _build_tables(engine: Engine, params: MarketParams) -> None:
 def _build_rates(engine: Engine, params: MarketParams) -> None:
     """The rate of each currency on every day, carried forward from the last published rate (rates are small)."""
     rates = engine.frame("SELECT date AS day, upper(currency) AS currency, eur_rate FROM rates_in WHERE date IS NOT NULL")
+    rates["currency"] = rates["currency"].str.strip()
     if rates.empty:
         raise InputError("the exchange-rate table has no rows", where=str(params.sources["exchange_rates"][0].where))
     rates["day"] = pd.to_datetime(rates["day"])
@@ -153,17 +161,20 @@ def _build_sales(engine: Engine, params: MarketParams) -> None:
         "feedback",
         f"""
         SELECT * FROM (
-            SELECT market, sale_key, listing_id, lower(vendor) AS vendor_key, left_at, price AS paid, upper(currency) AS paid_currency
-            FROM (SELECT *, coalesce(feedback_id, concat_ws('|', listing_id, lower(vendor), CAST(left_at AS VARCHAR))) AS sale_key
+            SELECT market, listing_id, lower(vendor) AS vendor_key, left_at, price AS paid,
+                   nullif(upper({trimmed('currency')}), '') AS paid_currency
+            FROM (SELECT *, CASE WHEN feedback_id IS NULL THEN concat_ws('|', listing_id, lower(vendor), CAST(left_at AS VARCHAR))
+                                 ELSE feedback_id END AS sale_key
                   FROM ({_sales_source(engine, params)}))
             QUALIFY row_number() OVER (
-                PARTITION BY market, sale_key ORDER BY crawled_at, price, upper(currency), listing_id, lower(vendor), left_at) = 1
+                PARTITION BY market, sale_key ORDER BY crawled_at, price, currency, listing_id, lower(vendor), left_at) = 1
         ) WHERE left_at BETWEEN ? AND ?
         """,
         params.start, params.end,
     )
     # Feedback on a listing no crawl caught stays in (as a sale with no price); feedback on non-drug listings goes.
-    engine.create("non_drug_listings", "SELECT DISTINCT market, listing_id FROM scraped WHERE NOT drug")
+    engine.create("non_drug_listings", "SELECT DISTINCT r.market, r.listing_id FROM listings_in r "
+                  "JOIN category_map m ON r.category = m.raw WHERE NOT m.drug")
     # The price of a sale is the listing's price at its last crawl on or before the feedback, else at its first
     # crawl. A listing seen twice in one crawl takes the lowest price, currency and category of that crawl.
     # Written as a join on the listing plus a date condition (Spark has no ASOF JOIN).
@@ -175,23 +186,26 @@ def _build_sales(engine: Engine, params: MarketParams) -> None:
             SELECT l.market, l.listing_id, l.crawled_at FROM listings l
             JOIN (SELECT DISTINCT market, listing_id FROM feedback) f ON l.market = f.market AND l.listing_id = f.listing_id
             WHERE l.price IS NOT NULL
+        ), sale_days AS (  -- the last crawl depends on the listing and the day only: one lookup per listing and day
+            SELECT DISTINCT market, listing_id, left_at FROM feedback
         ), last_crawl AS (
-            SELECT f.market, f.sale_key, max(p.crawled_at) AS before
-            FROM feedback f JOIN priced p ON f.market = p.market AND f.listing_id = p.listing_id AND p.crawled_at <= f.left_at
-            GROUP BY f.market, f.sale_key
+            SELECT d.market, d.listing_id, d.left_at, max(p.crawled_at) AS before
+            FROM sale_days d JOIN priced p ON d.market = p.market AND d.listing_id = p.listing_id AND p.crawled_at <= d.left_at
+            GROUP BY d.market, d.listing_id, d.left_at
         ), first_crawl AS (
             SELECT market, listing_id, min(crawled_at) AS after FROM priced GROUP BY market, listing_id
         )
-        SELECT f.market, f.sale_key, f.listing_id, lc.before, fc.after
-        FROM feedback f
-        LEFT JOIN last_crawl lc ON f.market = lc.market AND f.sale_key = lc.sale_key
-        LEFT JOIN first_crawl fc ON f.market = fc.market AND f.listing_id = fc.listing_id
+        SELECT d.market, d.listing_id, d.left_at, lc.before, fc.after
+        FROM sale_days d
+        LEFT JOIN last_crawl lc ON d.market = lc.market AND d.listing_id = lc.listing_id AND d.left_at = lc.left_at
+        LEFT JOIN first_crawl fc ON d.market = fc.market AND d.listing_id = fc.listing_id
         """,
     )
     engine.create(
         "price_history",
-        """
-        SELECT l.market, l.listing_id, l.crawled_at, min(l.price) AS price, min(l.currency) AS currency, min(l.category) AS category
+        f"""
+        SELECT l.market, l.listing_id, l.crawled_at, min(l.price) AS price,
+               min(nullif(upper({trimmed('l.currency')}), '')) AS currency, min(l.category) AS category
         FROM listings l
         JOIN (SELECT market, listing_id, before AS day FROM crawl_dates WHERE before IS NOT NULL
               UNION SELECT market, listing_id, after FROM crawl_dates WHERE after IS NOT NULL) d
@@ -208,7 +222,7 @@ def _build_sales(engine: Engine, params: MarketParams) -> None:
                    CASE WHEN before.price IS NOT NULL THEN before.currency ELSE after.currency END AS list_currency,
                    coalesce(before.category, after.category) AS category
             FROM feedback f
-            JOIN crawl_dates lc ON f.market = lc.market AND f.sale_key = lc.sale_key
+            LEFT JOIN crawl_dates lc ON f.market = lc.market AND f.listing_id = lc.listing_id AND f.left_at = lc.left_at
             LEFT JOIN price_history before
               ON f.market = before.market AND f.listing_id = before.listing_id AND lc.before = before.crawled_at
             LEFT JOIN price_history after
@@ -693,7 +707,7 @@ def _aggregate(engine: Engine, params: MarketParams) -> MarketStats:
         "migration": migration,
         "crawls": crawls,
     }
-    warnings = tuple(f"category '{text}' is not in the taxonomy; its listings are left out" for text in unmapped)
+    warnings = tuple(f"category '{text}' is not in the taxonomy; its listings are left out" for text in dict.fromkeys(unmapped))
     events = tuple(e for e in params.events if e.market in markets)
     return MarketStats(Figures(figures), frozen_tables(tables), tuple(markets), events, warnings)
 

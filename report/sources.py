@@ -15,14 +15,16 @@ from typing import Any, Literal, Mapping
 from .engine import Engine, FileSet, Kind
 from .errors import InputError
 
-Target = Literal["text", "date", "number", "count"]
+# "code": text with few distinct values (category, currency), passed through as written; whoever uses it trims it,
+# on the distinct values or the few rows that need it, which saves a trim of every row of a large scrape.
+Target = Literal["text", "code", "date", "number", "count"]
 
 CONTRACT: Mapping[str, Mapping[str, Target]] = {
-    "listings": {"market": "text", "crawled_at": "date", "listing_id": "text", "vendor": "text", "category": "text",
-                 "price": "number", "currency": "text", "ships_from": "text", "ships_to": "text", "sold": "count"},
+    "listings": {"market": "text", "crawled_at": "date", "listing_id": "text", "vendor": "text", "category": "code",
+                 "price": "number", "currency": "code", "ships_from": "text", "ships_to": "text", "sold": "count"},
     "feedback": {"market": "text", "crawled_at": "date", "feedback_id": "text", "listing_id": "text", "vendor": "text",
-                 "left_at": "date", "price": "number", "currency": "text"},
-    "exchange_rates": {"date": "date", "currency": "text", "eur_rate": "number"},
+                 "left_at": "date", "price": "number", "currency": "code"},
+    "exchange_rates": {"date": "date", "currency": "code", "eur_rate": "number"},
 }
 OPTIONAL: Mapping[str, frozenset[str]] = {
     "listings": frozenset({"sold"}),
@@ -141,11 +143,11 @@ class SourceSql:
 
     @staticmethod
     def _null(target: Target) -> str:
-        return {"text": "NULL::VARCHAR", "date": "NULL::DATE", "number": "NULL::DOUBLE", "count": "NULL::BIGINT"}[target]
+        return {"text": "NULL::VARCHAR", "code": "NULL::VARCHAR", "date": "NULL::DATE", "number": "NULL::DOUBLE", "count": "NULL::BIGINT"}[target]
 
     @staticmethod
     def _constant(value: Any, target: Target) -> str:
-        cast = {"text": "VARCHAR", "date": "DATE", "number": "DOUBLE", "count": "BIGINT"}[target]
+        cast = {"text": "VARCHAR", "code": "VARCHAR", "date": "DATE", "number": "DOUBLE", "count": "BIGINT"}[target]
         return f"CAST({_text(value)} AS {cast})"
 
     def _flags(self, pattern: str, key: str) -> str:
@@ -168,17 +170,19 @@ class SourceSql:
     def _typed(self, name: str, column: str, kind: Kind, target: Target, rule: ColumnRule) -> str:
         ref = _ident(column)
         if kind != "text":
-            if target == "text":
+            if target in ("text", "code"):
                 return f"CAST({ref} AS VARCHAR)"
             if target == "date" and kind in ("date", "text"):
                 return f"CAST({ref} AS DATE)"
             if target in ("number", "count") and kind == "number" and rule.parse is None:
                 return f"CAST({ref} AS {'DOUBLE' if target == 'number' else 'BIGINT'})"
             ref = f"CAST({ref} AS VARCHAR)"
+        if target == "code" and rule.parse is None and rule.separator is None:
+            return ref
         text = f"nullif({trimmed(ref)}, '')"
         if rule.parse == "currency":
             return _currency_text(text)
-        if target == "text":
+        if target in ("text", "code"):
             if rule.separator:
                 return f"replace({text}, {_text(rule.separator)}, ',')"
             return text
