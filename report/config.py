@@ -76,6 +76,18 @@ class ColumnMap(Schema):
         return self
 
 
+def _shape(value: Any) -> str | None:
+    """Which form of a union a YAML value takes; None (an error naming the allowed forms) for anything else."""
+    if isinstance(value, str):
+        return "<text>"
+    if isinstance(value, (dict, BaseModel)):
+        return "<mapping>"
+    return "<list>" if isinstance(value, list) else None
+
+
+ColumnSpec = Annotated[Annotated[str, Tag("<text>")] | Annotated[ColumnMap, Tag("<mapping>")], Discriminator(_shape)]
+
+
 class Source(Schema):
     """One export file or folder and how its columns map onto the contract."""
 
@@ -87,7 +99,7 @@ class Source(Schema):
     """Decimal mark of the numbers in the file: `,` for `1.234,5` or `1 234,5` (thousands separators are dropped)."""
     encoding: str = Field(default="utf-8", examples=["cp1252", "mac_roman"])
     """Text encoding of a CSV file (a byte-order mark is fine)."""
-    columns: dict[str, Annotated[Annotated[str, Tag("<text>")] | Annotated[ColumnMap, Tag("<mapping>")], Discriminator(_shape)]] = Field(default_factory=dict, examples=[{"vendor": "Vendor Name", "market": {"value": "Dream Market"}}])
+    columns: dict[str, ColumnSpec] = Field(default_factory=dict, examples=[{"vendor": "Vendor Name", "market": {"value": "Dream Market"}}])
     """Contract column -> the export's column name, or a mapping (constant, parsed text, flags). Unmapped contract columns are looked up by their own name."""
     sheet: str | None = Field(default=None, examples=["Responses"])
     """For a survey exported as an Excel workbook (.xlsx): the sheet that holds the responses."""
@@ -103,15 +115,6 @@ class Source(Schema):
 
     def column_maps(self) -> dict[str, ColumnMap]:
         return {name: ColumnMap(column=spec) if isinstance(spec, str) else spec for name, spec in self.columns.items()}
-
-
-def _shape(value: Any) -> str | None:
-    """Which form of a union a YAML value takes; None (an error naming the allowed forms) for anything else."""
-    if isinstance(value, str):
-        return "<text>"
-    if isinstance(value, (dict, Source, ColumnMap)):
-        return "<mapping>"
-    return "<list>" if isinstance(value, list) else None
 
 
 # Unions are told apart by the YAML value's shape, so a mistake gets one message about the form it took.
@@ -180,6 +183,8 @@ class Spark(Schema):
 
     master: str = Field(default="local[*]", examples=["local[*]", "spark://cluster-head:7077"])
     """Spark master URL: `local[*]` uses every core of this machine; a cluster's URL runs the aggregation there (the inputs must then be paths every worker can read)."""
+    driver_memory: str = Field(default="4g", pattern=r"^[0-9]+[kmgt]?$", examples=["4g", "16g"])
+    """Memory of the Spark driver (spark.driver.memory); in local mode it runs every task, so it bounds the aggregation."""
 
 
 INPUT_FILES = ("listings", "feedback", "exchange_rates", "market_events", "survey", "codebook")

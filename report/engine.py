@@ -168,13 +168,14 @@ class SparkEngine(Engine):
 
     name = "spark"
 
-    def __init__(self, master: str = "local[*]", *, app_name: str = "report") -> None:
+    def __init__(self, master: str = "local[*]", *, driver_memory: str = "4g", app_name: str = "report") -> None:
         try:
             from pyspark.sql import SparkSession
         except ImportError:
             raise InputError("engine 'spark' needs pyspark: pip install 'report[spark]' (and Java 17)") from None
         self._session = (
             SparkSession.builder.master(master).appName(app_name)
+            .config("spark.driver.memory", driver_memory)  # in local mode the driver runs every task
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.session.timeZone", "UTC")  # dates never shift with the machine's zone
@@ -248,7 +249,11 @@ def _spark_errors(sql: str) -> Iterator[None]:
         yield
     except Exception as exc:
         if type(exc).__module__.startswith(("pyspark", "py4j")):
-            first = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+            lines = [line.strip().lstrip(": ") for line in str(exc).splitlines() if line.strip()]
+            first = next((line for line in lines if ("Exception" in line or "Error" in line)
+                          and not line.startswith(("An error occurred", "py4j"))), lines[0] if lines else type(exc).__name__)
+            if "OutOfMemoryError" in first:
+                first += " (give Spark more memory: spark.driver_memory in the config)"
             statement = " ".join(sql.split())[:300]
             raise EngineError(f"Spark could not run the aggregation: {first[:500]} (statement: {statement})") from None
         raise
@@ -300,7 +305,8 @@ def transpile(sql: str, params: Sequence[Any] = ()) -> str:
     return tree.sql(dialect="spark")
 
 
-def make_engine(name: str, scratch: Path, *, master: str = "local[*]", memory_mb: int = 1536) -> Engine:
+def make_engine(name: str, scratch: Path, *, master: str = "local[*]", memory_mb: int = 1536,
+                driver_memory: str = "4g") -> Engine:
     if name == "spark":
-        return SparkEngine(master)
+        return SparkEngine(master, driver_memory=driver_memory)
     return DuckEngine(scratch, memory_mb=memory_mb)

@@ -44,6 +44,7 @@ class MarketParams:
     dominance_action: str = "footnote"
     engine: str = "duckdb"
     spark_master: str = "local[*]"
+    spark_memory: str = "4g"
     memory_mb: int = 1536
 
 
@@ -656,7 +657,8 @@ def _migration(engine: Engine, params: MarketParams, markets: list[str]) -> tupl
 def aggregate_market(params: MarketParams) -> MarketStats:
     """Run every scrape aggregation in one engine session (DuckDB in a scratch folder, or Spark)."""
     with tempfile.TemporaryDirectory(prefix="report-engine-") as scratch:
-        with make_engine(params.engine, Path(scratch), master=params.spark_master, memory_mb=params.memory_mb) as engine:
+        with make_engine(params.engine, Path(scratch), master=params.spark_master, memory_mb=params.memory_mb,
+                         driver_memory=params.spark_memory) as engine:
             return _aggregate(engine, params)
 
 
@@ -733,5 +735,6 @@ def market_params(config: Any, inputs: Any, *, engine: str | None = None, spark_
         dominance_action=config.disclosure.dominance_action,
         engine=engine or config.engine,
         spark_master=spark_master or config.spark.master,
+        spark_memory=config.spark.driver_memory,
         memory_mb=config.limits.engine_memory_mb,
     )

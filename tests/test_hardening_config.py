@@ -63,6 +63,7 @@ IMPLICIT = [
     ("  codebook: codebook.yaml", "  codebook: codebook.yaml\n  sales: on", "got True", "config.yaml:13:"),
     ("edition: tiny", "edition: tiny\nengine: off", "got False", "config.yaml:2:"),
     ("edition: tiny", "edition: tiny\nspark: {master: 1.10}", "got 1.1", "config.yaml:2:"),
+    ("edition: tiny", "edition: tiny\nspark: {driver_memory: 4}", "got 4", "config.yaml:2:"),
 ]
 
 
@@ -97,7 +98,8 @@ def test_every_text_field_of_the_schema_is_covered_by_the_implicit_type_cases():
                "inputs.listings.path", "inputs.listings.encoding", "inputs.listings.delimiter", "inputs.listings.decimal",
                "inputs.listings.columns", "inputs.listings.columns.column", "inputs.listings.columns.value",
                "inputs.listings.columns.parse", "inputs.listings.columns.format", "inputs.listings.columns.separator",
-               "inputs.listings.columns.flags", "inputs.listings.sheet", "inputs.sales", "engine", "spark.master"}
+               "inputs.listings.columns.flags", "inputs.listings.sheet", "inputs.sales", "engine", "spark.master",
+               "spark.driver_memory"}
     # every scrape input and the survey share one Source model: its cases are written for inputs.listings
     fields = {re.sub(r"^inputs\.(feedback|exchange_rates|survey)\.", "inputs.listings.", name) for name in text_fields(ReportConfig)}
     assert fields <= covered, "a new text field: add a case to IMPLICIT"
