@@ -239,8 +239,8 @@ class Disclosure(Schema):
 class Limits(Schema):
     """Resource limits that keep a hostile or broken input from hanging or exhausting the machine."""
 
-    max_input_mb: int = Field(default=500, ge=1)
-    """Largest input file read, in MB (10^6 bytes); for gzip files this applies to the file and to its decompressed text."""
+    max_input_mb: int = Field(default=5000, ge=1)
+    """Largest CSV or workbook input read, in MB (10^6 bytes); for gzip files this applies to the file and to its decompressed text. CSV files are read as a stream, so this bounds time and disk, not memory; Parquet inputs are not limited."""
     engine_memory_mb: int = Field(default=1536, ge=256)
     """Memory DuckDB may use for the aggregation, in MB; beyond it, tables spill to a scratch folder on disk."""
     pdf_seconds: float = Field(default=300.0, gt=0, strict=False)

@@ -14,7 +14,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import pandas as pd
 
@@ -114,28 +114,6 @@ def _open_binary(path: Path) -> gzip.GzipFile | io.BufferedReader:
     return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
 
 
-def _read_bounded(path: Path, max_bytes: int) -> bytes:
-    """The file's bytes, decompressed, refusing to read more than `max_bytes` (gzip bombs included)."""
-    try:
-        with _open_binary(path) as handle:
-            chunks, size = [], 0
-            while size <= max_bytes and (chunk := handle.read(min(1 << 24, max_bytes + 1 - size))):
-                chunks.append(chunk)  # in blocks: a huge limit must not mean a huge first allocation
-                size += len(chunk)
-            raw = b"".join(chunks)
-    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
-        raise InputError(f"not a readable gzip file ({exc or 'truncated'})", where=str(path)) from None
-    if len(raw) > max_bytes:
-        raise InputError(f"the file's text is over limits.max_input_mb ({max_bytes // MB} MB) once "
-                         "decompressed; raise the limit in the config if the file is right", where=str(path))
-    return raw
-
-
-def _byte_lines_decode(encoding: str) -> bool:
-    """True when the encoding keeps b'\\n' as the line end (UTF-8, cp1252, latin-1...), so lines decode one by one."""
-    return "\na,".encode(encoding).removeprefix(codecs.BOM_UTF8) == b"\na,"
-
-
 def _encoding_hint(kind: str, encoding: str) -> str:
     if codecs.lookup(encoding).name == "utf-8":
         return (f"save the file as UTF-8, or declare its encoding in the config, "
@@ -143,45 +121,81 @@ def _encoding_hint(kind: str, encoding: str) -> str:
     return f"check inputs.encoding.{kind} ('{encoding}') in the config"
 
 
-def _decoded(path: Path, rules: CsvRules) -> str:
-    """The whole text, with the line and column of the first byte the declared encoding cannot read."""
-    encoding = rules.encoding
-    if codecs.lookup(encoding).name == "utf-8":
-        encoding = "utf-8-sig"  # a byte-order mark at the start is fine
-    if not _byte_lines_decode(encoding):
-        return _wide_text(path, rules, encoding)
-    raw = _read_bounded(path, rules.max_bytes)
-    try:
-        return _not_mojibake(raw.decode(encoding), path, rules)
-    except UnicodeDecodeError as exc:
-        number = raw.count(b"\n", 0, exc.start) + 1
-        line_start = raw.rfind(b"\n", 0, exc.start) + 1
-        column = len(raw[line_start: exc.start].decode(encoding.removesuffix("-sig"), errors="replace")) + 1
-        raise InputError(f"byte 0x{raw[exc.start]:02x} at column {column} is not valid {rules.encoding} text; "
-                         + _encoding_hint(rules.kind, rules.encoding), where=f"{path}:{number}") from None
+class TextStream:
+    """A CSV input's text, decoded block by block (a scrape can be larger than memory), with line numbers.
 
+    Stops with a message naming the line at the first byte the declared encoding cannot read, at the first sign
+    that the text was decoded with the wrong encoding, or past the size limit. Records the lines holding
+    characters XML cannot hold (and leaves those characters out), and turns classic Mac line ends into \\n.
+    """
 
-def _not_mojibake(text: str, path: Path, rules: CsvRules) -> str:
-    """The text, unless it shows the marks of a wrong encoding; then the line and a hint."""
-    found = MOJIBAKE.search(text)
-    if found is None:
-        return text
-    line = text.count("\n", 0, found.start()) + 1
-    seen = text[max(0, found.start() - 12): found.end() + 12].replace("\n", " ")
-    raise InputError(f"'{seen}' looks like text decoded with the wrong encoding (read as {rules.encoding}); "
-                     f"declare the file's real encoding in the config (utf-8, cp1252, latin-1, mac_roman...)"
-                     f"{'' if rules.kind in ('market_events', 'survey') else ', e.g. inputs.' + rules.kind + '.encoding'}",
-                     where=f"{path}:{line}")
+    BLOCK = 1 << 24
 
+    def __init__(self, path: Path, rules: CsvRules) -> None:
+        self.path, self.rules = path, rules
+        self.encoding = "utf-8-sig" if codecs.lookup(rules.encoding).name == "utf-8" else rules.encoding  # a BOM is fine
+        self.unsafe_lines: list[int] = []
+        self.cr_only = False
 
-def _wide_text(path: Path, rules: CsvRules, encoding: str) -> str:
-    """UTF-16 and the like: a decoding error can only be placed by byte offset."""
-    raw = _read_bounded(path, rules.max_bytes)
-    try:
-        return raw.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise InputError(f"byte {exc.start} is not valid {rules.encoding} text; " + _encoding_hint(rules.kind, rules.encoding),
-                         where=str(path)) from None
+    def blocks(self) -> Iterator[str]:
+        decoder = codecs.getincrementaldecoder(self.encoding)(errors="strict")
+        line, size, first = 1, 0, True
+        try:
+            with _open_binary(self.path) as handle:
+                while True:
+                    raw = handle.read(min(self.BLOCK, self.rules.max_bytes + 1 - size))
+                    size += len(raw)
+                    if size > self.rules.max_bytes:
+                        raise InputError(f"the file's text is over limits.max_input_mb ({self.rules.max_bytes // MB} MB) "
+                                         "once decompressed; raise the limit in the config if the file is right",
+                                         where=str(self.path))
+                    try:
+                        text = decoder.decode(raw, final=not raw)
+                    except UnicodeDecodeError as exc:
+                        raise self._undecodable(exc, line) from None
+                    if first:
+                        self.cr_only = "\r" in text and "\r\n" not in text and text.count("\r") > text.count("\n")
+                        first = False
+                    if self.cr_only:
+                        text = text.replace("\r", "\n")  # the engines want \n
+                    self._check(text, line)
+                    yield UNSAFE_CHARACTERS.sub("", text)
+                    line += text.count("\n")
+                    if not raw:
+                        return
+        except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+            raise InputError(f"not a readable gzip file ({exc or 'truncated'})", where=str(self.path)) from None
+
+    def lines(self) -> Iterator[str]:
+        """The text line by line, line ends kept (for the csv module, which joins quoted line breaks itself)."""
+        rest = ""
+        for block in self.blocks():
+            parts = (rest + block).splitlines(keepends=True)
+            rest = parts.pop() if parts and not parts[-1].endswith(("\n", "\r")) else ""
+            yield from parts
+        if rest:
+            yield rest
+
+    def _undecodable(self, exc: UnicodeDecodeError, line: int) -> InputError:
+        before = exc.object[: exc.start].decode(self.encoding.removesuffix("-sig"), errors="replace")
+        column = len(before) - before.rfind("\n")
+        return InputError(f"byte 0x{exc.object[exc.start]:02x} at column {column} is not valid {self.rules.encoding} text; "
+                          + _encoding_hint(self.rules.kind, self.rules.encoding), where=f"{self.path}:{line + before.count(chr(10))}")
+
+    def _check(self, text: str, line: int) -> None:
+        found = MOJIBAKE.search(text)
+        if found is not None:
+            seen = text[max(0, found.start() - 12): found.end() + 12].replace("\n", " ")
+            raise InputError(f"'{seen}' looks like text decoded with the wrong encoding (read as {self.rules.encoding}); "
+                             f"declare the file's real encoding in the config (utf-8, cp1252, latin-1, mac_roman...)"
+                             f"{'' if self.rules.kind in ('market_events', 'survey') else ', e.g. inputs.' + self.rules.kind + '.encoding'}",
+                             where=f"{self.path}:{line + text.count(chr(10), 0, found.start())}")
+        position = 0
+        for match in UNSAFE_CHARACTERS.finditer(text):
+            line += text.count("\n", position, match.start())
+            position = match.start()
+            if not self.unsafe_lines or self.unsafe_lines[-1] != line:
+                self.unsafe_lines.append(line)
 
 
 def _header(path: Path, row: list[str] | None, kind: str) -> tuple[str, ...]:
@@ -230,38 +244,25 @@ def check_csv(path: Path, rules: CsvRules, scratch: Path) -> CsvFile:
     if rules.period and rows and dated == 0:
         column, start, end = rules.period
         raise InputError(f"no row has a {column} between {start} and {end} (check period in the config)", where=str(path))
-    readable = copy_to if recode or unsafe else path
+    readable = copy_to if copy_to.exists() else path
     return CsvFile(source=path, readable=readable, columns=columns, rows=rows, unsafe_lines=tuple(unsafe), delimiter=rules.delimiter)
 
 
 def _scan(path: Path, rules: CsvRules, copy_to: Path, recode: bool) -> tuple[tuple[str, ...], int, int | None, list[int]]:
-    """Read the file once; write a clean UTF-8 copy when it was recoded or held unsafe characters."""
-    text = _decoded(path, rules)
-    unsafe = _unsafe_lines(text)
-    if unsafe:
-        text = UNSAFE_CHARACTERS.sub("", text)
-    if "\r" in text and "\r\n" not in text and text.count("\r") > text.count("\n"):  # classic Mac line ends
-        text, recode = re.sub("\r(?!\n)", "\n", text), True  # the engines want \n
-    if recode or unsafe:
-        copy_to.write_text(text.removeprefix("\ufeff"), encoding="utf-8", newline="")
-    return (*_parse(path, rules, text), unsafe)
+    """Read the file once, streaming; then write a clean UTF-8 copy when it is in another encoding, held characters
+    XML cannot hold, or ended its lines with a bare CR (a second pass, only for those files)."""
+    stream = TextStream(path, rules)
+    parsed = _parse(path, rules, stream.lines())
+    if recode or stream.unsafe_lines or stream.cr_only:
+        with open(copy_to, "w", encoding="utf-8", newline="") as copy:
+            for block in TextStream(path, rules).blocks():
+                copy.write(block.removeprefix("\ufeff"))
+    return (*parsed, stream.unsafe_lines)
 
 
-def _unsafe_lines(text: str) -> list[int]:
-    """Lines holding characters that XML (so SVG and PDF) cannot hold."""
-    lines: list[int] = []
-    line, position = 1, 0
-    for match in UNSAFE_CHARACTERS.finditer(text):
-        line += text.count("\n", position, match.start())
-        position = match.start()
-        if not lines or lines[-1] != line:
-            lines.append(line)
-    return lines
-
-
-def _parse(path: Path, rules: CsvRules, text: str) -> tuple[tuple[str, ...], int, int | None]:
+def _parse(path: Path, rules: CsvRules, lines: Iterable[str]) -> tuple[tuple[str, ...], int, int | None]:
     """Header, record count, and whether some record falls in the period (None: dates the engine must judge)."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=rules.delimiter)
+    reader = csv.reader(lines, strict=True, delimiter=rules.delimiter)
     rows, dated, undated, last_line = 0, 0, 0, 0
     try:
         columns = _header(path, next(reader, None), rules.kind)

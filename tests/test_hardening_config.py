@@ -215,7 +215,7 @@ def test_unknown_encoding_and_out_of_range_limits_are_named(project):
 
 def test_limits_have_documented_defaults():
     limits = Limits()
-    assert (limits.max_input_mb, limits.pdf_seconds, limits.pdf_memory_mb) == (500, 300.0, 2048)
+    assert (limits.max_input_mb, limits.pdf_seconds, limits.pdf_memory_mb) == (5000, 300.0, 2048)
     assert all(field.description for field in Limits.model_fields.values())
 
 
