@@ -57,6 +57,9 @@ class Engine(ABC):
     def register(self, name: str, files: FileSet) -> dict[str, Kind]:
         """Expose input files as view `name`; return its columns and their kinds. Text files are read as text."""
 
+    def expect(self, rows: int) -> None:
+        """Told how many listing rows are coming, before any table is made (DuckDB picks where tables live)."""
+
     @abstractmethod
     def put(self, name: str, frame: pd.DataFrame) -> None:
         """A small table computed in Python (category map, daily rates) as table `name`."""
@@ -112,8 +115,11 @@ class DuckEngine(Engine):
         import duckdb
 
         self._duckdb = duckdb
-        # An in-memory database: its tables are evicted to temp_directory beyond memory_limit, so it works out of
-        # core, and it skips the compression a database file does on every write (a third of the time at 10M rows).
+        # An in-memory database to start with: its tables are evicted to temp_directory beyond memory_limit, and it
+        # skips the compression a database file does on every write (a third of the time at 10M rows). `expect`
+        # moves to a database file when the tables would not fit: compressed, they spill far less (50M rows: 30 %
+        # faster).
+        self._scratch, self._memory_mb = scratch, memory_mb
         self._con = duckdb.connect(":memory:", config={
             "threads": threads or min(os.cpu_count() or 1, 4),
             "memory_limit": f"{memory_mb}MB",
@@ -135,6 +141,14 @@ class DuckEngine(Engine):
         except self._duckdb.Error as exc:
             raise InputError(f"cannot read the file: {str(exc).splitlines()[0]}", where=str(files.paths[0])) from None
         return {str(row[0]): _kind(str(row[1])) for row in described}
+
+    ROW_BYTES = 130  # a listing row in an uncompressed in-memory table, as measured at 10M rows
+
+    def expect(self, rows: int) -> None:
+        if rows * self.ROW_BYTES > self._memory_mb * 1_000_000:
+            self._con.execute(f"ATTACH {_quoted(self._scratch / 'aggregation.duckdb')} AS scratch")
+            self._con.execute("USE scratch")
+            log.info("%d listing rows: DuckDB keeps its tables in a compressed scratch file", rows)
 
     def put(self, name: str, frame: pd.DataFrame) -> None:
         self._con.register(f"{name}_frame", frame)

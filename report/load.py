@@ -519,11 +519,11 @@ def _scrape_sources(config: ReportConfig, base: Path, name: str, scratch: Path) 
         path = (base / source.path).resolve()
         if not path.exists():
             raise InputError("file not found", where=str(path))
-        fileset = scrape_files(path)
+        fileset, rows = scrape_files(path), None
         if fileset.format == "csv":
             checked = check_csv(path, _rules(config, name, source), scratch)
-            fileset = FileSet((checked.readable,), "csv", source.delimiter)
-        sources.append(ScrapeSource(fileset, key, path, source.decimal, _column_rules(source)))
+            fileset, rows = FileSet((checked.readable,), "csv", source.delimiter), checked.rows
+        sources.append(ScrapeSource(fileset, key, path, source.decimal, _column_rules(source), rows))
         files[key.removeprefix("inputs.")] = path
     return sources, files
 

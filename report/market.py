@@ -666,6 +666,8 @@ def _aggregate(engine: Engine, params: MarketParams) -> MarketStats:
     for table, sources in params.sources.items():
         if sources:
             register_table(engine, table, list(sources))
+    engine.expect(sum(source.rows if source.rows is not None else int(engine.scalar(f"SELECT count(*) FROM src_listings_{index}"))
+                      for index, source in enumerate(params.sources["listings"])))
     unmapped = _category_map(engine, params)
     _build_tables(engine, params)
     if not engine.scalar("SELECT count(*) FROM listings"):

@@ -61,6 +61,7 @@ class ScrapeSource:
     origin: Path  # the file or folder as the config names it (files may be a UTF-8 copy of it)
     decimal: str = "."
     columns: Mapping[str, ColumnRule] = field(default_factory=dict)
+    rows: int | None = None  # known for a CSV file (counted when it was checked); Parquet keeps it in its metadata
 
     @property
     def where(self) -> str:
