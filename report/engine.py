@@ -186,9 +186,22 @@ class SparkEngine(Engine):
         try:
             from pyspark.sql import SparkSession
         except ImportError:
-            raise InputError("engine 'spark' needs pyspark: pip install 'report[spark]' (and Java 17)") from None
-        self._session = (
-            SparkSession.builder.master(master).appName(app_name)
+            raise EngineError("engine 'spark' needs pyspark: pip install -c constraints.txt -e '.[spark]' (and Java 17)") from None
+        builder = SparkSession.builder.master(master).appName(app_name)
+        if master.startswith("local"):  # no network needed: a machine whose host name does not resolve works too
+            builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+        try:
+            self._session = self._start(builder, driver_memory)
+        except Exception as exc:  # most often: no Java, or a cluster that does not answer
+            raise EngineError(f"could not start Spark on {master}: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__} "
+                              "(Java 17 is needed: `java -version`)") from None
+        self._session.sparkContext.setLogLevel("ERROR")
+        self._cached: list[Any] = []
+
+    @staticmethod
+    def _start(builder: Any, driver_memory: str) -> Any:
+        return (
+            builder
             .config("spark.driver.memory", driver_memory)  # in local mode the driver runs every task
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
@@ -197,8 +210,6 @@ class SparkEngine(Engine):
             .config("spark.sql.shuffle.partitions", str(max(2, os.cpu_count() or 2)))
             .getOrCreate()
         )
-        self._session.sparkContext.setLogLevel("ERROR")
-        self._cached: list[Any] = []
 
     def register(self, name: str, files: FileSet) -> dict[str, Kind]:
         reader = self._session.read

@@ -108,3 +108,17 @@ def test_the_trap_market_counts_its_vendors_as_written_by_hand(engines):
         # BE is upper-cased and trimmed: 'BE', 'be' and ' BE' are Belgium; the v3 group ships from BE and NL.
         focus = {name.strip(" \t\u00a0").lower() for i, name in enumerate(TRICKY_VENDORS) if i % 4 != 1}
         assert figures["vendors.focus.trap-market"]["value"] == len(focus)
+
+
+def test_spark_that_cannot_start_is_one_message_and_exit_code(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "JAVA_HOME": str(tmp_path / "no-java")}
+    done = subprocess.run([sys.executable, "-m", "report.cli", "figures", str(ROOT / "config" / "sample.yaml"),
+                           "--engine", "spark", "--out", str(tmp_path / "figures.json")],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert done.returncode == 6, done.stderr
+    assert "report: engine error: could not start Spark on local[*]" in done.stderr and "Java 17" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "figures.json").exists()
