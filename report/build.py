@@ -30,7 +30,8 @@ T = TypeVar("T")
 
 PROJECT = Path(__file__).resolve().parent.parent
 TEMPLATES = PROJECT / "templates"
-LIBRARIES = ("jinja2", "weasyprint", "pandas", "altair", "vl-convert-python", "babel", "duckdb", "pydantic", "pyyaml")
+LIBRARIES = ("jinja2", "weasyprint", "pandas", "altair", "vl-convert-python", "babel", "duckdb", "pydantic", "pyyaml",
+             "sqlglot", "pyspark", "openpyxl")
 
 @dataclass(frozen=True)
 class BuildResult:
@@ -312,7 +313,9 @@ def build(config_path: str | Path, *, languages: list[str] | None = None, format
         stats = watch.stage("compute", compute, config, inputs)
         files, fetched = watch.stage("editions", render_editions, pool, config, stats, languages, formats, bundle, watch)
     files["figures.json"] = figures_json(stats)
-    files["manifest.json"] = (json.dumps(manifest(Path(config_path), inputs, stats, files), indent=1, sort_keys=True) + "\n").encode()
+    record = manifest(Path(config_path), inputs, stats, files)
+    record["engine"] = {"name": config.engine, "spark_master": config.spark.master if config.engine == "spark" else None}
+    files["manifest.json"] = (json.dumps(record, indent=1, sort_keys=True) + "\n").encode()
     folder = watch.stage("write", write_edition_folder, Path(out), config.edition, files)
     return BuildResult(folder, dict(watch.timings), stats.market.warnings, tuple(sorted(files)), fetched)
 
