@@ -240,3 +240,10 @@ def test_a_mapped_column_missing_from_the_file_is_named_with_the_config_key(proj
     set_input(project, "listings", "{path: listings.csv, columns: {vendor: Seller}}")
     message = input_error(project)
     assert "listings.csv:1" in message and "no column 'Seller'" in message and "inputs.listings.columns.vendor" in message
+
+
+def test_a_mac_roman_export_declared_as_such_reads_the_same(project, reference):
+    text = (project / "listings.csv").read_text(encoding="utf-8").replace(",pills,", ",pilules été,")
+    (project / "listings.csv").write_bytes(text.replace("\n", "\r").encode("mac_roman"))  # an old Mac export
+    set_input(project, "listings", "{path: listings.csv, encoding: mac_roman}")
+    assert figures(project / "config.yaml") == reference
