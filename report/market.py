@@ -106,6 +106,7 @@ def _build_tables(engine: Engine, params: MarketParams) -> None:
         """,
         params.start, params.end, focus,
     )
+    engine.create("first_seen", "SELECT market, vendor_key, min(crawled_at) AS first FROM listings GROUP BY market, vendor_key")
     _build_rates(engine, params)
     _build_sales(engine, params)
 
@@ -253,20 +254,23 @@ def _share(part: float | None, whole: float | None) -> float | None:
     return None if not whole or part is None else part / whole
 
 
-def _vendor_figures(engine: Engine, markets: list[str], focus_filter: str) -> list[Figure]:
+def _vendor_figures(engine: Engine, markets: list[str], listings: Mapping[str, int]) -> list[Figure]:
+    """Vendors and listings, all and from the focus country, per market and overall: vendors from `first_seen`
+    (one row per market and vendor), listings as counted with their categories."""
+    per_market = {row[0]: (row[1], listings[row[0]]) for row in engine.rows(
+        "SELECT market, count(*) FROM first_seen GROUP BY market")}
+    focus_vendors = dict(engine.rows("SELECT market, count(*) FROM focus_vendor_market GROUP BY market"))
+    focus_listings = dict(engine.rows("SELECT market, count(*) FROM focus_listings GROUP BY market"))
+    counts: dict[str | None, tuple[int, int, int, int]] = {market: (int(per_market[market][0]), int(focus_vendors.get(market, 0)),
+                       int(per_market[market][1]), int(focus_listings.get(market, 0))) for market in markets}
+    # Overall: a vendor on several markets is one vendor; a listing id belongs to one market, so listings add up.
+    counts[None] = (int(engine.scalar("SELECT count(DISTINCT vendor_key) FROM first_seen")),
+                    int(engine.scalar("SELECT count(*) FROM focus_vendors")),
+                    sum(c[2] for c in counts.values()), sum(c[3] for c in counts.values()))
     figures: list[Figure] = []
     for market in [None, *markets]:
-        where, args, suffix = ("", [], "") if market is None else ("WHERE market = ?", [market], f".{slug(market)}")
-        total = int(engine.scalar(f"SELECT count(DISTINCT vendor_key) FROM listings {where}", *args))
-        focus_table = "focus_vendors" if market is None else "focus_vendor_market"
-        focus = int(
-            engine.scalar(
-                f"SELECT count(DISTINCT vendor_key) FROM {focus_table} {where}",
-                *args,
-            )
-        )
-        listings_total = int(engine.scalar(f"SELECT count(*) FROM (SELECT DISTINCT market, listing_id FROM listings {where})", *args))
-        listings_focus = int(engine.scalar(f"SELECT count(*) FROM focus_listings {where}", *args))
+        suffix = "" if market is None else f".{slug(market)}"
+        total, focus, listings_total, listings_focus = counts[market]
         figures += [
             Figure(f"vendors.total{suffix}", total, "count"),
             Figure(f"vendors.focus{suffix}", focus, "count", base=total),
@@ -362,8 +366,9 @@ def _bracket_figures(distribution: pd.DataFrame) -> list[Figure]:
     return figures
 
 
-def _categories(engine: Engine) -> pd.DataFrame:
-    return engine.frame(
+def _categories(engine: Engine) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Listings per category (all and focus) and, from the same pass, distinct listings per market."""
+    by_market = engine.frame(
         """
         WITH per_category AS (
             SELECT market, listing_id, category, bool_or(focus_listing) AS focus, count(*) AS crawls
@@ -372,10 +377,13 @@ def _categories(engine: Engine) -> pd.DataFrame:
             SELECT * FROM per_category
             QUALIFY row_number() OVER (PARTITION BY market, listing_id ORDER BY crawls DESC, category) = 1
         )
-        SELECT category, count(*) AS listings_all, count(*) FILTER (WHERE focus) AS listings_focus
-        FROM per_listing GROUP BY category ORDER BY listings_all DESC, category
+        SELECT market, category, count(*) AS listings_all, count(*) FILTER (WHERE focus) AS listings_focus
+        FROM per_listing GROUP BY market, category ORDER BY market, category
         """,
     )
+    table = (by_market.groupby("category", as_index=False)[["listings_all", "listings_focus"]].sum()
+             .sort_values(["listings_all", "category"], ascending=[False, True], kind="stable").reset_index(drop=True))
+    return table, {str(market): int(count) for market, count in by_market.groupby("market").listings_all.sum().items()}
 
 
 def _category_figures(table: pd.DataFrame) -> list[Figure]:
@@ -626,7 +634,7 @@ def _migration(engine: Engine, params: MarketParams, markets: list[str]) -> tupl
                 continue
             counts = engine.row(
                 f"""
-                WITH first_seen AS (SELECT vendor_key, min(crawled_at) AS first FROM listings WHERE market = ? GROUP BY vendor_key),
+                WITH first_seen AS (SELECT vendor_key, first FROM first_seen WHERE market = ?),
                      new AS (SELECT vendor_key FROM first_seen WHERE first > ? AND first <= ?),
                      active AS ({active_sql})
                 SELECT (SELECT count(*) FROM new),
@@ -675,7 +683,7 @@ def _aggregate(engine: Engine, params: MarketParams) -> MarketStats:
                          where=params.sources["listings"][0].where)
     markets = [r[0] for r in engine.rows("SELECT market FROM listings GROUP BY market ORDER BY min(crawled_at), market")]
     monthly = _monthly(engine)
-    categories = _categories(engine)
+    categories, listings_per_market = _categories(engine)
     origins = _origins(engine)
     excluded, shipping_figures = _shipping(engine, params.focus)
     distribution, transaction_figures = _transactions(engine, params, markets)
@@ -685,7 +693,7 @@ def _aggregate(engine: Engine, params: MarketParams) -> MarketStats:
     crawls = engine.frame("SELECT market, count(DISTINCT crawled_at) AS crawls, min(crawled_at) AS first, max(crawled_at) AS last "
                           "FROM listings GROUP BY market ORDER BY first, market")
     figures = [
-        *_vendor_figures(engine, markets, params.focus),
+        *_vendor_figures(engine, markets, listings_per_market),
         *_trend_figures(monthly, markets),
         *_monthly_figures(monthly),
         *_bracket_figures(distribution),
