@@ -69,7 +69,7 @@ class Engine(ABC):
         """Materialise a query as table `name` (kept for the rest of the build)."""
 
     @abstractmethod
-    def view(self, name: str, sql: str, *params: Any) -> None:
+    def view(self, name: str, sql: str) -> None:
         """Name a query without running it."""
 
     @abstractmethod
@@ -158,8 +158,8 @@ class DuckEngine(Engine):
     def create(self, name: str, sql: str, *params: Any) -> None:
         self._run(f"CREATE OR REPLACE TABLE {name} AS {sql}", params)
 
-    def view(self, name: str, sql: str, *params: Any) -> None:
-        self._run(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}", params) if not params else self.create(name, sql, *params)
+    def view(self, name: str, sql: str) -> None:
+        self._run(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}", ())
 
     def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         return self._run(sql, params).fetchall()
@@ -223,9 +223,6 @@ class SparkEngine(Engine):
         frame.createOrReplaceTempView(name)
         return {field.name: _kind(field.dataType.simpleString()) for field in frame.schema.fields}
 
-    def spark_sql(self, sql: str, params: Sequence[Any]) -> str:
-        return transpile(sql, params)
-
     def put(self, name: str, frame: pd.DataFrame) -> None:
         records = [tuple(None if pd.isna(v) else v for v in row) for row in frame.itertuples(index=False)]
         types = {"object": "STRING", "bool": "BOOLEAN", "float64": "DOUBLE", "int64": "BIGINT"}
@@ -238,20 +235,20 @@ class SparkEngine(Engine):
 
     def create(self, name: str, sql: str, *params: Any) -> None:
         with _spark_errors(sql):
-            frame = self._session.sql(self.spark_sql(sql, params)).persist()
+            frame = self._session.sql(transpile(sql, params)).persist()
         self._cached.append(frame)
         frame.createOrReplaceTempView(name)
 
-    def view(self, name: str, sql: str, *params: Any) -> None:
-        self._session.sql(self.spark_sql(sql, params)).createOrReplaceTempView(name)
+    def view(self, name: str, sql: str) -> None:
+        self._session.sql(transpile(sql)).createOrReplaceTempView(name)
 
     def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         with _spark_errors(sql):
-            return [tuple(row) for row in self._session.sql(self.spark_sql(sql, params)).collect()]
+            return [tuple(row) for row in self._session.sql(transpile(sql, params)).collect()]
 
     def frame(self, sql: str, *params: Any) -> pd.DataFrame:
         with _spark_errors(sql):
-            result = self._session.sql(self.spark_sql(sql, params))
+            result = self._session.sql(transpile(sql, params))
             frame = pd.DataFrame([tuple(row) for row in result.collect()], columns=result.columns)
         for column in frame.columns:  # the types DuckDB's .df() gives: datetime64 for dates, floats for decimals
             values = frame[column].dropna()

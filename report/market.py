@@ -724,8 +724,8 @@ def _aggregate(engine: Engine, params: MarketParams) -> MarketStats:
     return MarketStats(Figures(figures), frozen_tables(tables), tuple(markets), events, warnings)
 
 
-def market_params(config: Any, inputs: Any, *, engine: str | None = None, spark_master: str | None = None) -> MarketParams:
-    """The aggregation's parameters from the config and checked inputs; `engine` overrides the config's."""
+def market_params(config: Any, inputs: Any) -> MarketParams:
+    """The aggregation's parameters from the config and checked inputs."""
     return MarketParams(
         sources=inputs.scrapes,
         sales=config.inputs.sales,
@@ -743,8 +743,8 @@ def market_params(config: Any, inputs: Any, *, engine: str | None = None, spark_
         events=inputs.events,
         dominance_share=config.disclosure.dominance_share,
         dominance_action=config.disclosure.dominance_action,
-        engine=engine or config.engine,
-        spark_master=spark_master or config.spark.master,
+        engine=config.engine,
+        spark_master=config.spark.master,
         spark_memory=config.spark.driver_memory,
         memory_mb=config.limits.engine_memory_mb,
     )

@@ -112,12 +112,17 @@ class SourceSql:
         self.table, self.source, self.columns = table, source, columns
         self.checks: list[tuple[str, str, str]] = []  # (contract column, raw text SQL, typed SQL): values to verify
 
-    def _find(self, wanted: str, key: str) -> str:
+    def _lookup(self, wanted: str) -> str | None:
+        """The file's column of that name, exactly or up to case and surrounding spaces."""
         if wanted in self.columns:
             return wanted
         loose = {name.strip().casefold(): name for name in self.columns}
-        if wanted.strip().casefold() in loose:
-            return loose[wanted.strip().casefold()]
+        return loose.get(wanted.strip().casefold())
+
+    def _find(self, wanted: str, key: str) -> str:
+        found = self._lookup(wanted)
+        if found is not None:
+            return found
         raise InputError(f"no column '{wanted}' (needed for {key}); the file's columns are: {', '.join(self.columns)}",
                          where=self.source.header)
 
@@ -125,7 +130,7 @@ class SourceSql:
         rule = self.source.columns.get(name)
         key = f"{self.source.key}.columns.{name}"
         if rule is None:
-            if name not in self.columns and not any(c.strip().casefold() == name for c in self.columns):
+            if self._lookup(name) is None:
                 if name in OPTIONAL[self.table]:
                     return self._null(target)
                 raise InputError(
