@@ -1,0 +1,233 @@
+"""Generative test: random small projects of every shape build in every language and read as sentences.
+
+Each example is a project written by tests/generated_projects.py (1-4 markets, 1-10 categories, 1-20 crawls,
+feedback with or without ids / cumulative counters / no sales, multi-origin vendors or none, market events or none,
+a survey with a random codebook or none). The build must not raise; each edition's text must show no `None`, `nan`,
+template syntax or "not available" inside a sentence; every edition uses the same figure ids. Slow (about a minute):
+deselect with `pytest -m 'not slow'`.
+
+Exploring failures by hand: `python -m tests.test_generated_projects --explore 60` builds 60 projects, groups the
+failures by error and prints the smallest shape of each.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, note, settings
+
+from report.build import build
+from tests.generated_projects import ProjectSpec, projects, write_project
+
+# The editions every generated project is built in (the generator writes fr, nl and de labels): add "de" here
+# once templates/de exists.
+LANGUAGES: tuple[str, ...] = ("fr", "nl")
+NOT_AVAILABLE = {"fr": "non disponible", "nl": "niet beschikbaar", "de": "nicht verfügbar"}
+# Whole words a formatted figure never prints as; template syntax that escaped rendering.
+LEAKS = (re.compile(r"\bNone\b"), re.compile(r"\bnan\b"), re.compile(r"\bNaN\b"), re.compile(r"\binf\b"),
+         re.compile(r"\{\{"), re.compile(r"\}\}"), re.compile(r"\{%"), re.compile(r"\bUndefined\b"))
+SKIPPED = {"script", "style", "svg", "head", "template"}
+BLOCKS = {"p", "li", "td", "th", "dd", "dt", "figcaption", "caption", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+          "div", "section", "article", "header", "footer", "aside", "nav", "main", "figure", "table", "ul", "ol", "body"}
+VOID = {"meta", "link", "img", "br", "hr", "input", "source", "wbr", "col", "area", "base", "embed", "param", "track"}
+
+# Deterministic unless asked otherwise (GENERATED_RANDOM=1 draws new examples). No shrinking: one build takes
+# seconds; a failing example's shape is printed (note) instead.
+DERANDOMIZE = os.environ.get("GENERATED_RANDOM") != "1"
+COMMON = dict(deadline=None, derandomize=DERANDOMIZE, database=None, phases=[Phase.explicit, Phase.generate],
+              suppress_health_check=list(HealthCheck), print_blob=False)
+
+
+class _Blocks(HTMLParser):
+    """Text of each innermost block element (paragraph, list item, cell, heading), outside scripts and charts;
+    and the data-fig ids of the page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, list[str]]] = []
+        self.skipping = 0
+        self.blocks: list[tuple[str, str]] = []
+        self.fig_ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if attributes.get("data-fig"):
+            self.fig_ids.add(str(attributes["data-fig"]))
+        if tag in VOID:
+            return
+        if tag in SKIPPED:
+            self.skipping += 1
+        if tag in BLOCKS:
+            self.stack.append((tag, []))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in SKIPPED and self.skipping:
+            self.skipping -= 1
+        if tag in BLOCKS:
+            while self.stack:  # close up to the matching block (tolerates unclosed <p>, <li>)
+                name, parts = self.stack.pop()
+                text = " ".join("".join(parts).split())
+                if text:
+                    self.blocks.append((name, text))
+                if name == tag:
+                    break
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping and self.stack:
+            self.stack[-1][1].append(data)
+
+
+def page_blocks(html: str) -> tuple[list[tuple[str, str]], set[str]]:
+    parser = _Blocks()
+    parser.feed(html)
+    parser.close()
+    while parser.stack:
+        parser.handle_endtag(parser.stack[-1][0])
+    return parser.blocks, parser.fig_ids
+
+
+def text_problems(html: str, lang: str) -> tuple[list[str], set[str]]:
+    """What a reader should never see in one edition's HTML, and the figure ids it uses."""
+    blocks, fig_ids = page_blocks(html)
+    problems = []
+    phrase = NOT_AVAILABLE[lang]
+    for tag, text in blocks:
+        for leak in LEAKS:
+            found = leak.search(text)
+            if found:
+                problems.append(f"{lang}: {found.group(0)!r} in <{tag}>: {_around(text, found.start())}")
+        at = text.casefold().find(phrase)
+        if at >= 0 and re.search(r"\w", text.casefold().replace(phrase, "")):
+            problems.append(f"{lang}: {phrase!r} inside a sentence <{tag}>: {_around(text, at)}")
+    return problems, fig_ids
+
+
+def _around(text: str, at: int, width: int = 70) -> str:
+    return "…" + text[max(0, at - width):at + width] + "…"
+
+
+def _no_constants(name: str) -> float:
+    raise ValueError(f"{name} in figures.json")
+
+
+def build_and_check(spec: ProjectSpec, root: Path, formats: list[str]) -> list[str]:
+    """Write the project, build it (raises on a build error) and return what its text gets wrong."""
+    config = write_project(spec, root / "project", LANGUAGES)
+    result = build(config, formats=formats, out=root / "out")
+    problems: list[str] = []
+    ids: dict[str, set[str]] = {}
+    for lang in LANGUAGES:
+        html = (result.folder / lang / "report.html").read_text(encoding="utf-8")
+        found, ids[lang] = text_problems(html, lang)
+        problems += found
+        if "pdf" in formats:
+            pdf = result.folder / lang / "report.pdf"
+            if not pdf.is_file() or pdf.stat().st_size < 1000:
+                problems.append(f"{lang}: no PDF")
+    first = LANGUAGES[0]
+    for lang in LANGUAGES[1:]:
+        if ids[lang] != ids[first]:
+            problems.append(f"figure ids differ: only in {first}: {sorted(ids[first] - ids[lang])[:8]}; "
+                            f"only in {lang}: {sorted(ids[lang] - ids[first])[:8]}")
+    try:
+        json.loads((result.folder / "figures.json").read_text(encoding="utf-8"), parse_constant=_no_constants)
+    except ValueError as exc:
+        problems.append(str(exc))
+    return problems
+
+
+def _run(spec: ProjectSpec, formats: list[str]) -> None:
+    note(spec.describe())
+    with tempfile.TemporaryDirectory(prefix="generated-") as tmp:
+        problems = build_and_check(spec, Path(tmp), formats)
+    assert not problems, f"{spec.describe()}\n" + "\n".join(problems[:20])
+
+
+@pytest.mark.slow
+@settings(max_examples=14, **COMMON)
+@given(spec=projects())
+def test_generated_projects_build_html_in_every_language(spec: ProjectSpec) -> None:
+    _run(spec, ["html"])
+
+
+@pytest.mark.slow
+@settings(max_examples=2, **COMMON)
+@given(spec=projects())
+def test_generated_projects_build_pdf(spec: ProjectSpec) -> None:
+    _run(spec, ["html", "pdf"])
+
+
+def test_text_checker_finds_what_it_looks_for() -> None:
+    """The checks above can fail: leaks and a "not available" inside a sentence are found, a bare cell is not."""
+    html = ("<html><head><title>None</title></head><body><p>Il y a <span data-fig='a'>non disponible</span> vendeurs.</p>"
+            "<table><tr><td>non disponible</td><td>nan</td></tr></table><p>{{ x }}</p>"
+            "<script>var None = NaN;</script><svg><text>None</text></svg></body></html>")
+    problems, ids = text_problems(html, "fr")
+    assert ids == {"a"}
+    assert any("inside a sentence <p>" in p for p in problems)
+    assert any("'nan' in <td>" in p for p in problems)
+    assert any("'{{' in <p>" in p for p in problems)
+    assert not any("<td>: …non disponible" in p for p in problems)
+    assert len(problems) == 4, problems  # '{{', '}}', 'nan', the sentence; nothing from head, script or svg
+
+
+# ---------------------------------------------------------------- exploring failures by hand
+
+def signatures(exc: BaseException) -> list[str]:
+    """An error's kind and the report/ line it came from (from a worker's traceback too), without drawn names or
+    paths; a config error listing several keys gives one signature per key."""
+    text = "".join(traceback.format_exception(exc))
+    frames = re.findall(r'File "[^"]*/(report/[^"]+)", line (\d+), in (\w+)', text)
+    where = f"{frames[-1][0]}:{frames[-1][1]} in {frames[-1][2]}" if frames else "?"
+    lines = [line for line in str(exc).splitlines() if line.strip() and not line.startswith(" ")] or [""]
+    found = []
+    for line in lines:
+        line = re.sub(r"/\S*/generated-[^/]+/\S*?(:\d+)*:? ", "", line)  # the generated file's path and line
+        line = re.sub(r"'([^']*)'", lambda m: m.group(0) if re.fullmatch(r"[\w.\[\]]+", m.group(1)) else "'…'", line)
+        found.append(f"{type(exc).__name__} at {where}: {line[:200]}")
+    return found
+
+
+def problem_signature(problem: str) -> str:
+    return re.sub(r"^(\w\w): ", "", problem).split(":")[0][:120]
+
+
+def explore(examples: int) -> dict[str, tuple[ProjectSpec, str]]:
+    """Build `examples` projects; return each distinct failure with its smallest shape."""
+    found: dict[str, tuple[ProjectSpec, str]] = {}
+
+    def record(key: str, spec: ProjectSpec, detail: str) -> None:
+        if key not in found or spec.size() < found[key][0].size():
+            found[key] = (spec, detail)
+
+    @settings(max_examples=examples, **COMMON)
+    @given(spec=projects())
+    def run(spec: ProjectSpec) -> None:
+        with tempfile.TemporaryDirectory(prefix="generated-") as tmp:
+            try:
+                problems = build_and_check(spec, Path(tmp), ["html"])
+            except Exception as exc:  # noqa: BLE001 - every failure is recorded
+                for key in signatures(exc):
+                    record(key, spec, "".join(traceback.format_exception_only(exc)).strip()[:600])
+                return
+        for problem in problems:
+            record(problem_signature(problem), spec, problem[:400])
+
+    run()
+    for key, (spec, detail) in sorted(found.items()):
+        print(f"\n## {key}\n- shape: {spec.describe()}\n- detail: {detail}", file=sys.stderr)
+    return found
+
+
+if __name__ == "__main__":
+    count = int(sys.argv[sys.argv.index("--explore") + 1]) if "--explore" in sys.argv else 30
+    explore(count)
