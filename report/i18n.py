@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import io
 import math
+import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -16,7 +17,7 @@ from babel import Locale
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent, get_currency_symbol
 from babel.support import Translations
 
 from .errors import ConfigError
@@ -24,6 +25,9 @@ from .model import VALUE_BRACKETS
 
 #: Each edition's language is printed with its Belgian conventions.
 LOCALES = {"fr": "fr_BE", "nl": "nl_BE", "de": "de_BE", "en": "en_BE"}
+
+#: Every amount in the report is in euros (prices are converted with the exchange-rate table).
+CURRENCY = "EUR"
 
 
 def locale_for(lang: str) -> Locale:
@@ -65,14 +69,25 @@ class Formatter:
         return format_percent(share, format=pattern, locale=self.locale)
 
     def euro(self, value: float, digits: int = 0) -> str:
-        amount = self.number(value, digits)
-        # Belgian usage: "1 234 €" in French, "€ 1.234" in Dutch.
-        return f"€\u00a0{amount}" if self.lang == "nl" else f"{amount}\u00a0€"
+        """An amount with the sign where CLDR puts it: `1 234 €` (fr_BE), `€ 1.234` (nl_BE), `1.234 €` (de_BE)."""
+        return format_currency(value, CURRENCY, format=self._currency_pattern(digits), locale=self.locale,
+                               currency_digits=False)
 
     def euro_range(self, low: float, high: float) -> str:
-        """`50–100 €` in French, `€ 50–100` in Dutch."""
-        span = f"{self.number(low)}\u2013{self.number(high)}"
-        return f"€\u00a0{span}" if self.lang == "nl" else f"{span}\u00a0€"
+        """A bracket with one sign, placed as in `euro`: `50–100 €` (fr_BE), `€ 50–100` (nl_BE)."""
+        prefix, suffix = self.currency_affixes()
+        return f"{prefix}{self.number(low)}\u2013{self.number(high)}{suffix}"
+
+    def currency_affixes(self) -> tuple[str, str]:
+        """What the locale writes before and after a positive euro amount (CLDR's standard currency pattern)."""
+        pattern = self.locale.currency_formats["standard"]
+        symbol = get_currency_symbol(CURRENCY, locale=self.locale)
+        return pattern.prefix[0].replace("\u00a4", symbol), pattern.suffix[0].replace("\u00a4", symbol)
+
+    def _currency_pattern(self, digits: int) -> str:
+        """The locale's standard currency pattern with `digits` decimals instead of the currency's two."""
+        fraction = "." + "0" * digits if digits else ""
+        return re.sub(r"\.0+", fraction, self.locale.currency_formats["standard"].pattern)
 
     def date(self, value: datetime.date | str) -> str:
         return format_date(_as_date(value), format="long", locale=self.locale)
@@ -94,7 +109,7 @@ class Formatter:
             "decimal": symbols["decimal"],
             "thousands": symbols["group"],
             "grouping": [3],
-            "currency": ["€\u00a0", ""] if self.lang == "nl" else ["", "\u00a0€"],
+            "currency": list(self.currency_affixes()),
             "percent": percent,
         }
 
