@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import codecs
 import difflib
+import glob
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -131,24 +132,26 @@ class Inputs(Schema):
     (for `config/sample.yaml`, the repository root), after following `..` and symbolic links.
     URLs are refused: inputs are local files. A scrape input is a path, or a source mapping (path, delimiter,
     decimal, encoding, columns), or a list of sources stacked into one table (e.g. one file per market).
+    Only listings and exchange rates are required: without feedback there are no sales findings (unless
+    `sales: cumulative`), without market events no migration findings, without a survey no buyer findings.
     """
 
     listings: Sources = Field(examples=["../sample_inputs/listings.csv.gz"])
     """Listings seen in each crawl: market, crawled_at, listing_id, vendor, category, price, currency, ships_from, ships_to (and sold, for cumulative sales counts)."""
     feedback: Sources | None = Field(default=None, examples=["../sample_inputs/feedback.csv.gz"])
-    """Buyer feedback seen in each crawl: market, crawled_at, feedback_id, listing_id, vendor, left_at, price, currency. Not needed when `sales: cumulative`."""
+    """Buyer feedback seen in each crawl: market, crawled_at, feedback_id, listing_id, vendor, left_at, price, currency (and text, rating when the export has them); optional. Each feedback is one sale. With a `feedback_id`, a feedback seen in several crawls counts once. Without one, every row is a sale: rows are only taken for copies of each other across crawls of the same market (same listing_id, left_at, and text and rating when given), never within one crawl, so two sales of the same listing on the same day in one crawl count as two, and the same two seen again in a later crawl still count as two. Used when `sales: feedback`."""
     exchange_rates: OneSource = Field(examples=["../sample_inputs/exchange_rates.csv"])
     """Daily exchange rates (CSV): date, currency, eur_rate (value of one unit in EUR)."""
-    market_events: str = Field(examples=["../sample_inputs/market_events.csv"])
-    """Market events (CSV): market, date, kind (launch, closure, exit_scam, seizure)."""
-    survey: OneSource = Field(examples=["../sample_inputs/survey.csv"])
-    """Survey responses, one row per respondent: CSV, or an Excel workbook with `sheet` named."""
-    codebook: str = Field(examples=["../sample_inputs/codebook.yaml"])
-    """Survey codebook (YAML): question types, wording and answer labels per language, missing codes."""
+    market_events: OneSource | None = Field(default=None, examples=["../sample_inputs/market_events.csv"])
+    """Market events (CSV, a path or a source mapping): market, date, kind (launch, closure, exit_scam, seizure); optional. Without it, vendor migration after a shutdown is not measured, and a market that stops being crawled makes trends across that month impossible."""
+    survey: OneSource | None = Field(default=None, examples=["../sample_inputs/survey.csv"])
+    """Survey responses, one row per respondent: CSV, or an Excel workbook with `sheet` named; optional, together with `codebook`. Without it, the report has no findings on buyers."""
+    codebook: str | None = Field(default=None, examples=["../sample_inputs/codebook.yaml"])
+    """Survey codebook (YAML): question types, wording and answer labels per language, missing codes; given with `survey`."""
     encoding: dict[CsvInput, str] = Field(default_factory=dict, examples=[{"listings": "cp1252"}])
     """Text encoding of CSV inputs given as plain paths that are not UTF-8, by input name (e.g. `cp1252`, `latin-1`, `utf-16`)."""
-    sales: Literal["feedback", "cumulative"] = "feedback"
-    """Where sales come from: `feedback` (one buyer feedback = one sale) or `cumulative` (the listings' `sold` column counts sales since the listing opened; sales between two crawls are its increase, dated at the later crawl)."""
+    sales: Literal["feedback", "cumulative", "none"] | None = None
+    """Where sales come from: `feedback` (one buyer feedback = one sale), `cumulative` (the listings' `sold` column counts sales since the listing opened; sales between two crawls are its increase, dated at the later crawl) or `none` (a listings-only scrape: no sales findings). Unset: `feedback` when `feedback` is given, else `none`."""
 
     @field_validator("encoding")
     @classmethod
@@ -163,8 +166,19 @@ class Inputs(Schema):
     @model_validator(mode="after")
     def _sales_have_a_source(self) -> Inputs:
         if self.sales == "feedback" and self.feedback is None:
-            raise ValueError("inputs.feedback is missing (or set inputs.sales: cumulative to count sales from the listings' sold column)")
+            raise ValueError("inputs.feedback is missing (or set inputs.sales: cumulative to count sales from the listings' "
+                             "sold column, or none for a listings-only scrape)")
+        if (self.survey is None) != (self.codebook is None):
+            given, missing = ("survey", "codebook") if self.codebook is None else ("codebook", "survey")
+            raise ValueError(f"inputs.{given} is given without inputs.{missing}: give both, or neither (no buyer findings)")
         return self
+
+    @property
+    def sales_source(self) -> Literal["feedback", "cumulative", "none"]:
+        """Where sales come from, the default resolved: feedback when given, else none."""
+        if self.sales is not None:
+            return self.sales
+        return "feedback" if self.feedback is not None else "none"
 
     def sources(self, name: str) -> list[tuple[str, Source]]:
         """The sources of one input with their config keys; plain paths become sources with default settings."""
@@ -275,6 +289,8 @@ class ReportConfig(Schema):
     """Date printed on the report; defaults to the day after the period ends."""
     focus_country: str = Field(pattern=r"^[A-Z]{2}$", examples=["BE"])
     """ISO 3166 alpha-2 code of the country the report is about, as written in ships-from."""
+    compare_country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", examples=["NL"])
+    """ISO 3166 alpha-2 code of the country the focus country's cross-border vendors are compared with (vendors declaring both); unset: the other country most of them declare, from the data."""
     period: Period
     """The observation period."""
     languages: list[Lang] = Field(default=["fr", "nl"], min_length=1, examples=[["fr", "nl"]])
@@ -306,6 +322,12 @@ class ReportConfig(Schema):
         if len(set(value)) != len(value):
             raise ValueError("a language is listed twice")
         return value
+
+    @model_validator(mode="after")
+    def _compare_with_another_country(self) -> ReportConfig:
+        if self.compare_country is not None and self.compare_country == self.focus_country:
+            raise ValueError("compare_country is the focus_country: name another country, or leave it out")
+        return self
 
     @model_validator(mode="after")
     def _every_language_has_text(self) -> ReportConfig:
@@ -436,14 +458,23 @@ def _check_input_paths(config: ReportConfig, base: Path, document: YamlDocument)
 
 
 def input_sources(config: ReportConfig, name: str) -> list[tuple[str, Source]]:
-    """The sources of one input (the codebook as a plain source)."""
+    """The sources of one input (the codebook as a plain source); none for an optional input not given."""
     if name == "codebook":
-        return [("inputs.codebook", Source(path=config.inputs.codebook))]
+        return [] if config.inputs.codebook is None else [("inputs.codebook", Source(path=config.inputs.codebook))]
     return config.inputs.sources(name)
 
 
+def manifest_paths(key: str, source: Source, base: Path) -> dict[str, Path]:
+    """A source's files as the manifest names them: the file or folder by its key without `inputs.` (`listings`,
+    `listings[1]`), or each file a glob matches (`listings:exports/category_20170510.csv`)."""
+    name = key.removeprefix("inputs.")
+    if not glob.has_magic(source.path):
+        return {name: (base / source.path).resolve()}
+    return {f"{name}:{found}": (base / found).resolve()
+            for found in sorted(glob.glob(source.path, root_dir=base, recursive=True)) if (base / found).is_file()}
+
+
 def input_files(config: ReportConfig, base: Path) -> dict[str, Path]:
-    """Every input file or folder by its key without `inputs.` (`listings`, `listings[1]`), as the manifest names them."""
-    files = {key.removeprefix("inputs."): (base / source.path).resolve()
-             for name in INPUT_FILES if name != "codebook" for key, source in input_sources(config, name)}
-    return {**files, "codebook": (base / config.inputs.codebook).resolve()}
+    """Every input file or folder as the manifest names them (see manifest_paths)."""
+    return {label: path for name in INPUT_FILES for key, source in input_sources(config, name)
+            for label, path in manifest_paths(key, source, base).items()}

@@ -6,6 +6,8 @@ No display strings and no locale here.
 from __future__ import annotations
 
 import fnmatch
+import re
+import statistics
 import tempfile
 from dataclasses import dataclass, replace
 from datetime import date
@@ -16,10 +18,14 @@ import pandas as pd
 
 from .engine import Engine, make_engine
 from .errors import InputError
+from .i18n import REGIONS
 from .model import VALUE_BRACKETS, Figure, Figures, MarketEvent, MarketStats, frozen_tables, slug
 from .sources import ScrapeSource, register_table, trimmed
 
 SHUTDOWN_KINDS = ("closure", "exit_scam", "seizure")
+COUNTRY = re.compile(r"^[A-Z]{2}$")
+NO_SALES = "no sales source"
+NO_SHIPS_FROM = "no listing declares a ships-from: focus-country vendors cannot be identified"
 
 
 @dataclass(frozen=True)
@@ -27,7 +33,7 @@ class MarketParams:
     """What the aggregation needs from the config, and nothing more."""
 
     sources: Mapping[str, tuple[ScrapeSource, ...]]  # listings, feedback (may be empty), exchange_rates
-    sales: str  # "feedback": one feedback = one sale; "cumulative": sales between crawls from the listings' `sold`
+    sales: str  # "feedback": one feedback = one sale; "cumulative": sales between crawls from the listings' `sold`; "none"
     focus: str
     start: date
     end: date
@@ -46,6 +52,7 @@ class MarketParams:
     spark_master: str = "local[*]"
     spark_memory: str = "4g"
     memory_mb: int = 1536
+    compare_country: str | None = None  # compared with the focus country's cross-border origins; None: from the data
 
 
 # Money is summed as DECIMAL: exact, so the sums do not depend on the order threads or Spark tasks add them in.
@@ -133,9 +140,19 @@ def _build_rates(engine: Engine, params: MarketParams) -> None:
     engine.put("rates", table[["day", "currency", "eur_rate"]])
 
 
+FEEDBACK_COLUMNS = ("market", "crawled_at", "feedback_id", "listing_id", "vendor", "left_at", "price", "currency", "text", "rating")
+
+
 def _sales_source(engine: Engine, params: MarketParams) -> str:
-    """Feedback rows as given, or sales between crawls from the listings' cumulative sales counts."""
+    """Feedback rows as given, sales between crawls from the listings' cumulative sales counts, or no rows."""
+    if params.sales == "none":
+        return ("SELECT NULL::VARCHAR AS market, NULL::DATE AS crawled_at, NULL::VARCHAR AS feedback_id, "
+                "NULL::VARCHAR AS listing_id, NULL::VARCHAR AS vendor, NULL::DATE AS left_at, NULL::DOUBLE AS price, "
+                "NULL::VARCHAR AS currency, NULL::VARCHAR AS text, NULL::VARCHAR AS rating FROM listings_in WHERE 1 = 0")
     if params.sales == "cumulative":
+        if not engine.scalar("SELECT count(*) FROM (SELECT sold FROM listings_in WHERE sold IS NOT NULL LIMIT 1)"):
+            raise InputError("inputs.sales is cumulative, but no listing has a sold count (map the export's column to "
+                             "`sold`, or set inputs.sales: none)", where=params.sources["listings"][0].where)
         engine.create(
             "sold_counts",
             """
@@ -145,31 +162,38 @@ def _sales_source(engine: Engine, params: MarketParams) -> str:
         )
         return """
             SELECT market, crawled_at, concat(listing_id, '#', CAST(crawled_at AS VARCHAR), '#', CAST(n AS VARCHAR)) AS feedback_id,
-                   listing_id, vendor, crawled_at AS left_at, NULL::DOUBLE AS price, NULL::VARCHAR AS currency
+                   listing_id, vendor, crawled_at AS left_at, NULL::DOUBLE AS price, NULL::VARCHAR AS currency,
+                   NULL::VARCHAR AS text, NULL::VARCHAR AS rating
             FROM (
                 SELECT *, unnest(generate_series(1, sold - before)) AS n
                 FROM (SELECT *, lag(sold) OVER (PARTITION BY market, listing_id ORDER BY crawled_at) AS before FROM sold_counts)
                 WHERE sold > before
             )
         """
-    return "SELECT * FROM feedback_in"
+    return f"SELECT {', '.join(FEEDBACK_COLUMNS)} FROM feedback_in"
 
 
 def _build_sales(engine: Engine, params: MarketParams) -> None:
     """One row per sale: feedback counted once, priced at the listing's price at that date, in EUR."""
     # A feedback seen in several crawls is one sale: the copy from the earliest crawl wins, and among copies of one
     # crawl the order of their contents decides, so both engines keep the same copy whatever order they read in.
+    # Without a feedback_id, every row is a sale: rows alike (same listing, date, text and rating) within one crawl
+    # are numbered 1, 2, ..., and only the n-th such row of one crawl and the n-th of another are the same sale.
+    # So the sales of one kind are as many as the crawl that shows the most of them shows, never fewer.
+    same = "PARTITION BY market, feedback_id, {0}listing_id{1}, {0}left_at{1}, {0}text{1}, {0}rating{1}, {0}copy_n{1}".format(
+        "CASE WHEN feedback_id IS NULL THEN ", " END")
     engine.create(
         "feedback",
         f"""
         SELECT * FROM (
             SELECT market, listing_id, lower(vendor) AS vendor_key, left_at, price AS paid,
                    nullif(upper({trimmed('currency')}), '') AS paid_currency
-            FROM (SELECT *, CASE WHEN feedback_id IS NULL THEN concat_ws('|', listing_id, lower(vendor), CAST(left_at AS VARCHAR))
-                                 ELSE feedback_id END AS sale_key
+            FROM (SELECT *, row_number() OVER (
+                      PARTITION BY market, crawled_at, feedback_id, listing_id, left_at, text, rating
+                      ORDER BY price, currency, lower(vendor)) AS copy_n
                   FROM ({_sales_source(engine, params)}))
             QUALIFY row_number() OVER (
-                PARTITION BY market, sale_key ORDER BY crawled_at, price, currency, listing_id, lower(vendor), left_at) = 1
+                {same} ORDER BY crawled_at, price, currency, listing_id, lower(vendor), left_at) = 1
         ) WHERE left_at BETWEEN ? AND ?
         """,
         params.start, params.end,
@@ -312,31 +336,68 @@ def _monthly(engine: Engine) -> pd.DataFrame:
     )
 
 
-def _trend_figures(monthly: pd.DataFrame, markets: list[str]) -> list[Figure]:
-    """First and last observed month per market and overall; the change tells growth from decline."""
+TREND = ("first_month", "last_month", "first", "last", "peak", "change")
+
+
+def _coverage(engine: Engine) -> pd.DataFrame:
+    """What each crawl covered: one row per market, crawl date and drug category with listings in it."""
+    frame = engine.frame("SELECT market, crawled_at, category FROM listings GROUP BY market, crawled_at, category")
+    frame["crawled_at"] = pd.to_datetime(frame["crawled_at"])
+    frame["month"] = frame["crawled_at"].dt.to_period("M").dt.to_timestamp()
+    return frame
+
+
+def _uncovered(coverage: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp, markets: list[str],
+               events: tuple[MarketEvent, ...]) -> str | None:
+    """Why two months cannot be compared (None when they can): the same markets and, in each, the same drug
+    categories must have been crawled. A market missing from one month only because it had not launched yet, or
+    had shut down (by the market events), does not change what was crawled."""
+    def crawled(month: pd.Timestamp) -> dict[str, frozenset[str]]:
+        rows = coverage[coverage.month == month]
+        return {str(m): frozenset(group.category) for m, group in rows[rows.market.isin(markets)].groupby("market")}
+
+    before, after = crawled(first), crawled(last)
+    month_end = (last + pd.offsets.MonthEnd(0)).date()
+    for market in sorted(set(before) | set(after)):
+        if market in before and market in after:
+            if before[market] != after[market]:
+                return f"the drug categories crawled on {market} differ between {first:%Y-%m} and {last:%Y-%m}"
+        elif market in before:
+            if not any(e.market == market and e.kind in SHUTDOWN_KINDS and e.date <= month_end for e in events):
+                return f"{market} was crawled in {first:%Y-%m} but not in {last:%Y-%m}, and no shutdown explains it"
+        elif not any(e.market == market and e.kind == "launch" and e.date >= first.date() for e in events):
+            return f"{market} was crawled in {last:%Y-%m} but not in {first:%Y-%m}, and no launch explains it"
+    return None
+
+
+def _trend_figures(monthly: pd.DataFrame, markets: list[str], coverage: pd.DataFrame,
+                   events: tuple[MarketEvent, ...]) -> list[Figure]:
+    """First and last observed month per market and overall; the change tells growth from decline. Only months
+    with the same crawl coverage are compared: otherwise every trend figure is None, with the reason."""
     figures: list[Figure] = []
     overall = monthly.groupby("month", as_index=False)[["vendors_focus", "vendors_all"]].sum()
-    groups: list[tuple[str, pd.DataFrame]] = [("", overall)] + [
-        (f".{slug(m)}", monthly[monthly.market == m]) for m in markets
+    groups: list[tuple[str, list[str], pd.DataFrame]] = [("", markets, overall)] + [
+        (f".{slug(m)}", [m], monthly[monthly.market == m]) for m in markets
     ]
-    for suffix, frame in groups:
+    for suffix, scope, frame in groups:
         frame = frame.sort_values("month")
-        if len(frame) < 2:
-            figures.append(Figure(f"vendors.focus.change{suffix}", None, "change", reason="fewer than two months observed"))
+        reason = "fewer than two months observed" if len(frame) < 2 else None
+        if reason is None:
+            first, last = frame.iloc[0], frame.iloc[-1]
+            reason = _uncovered(coverage, pd.Timestamp(first.month), pd.Timestamp(last.month), scope, events)
+        if reason is not None:
+            figures += [Figure(f"vendors.focus.{name}{suffix}", None, "date" if name.endswith("month") else
+                               "change" if name == "change" else "count", reason=reason) for name in TREND]
             continue
-        first, last = frame.iloc[0], frame.iloc[-1]
+        change = _share(float(last.vendors_focus - first.vendors_focus), float(first.vendors_focus))
         figures += [
             Figure(f"vendors.focus.first_month{suffix}", f"{first.month:%Y-%m-%d}", "date"),
             Figure(f"vendors.focus.last_month{suffix}", f"{last.month:%Y-%m-%d}", "date"),
             Figure(f"vendors.focus.first{suffix}", int(first.vendors_focus), "count"),
             Figure(f"vendors.focus.last{suffix}", int(last.vendors_focus), "count"),
             Figure(f"vendors.focus.peak{suffix}", int(frame.vendors_focus.max()), "count"),
-            Figure(
-                f"vendors.focus.change{suffix}",
-                _share(float(last.vendors_focus - first.vendors_focus), float(first.vendors_focus)),
-                "change",
-                base=int(first.vendors_focus),
-            ),
+            Figure(f"vendors.focus.change{suffix}", change, "change", base=int(first.vendors_focus),
+                   reason=None if change is not None else "no focus-country vendor in the first month"),
         ]
     return figures
 
@@ -354,52 +415,65 @@ def _monthly_figures(monthly: pd.DataFrame) -> list[Figure]:
 
 def _bracket_figures(distribution: pd.DataFrame) -> list[Figure]:
     """Sales and sales value of focus vendors per value bracket, as shares."""
-    focus = distribution[distribution.focus]
+    focus = distribution[distribution.focus.astype(bool)]
     sales, value = int(focus.sales.sum()), float(focus.value_eur.sum())
+    no_sales = None if sales else "no priced sale by focus-country vendors"
     figures = []
     for index in range(len(VALUE_BRACKETS)):
         row = focus[focus.bracket == index]
         count = int(row.sales.sum())
         figures += [Figure(f"transactions.bracket{index}.count", count, "count", base=sales),
-                    Figure(f"transactions.bracket{index}.share", _share(count, sales), "share", base=sales),
-                    Figure(f"transactions.bracket{index}.value_share", _share(float(row.value_eur.sum()), value), "share", base=sales)]
+                    Figure(f"transactions.bracket{index}.share", _share(count, sales), "share", base=sales, reason=no_sales),
+                    Figure(f"transactions.bracket{index}.value_share", _share(float(row.value_eur.sum()), value), "share",
+                           base=sales, reason=no_sales or (None if value else "the focus-country vendors' sales add up to 0 EUR"))]
     return figures
 
 
-def _categories(engine: Engine) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Listings per category (all and focus) and, from the same pass, distinct listings per market."""
+def _categories(engine: Engine) -> tuple[pd.DataFrame, dict[str, int], tuple[int, int]]:
+    """Listings per category (all and focus) and, from the same pass, distinct listings per market and how many
+    listings declare a ships-from in some crawl (of all listings)."""
     by_market = engine.frame(
         """
         WITH per_category AS (
-            SELECT market, listing_id, category, bool_or(focus_listing) AS focus, count(*) AS crawls
+            SELECT market, listing_id, category, bool_or(focus_listing) AS focus, count(*) AS crawls,
+                   max(CASE WHEN ships_from <> '?' THEN 1 ELSE 0 END) AS declared
             FROM listings GROUP BY market, listing_id, category
         ), per_listing AS (  -- a listing recategorised between crawls counts under its most frequent category
-            SELECT * FROM per_category
+            SELECT *, max(declared) OVER (PARTITION BY market, listing_id) AS declared_any FROM per_category
             QUALIFY row_number() OVER (PARTITION BY market, listing_id ORDER BY crawls DESC, category) = 1
         )
-        SELECT market, category, count(*) AS listings_all, count(*) FILTER (WHERE focus) AS listings_focus
+        SELECT market, category, count(*) AS listings_all, count(*) FILTER (WHERE focus) AS listings_focus,
+               count(*) FILTER (WHERE declared_any = 1) AS listings_declared
         FROM per_listing GROUP BY market, category ORDER BY market, category
         """,
     )
     table = (by_market.groupby("category", as_index=False)[["listings_all", "listings_focus"]].sum()
              .sort_values(["listings_all", "category"], ascending=[False, True], kind="stable").reset_index(drop=True))
-    return table, {str(market): int(count) for market, count in by_market.groupby("market").listings_all.sum().items()}
+    declared = (int(by_market.listings_declared.sum()), int(by_market.listings_all.sum()))
+    return table, {str(market): int(count) for market, count in by_market.groupby("market").listings_all.sum().items()}, declared
+
+
+def _ranks(prefix: str, table: pd.DataFrame, column: str, what: str) -> list[Figure]:
+    """The three categories with the most listings in `column` (ties by key); a rank no category fills is None."""
+    held = table[table[column] > 0].sort_values([column, "category"], ascending=[False, True]).category.tolist()
+    return [Figure(f"{prefix}.rank{rank}", held[rank - 1], "key") if rank <= len(held) else
+            Figure(f"{prefix}.rank{rank}", None, "key", reason=f"fewer than {rank} categories {what}" if held else f"no category {what}")
+            for rank in (1, 2, 3)]
 
 
 def _category_figures(table: pd.DataFrame) -> list[Figure]:
     all_total, focus_total = int(table.listings_all.sum()), int(table.listings_focus.sum())
+    no_focus = None if focus_total else "no listing from the focus country"
     figures = []
     for row in table.itertuples():
         figures += [
             Figure(f"categories.all.{row.category}.share", _share(row.listings_all, all_total), "share", base=all_total),
-            Figure(f"categories.focus.{row.category}.share", _share(row.listings_focus, focus_total), "share", base=focus_total),
+            Figure(f"categories.focus.{row.category}.share", _share(row.listings_focus, focus_total), "share",
+                   base=focus_total, reason=no_focus),
         ]
-    ranked = table.sort_values(["listings_focus", "category"], ascending=[False, True]).category.tolist()
-    for rank, category in enumerate(ranked[:3], start=1):
-        figures.append(Figure(f"categories.focus.rank{rank}", category, "key"))
-    ranked_all = table.sort_values(["listings_all", "category"], ascending=[False, True]).category.tolist()
-    for rank, category in enumerate(ranked_all[:3], start=1):
-        figures.append(Figure(f"categories.all.rank{rank}", category, "key"))
+    figures += _ranks("categories.focus", table, "listings_focus", "with listings from the focus country")
+    figures += _ranks("categories.all", table, "listings_all", "with listings")
+    figures.append(Figure("categories.count", int((table.listings_all > 0).sum()), "count"))
     return figures
 
 
@@ -419,33 +493,59 @@ def _origins(engine: Engine) -> pd.DataFrame:
     )
 
 
-def _origin_figures(engine: Engine, origins: pd.DataFrame, focus: str, markets: list[str]) -> list[Figure]:
+def _partner(multi: pd.DataFrame, focus: str, configured: str | None) -> tuple[str | None, str | None]:
+    """The country the focus country's cross-border origins are compared with, or None and why: the configured one,
+    else the other country (not a region) that most multi-origin vendors declare (ties by code)."""
+    if configured is not None:
+        return configured, None
+    counts: dict[str, int] = {}
+    for row in multi.itertuples():
+        for code in str(row.combination).split("+"):
+            if code != focus and code not in REGIONS and COUNTRY.match(code):
+                counts[code] = counts.get(code, 0) + int(row.vendors)
+    if not counts:
+        return None, ("no focus-country vendor declares several origins" if multi.empty
+                      else "the multi-origin vendors declare no other country (only regions)")
+    return min(counts, key=lambda code: (-counts[code], code)), None
+
+
+def _origin_figures(engine: Engine, origins: pd.DataFrame, params: MarketParams, markets: list[str]) -> list[Figure]:
     focus_total = int(origins.vendors.sum())
     multi = origins[origins.n_origins > 1]
     multi_n = int(multi.vendors.sum())
-    with_nl = int(multi[multi.combination.str.split("+").apply(lambda parts: "NL" in parts)].vendors.sum())
+    partner, why = _partner(multi, params.focus, params.compare_country)
+    with_partner = None if partner is None else sum(
+        int(row.vendors) for row in multi.itertuples() if partner in str(row.combination).split("+"))
+    no_multi = None if multi_n else "no focus-country vendor declares several origins"
     figures = [Figure(f"origins.combination.{row.combination}.count", int(row.vendors), "count", base=focus_total)
                for row in origins.itertuples()]
     figures += [
         Figure("origins.multi.count", multi_n, "count", base=focus_total),
-        Figure("origins.multi.share", _share(multi_n, focus_total), "share", base=focus_total),
-        Figure("origins.multi.with_nl.count", with_nl, "count", base=multi_n),
-        Figure("origins.multi.with_nl.share", _share(with_nl, multi_n), "share", base=multi_n),
+        Figure("origins.multi.share", _share(multi_n, focus_total), "share", base=focus_total,
+               reason=None if focus_total else "no vendor from the focus country"),
+        Figure("origins.multi.partner", partner, "key", reason=why),
+        Figure("origins.multi.partner.count", with_partner, "count", base=multi_n, reason=why),
+        Figure("origins.multi.partner.share", None if with_partner is None else _share(with_partner, multi_n), "share",
+               base=multi_n, reason=why or no_multi),
     ]
     for market in markets:
         row = engine.row(
             """
-            WITH v AS (SELECT vendor_key, count(DISTINCT ships_from) AS origins, max(CASE WHEN ships_from = 'NL' THEN 1 ELSE 0 END) AS nl
+            WITH v AS (SELECT vendor_key, count(DISTINCT ships_from) AS origins,
+                              max(CASE WHEN ships_from = ? THEN 1 ELSE 0 END) AS partner
                        FROM listings WHERE market = ? AND focus_vendor GROUP BY vendor_key)
-            SELECT count(*) FILTER (WHERE origins > 1), count(*) FILTER (WHERE origins > 1 AND nl = 1)
+            SELECT count(*) FILTER (WHERE origins > 1), count(*) FILTER (WHERE origins > 1 AND partner = 1)
             FROM v
             """,
-            market,
+            partner or "", market,
         )
-        suffix = f".{slug(market)}"
+        suffix, multi_market = f".{slug(market)}", int(row[0])
+        count = None if partner is None else int(row[1])
         figures += [
-            Figure(f"origins.multi.count{suffix}", int(row[0]), "count"),
-            Figure(f"origins.multi.with_nl.share{suffix}", _share(row[1], row[0]), "share", base=int(row[0])),
+            Figure(f"origins.multi.count{suffix}", multi_market, "count"),
+            Figure(f"origins.multi.partner.count{suffix}", count, "count", base=multi_market, reason=why),
+            Figure(f"origins.multi.partner.share{suffix}", None if count is None else _share(count, multi_market), "share",
+                   base=multi_market, reason=why or (None if multi_market else "no multi-origin vendor on this market")),
         ]
     return figures
 
@@ -500,23 +600,29 @@ def _shipping(engine: Engine, focus: str) -> tuple[pd.DataFrame, list[Figure]]:
         FROM focus_destinations WHERE dest LIKE '!%' GROUP BY substr(dest, 2) ORDER BY vendors DESC, country
         """,
     )
+    none_declared = None if declared else "no focus-country vendor declares where it ships to"
     figures = [
         Figure("shipping.declared.count", declared, "count"),
         Figure("shipping.abroad.count", abroad, "count", base=declared),
-        Figure("shipping.abroad.share", _share(abroad, declared), "share", base=declared),
+        Figure("shipping.abroad.share", _share(abroad, declared), "share", base=declared, reason=none_declared),
         Figure("shipping.restricted.count", restricted, "count", base=declared),
-        Figure("shipping.restricted.share", _share(restricted, declared), "share", base=declared),
+        Figure("shipping.restricted.share", _share(restricted, declared), "share", base=declared, reason=none_declared),
     ]
-    for rank, row in enumerate(excluded.head(3).itertuples(), start=1):
-        figures.append(Figure(f"shipping.excluded.rank{rank}", row.country, "key"))
-        figures.append(Figure(f"shipping.excluded.rank{rank}.count", int(row.vendors), "count", base=restricted))
+    rows = list(excluded.head(3).itertuples())
+    for rank in (1, 2, 3):
+        if rank <= len(rows):
+            figures.append(Figure(f"shipping.excluded.rank{rank}", rows[rank - 1].country, "key"))
+            figures.append(Figure(f"shipping.excluded.rank{rank}.count", int(rows[rank - 1].vendors), "count", base=restricted))
+        else:
+            reason = f"fewer than {rank} destinations excluded" if rows else "no destination excluded"
+            figures.append(Figure(f"shipping.excluded.rank{rank}", None, "key", reason=reason))
+            figures.append(Figure(f"shipping.excluded.rank{rank}.count", None, "count", base=restricted, reason=reason))
     return excluded, figures
 
 
 def _transactions(engine: Engine, params: MarketParams, markets: list[str]) -> tuple[pd.DataFrame, list[Figure]]:
     figures: list[Figure] = []
     retail = params.retail_eur
-    retail_id = f"{retail:g}"
     for market in [None, *markets]:
         where, args, suffix = ("", [], "") if market is None else (" AND market = ?", [market], f".{slug(market)}")
         row = engine.row(
@@ -533,24 +639,29 @@ def _transactions(engine: Engine, params: MarketParams, markets: list[str]) -> t
         count, max_eur, total, below, wholesale, value_large = row
         total, value_large = (None if v is None else float(v) for v in (total, value_large))  # exact DECIMAL sums
         count = int(count)
+        no_sales = None if count else "no priced sale by focus-country vendors"
         unpriced = int(engine.scalar(f"SELECT count(*) FROM sales WHERE focus AND eur IS NULL {where}", *args))
         placeholder = int(
             engine.scalar(f"SELECT count(*) FROM sales WHERE focus AND eur IS NOT NULL {where}", *args)
         ) - count
         figures += [
             Figure(f"transactions.count{suffix}", count, "count"),
-            Figure(f"transactions.max_eur{suffix}", None if max_eur is None else round(float(max_eur), 2), "eur", base=count),
-            Figure(f"transactions.value_eur{suffix}", None if total is None else round(float(total), 2), "eur", base=count),
-            Figure(f"transactions.share_below_{retail_id}_eur{suffix}", _share(below, count), "share", base=count),
+            Figure(f"transactions.max_eur{suffix}", None if max_eur is None else round(float(max_eur), 2), "eur", base=count,
+                   reason=no_sales),
+            Figure(f"transactions.value_eur{suffix}", None if total is None else round(float(total), 2), "eur", base=count,
+                   reason=no_sales),
+            Figure(f"transactions.share_below_retail{suffix}", _share(below, count), "share", base=count, reason=no_sales),
             Figure(f"transactions.wholesale.count{suffix}", int(wholesale), "count", base=count),
-            Figure(f"transactions.value_share_from_{retail_id}_eur{suffix}", _share(value_large, total), "share", base=count),
+            Figure(f"transactions.value_share_from_retail{suffix}", _share(value_large, total), "share", base=count,
+                   reason=no_sales if no_sales else (None if total else "the focus-country vendors' sales add up to 0 EUR")),
             Figure(f"transactions.unpriced.count{suffix}", unpriced, "count"),
             Figure(f"transactions.placeholder.count{suffix}", placeholder, "count"),
         ]
     all_row = engine.row("SELECT count(*), count(*) FILTER (WHERE eur >= ?) FROM valid_sales", params.wholesale_eur)
     figures += [
         Figure("transactions.all.count", int(all_row[0]), "count"),
-        Figure("transactions.all.wholesale.share", _share(all_row[1], all_row[0]), "share", base=int(all_row[0])),
+        Figure("transactions.all.wholesale.share", _share(all_row[1], all_row[0]), "share", base=int(all_row[0]),
+               reason=None if all_row[0] else "no priced sale"),
     ]
     bracket = "CASE " + " ".join(f"WHEN eur >= {lower} THEN {index}" for index, lower in reversed(list(enumerate(VALUE_BRACKETS)))) + " END"
     distribution = engine.frame(
@@ -580,7 +691,6 @@ def _dominance(engine: Engine, params: MarketParams, markets: list[str]) -> dict
         FROM ranked GROUP BY cell_market, cell_bracket HAVING sum(value) > 0
         """
     )
-    retail_id = f"{params.retail_eur:g}"
     shares: dict[str, float] = {}
     for market, bracket_index, top2 in cells:
         if bracket_index is not None:
@@ -588,7 +698,7 @@ def _dominance(engine: Engine, params: MarketParams, markets: list[str]) -> dict
             continue
         suffix = "" if market is None else f".{slug(market)}"
         shares[f"transactions.value_eur{suffix}"] = float(top2)
-        shares[f"transactions.value_share_from_{retail_id}_eur{suffix}"] = float(top2)
+        shares[f"transactions.value_share_from_retail{suffix}"] = float(top2)
     return shares
 
 
@@ -610,7 +720,7 @@ def _flag_dominance(figures: list[Figure], shares: dict[str, float], params: Mar
 def _migration(engine: Engine, params: MarketParams, markets: list[str]) -> tuple[pd.DataFrame, list[Figure]]:
     """Vendors active on a market before it closed and new on another market after, by normalised name."""
     rows, figures = [], []
-    shutdowns = [e for e in params.events if e.kind in SHUTDOWN_KINDS and e.market in markets and params.start <= e.date <= params.end]
+    shutdowns = _shutdowns(params, markets)
     first_events: dict[str, MarketEvent] = {}
     for event in shutdowns:
         first_events.setdefault(event.market, event)  # the first shutdown event is when vendors start to leave
@@ -662,6 +772,31 @@ def _migration(engine: Engine, params: MarketParams, markets: list[str]) -> tupl
     return pd.DataFrame(rows, columns=["from_market", "to_market", "active", "new", "migrated", "migrated_focus"]), figures
 
 
+# Figures about the focus country's vendors (they need a declared ships-from) and figures about sales.
+FOCUS_FIGURES = re.compile(r"^(vendors\.focus|listings\.focus|categories\.focus\.|origins\.(combination|multi)\.|shipping\."
+                           r"|transactions\.(?!all\.)|migration\..*\.focus\.count$|monthly\..*_focus$)")
+SALES_FIGURES = re.compile(r"^(transactions\.|monthly\..*\.sales_focus$)")
+
+
+def _unmeasured(figures: list[Figure], ids: re.Pattern[str], reason: str) -> list[Figure]:
+    """The figures the data cannot measure, whatever was computed for them: None, with the reason."""
+    return [replace(f, value=None, reason=reason, note=None) if ids.match(f.id) else f for f in figures]
+
+
+def _crawl_figures(coverage: pd.DataFrame) -> list[Figure]:
+    """Calendar months with a crawl, and the median number of days between consecutive crawls of a market."""
+    crawls = coverage[["market", "crawled_at"]].drop_duplicates().sort_values(["market", "crawled_at"])
+    gaps = [int(days) for _, dates in crawls.groupby("market").crawled_at for days in dates.diff().dt.days.dropna()]
+    return [Figure("months.count", int(coverage.month.nunique()), "count"),
+            Figure("crawls.interval_days", float(statistics.median(gaps)) if gaps else None, "number",
+                   reason=None if gaps else "no market was crawled twice")]
+
+
+def _shutdowns(params: MarketParams, markets: list[str]) -> list[MarketEvent]:
+    """Closures, exit scams and seizures of crawled markets in the period, in date order."""
+    return [e for e in params.events if e.kind in SHUTDOWN_KINDS and e.market in markets and params.start <= e.date <= params.end]
+
+
 def aggregate_market(params: MarketParams) -> MarketStats:
     """Run every scrape aggregation in one engine session (DuckDB in a scratch folder, or Spark)."""
     with tempfile.TemporaryDirectory(prefix="report-engine-") as scratch:
@@ -683,7 +818,8 @@ def _aggregate(engine: Engine, params: MarketParams) -> MarketStats:
                          where=params.sources["listings"][0].where)
     markets = [r[0] for r in engine.rows("SELECT market FROM listings GROUP BY market ORDER BY min(crawled_at), market")]
     monthly = _monthly(engine)
-    categories, listings_per_market = _categories(engine)
+    coverage = _coverage(engine)
+    categories, listings_per_market, declared = _categories(engine)
     origins = _origins(engine)
     excluded, shipping_figures = _shipping(engine, params.focus)
     distribution, transaction_figures = _transactions(engine, params, markets)
@@ -694,11 +830,11 @@ def _aggregate(engine: Engine, params: MarketParams) -> MarketStats:
                           "FROM listings GROUP BY market ORDER BY first, market")
     figures = [
         *_vendor_figures(engine, markets, listings_per_market),
-        *_trend_figures(monthly, markets),
+        *_trend_figures(monthly, markets, coverage, params.events),
         *_monthly_figures(monthly),
         *_bracket_figures(distribution),
         *_category_figures(categories),
-        *_origin_figures(engine, origins, params.focus, markets),
+        *_origin_figures(engine, origins, params, markets),
         *shipping_figures,
         *origin_share_figures,
         *transaction_figures,
@@ -707,8 +843,16 @@ def _aggregate(engine: Engine, params: MarketParams) -> MarketStats:
         Figure("crawls.count", int(crawls.crawls.sum()), "count"),
         Figure("period.start", params.start.isoformat(), "date"),
         Figure("period.end", params.end.isoformat(), "date"),
+        *_crawl_figures(coverage),
+        Figure("events.count", len(_shutdowns(params, markets)), "count"),
+        Figure("sales.source", params.sales, "key"),
+        Figure("ships_from.declared.share", _share(*declared), "share", base=declared[1]),
     ]
     figures = _flag_dominance(figures, dominance, params)
+    if not declared[0]:
+        figures = _unmeasured(figures, FOCUS_FIGURES, NO_SHIPS_FROM)
+    if params.sales == "none":
+        figures = _unmeasured(figures, SALES_FIGURES, NO_SALES)
     tables = {
         "monthly": monthly,
         "categories": categories,
@@ -728,7 +872,7 @@ def market_params(config: Any, inputs: Any) -> MarketParams:
     """The aggregation's parameters from the config and checked inputs."""
     return MarketParams(
         sources=inputs.scrapes,
-        sales=config.inputs.sales,
+        sales=config.inputs.sales_source,
         focus=config.focus_country,
         start=config.period.start,
         end=config.period.end,
@@ -747,4 +891,5 @@ def market_params(config: Any, inputs: Any) -> MarketParams:
         spark_master=config.spark.master,
         spark_memory=config.spark.driver_memory,
         memory_mb=config.limits.engine_memory_mb,
+        compare_country=config.compare_country,
     )

@@ -23,12 +23,14 @@ CONTRACT: Mapping[str, Mapping[str, Target]] = {
     "listings": {"market": "text", "crawled_at": "date", "listing_id": "text", "vendor": "text", "category": "code",
                  "price": "number", "currency": "code", "ships_from": "text", "ships_to": "text", "sold": "count"},
     "feedback": {"market": "text", "crawled_at": "date", "feedback_id": "text", "listing_id": "text", "vendor": "text",
-                 "left_at": "date", "price": "number", "currency": "code"},
+                 "left_at": "date", "price": "number", "currency": "code", "text": "text", "rating": "text"},
     "exchange_rates": {"date": "date", "currency": "code", "eur_rate": "number"},
 }
+# Without ships_from, the focus country's vendors cannot be identified (the report says so); without text and rating,
+# feedback without ids is told apart by listing and date only.
 OPTIONAL: Mapping[str, frozenset[str]] = {
-    "listings": frozenset({"sold"}),
-    "feedback": frozenset({"crawled_at", "feedback_id", "price", "currency"}),
+    "listings": frozenset({"sold", "ships_from", "ships_to"}),
+    "feedback": frozenset({"crawled_at", "feedback_id", "price", "currency", "text", "rating"}),
     "exchange_rates": frozenset(),
 }
 VIEWS = {"listings": "listings_in", "feedback": "feedback_in", "exchange_rates": "rates_in"}

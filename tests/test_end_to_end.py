@@ -15,7 +15,7 @@ from .conftest import LANGS
 from .textcheck import formatted_tokens, numbers_in, prose
 
 REQUIRED = ["vendors.total", "vendors.focus", "vendors.focus_share", "listings.focus_share", "transactions.count",
-            "transactions.max_eur", "transactions.share_below_200_eur", "survey.respondents"]
+            "transactions.max_eur", "transactions.share_below_retail", "survey.respondents"]
 SECTIONS = ["Context", "Objectives and methods", "Findings on vendors", "Findings on buyers", "Outlook",
             "Recommendations", "Methodological note"]
 

@@ -46,9 +46,9 @@ def test_sales_are_deduplicated_priced_at_the_time_and_converted(figures):
     assert value(figures, "transactions.count") == 5
     assert value(figures, "transactions.max_eur") == pytest.approx(1200)
     assert value(figures, "transactions.value_eur") == pytest.approx(50 + 60 + 35 + 1200 + 150)
-    assert value(figures, "transactions.share_below_200_eur") == pytest.approx(4 / 5)
+    assert value(figures, "transactions.share_below_retail") == pytest.approx(4 / 5)
     assert value(figures, "transactions.wholesale.count") == 1
-    assert value(figures, "transactions.value_share_from_200_eur") == pytest.approx(1200 / 1495)
+    assert value(figures, "transactions.value_share_from_retail") == pytest.approx(1200 / 1495)
     # Non-focus: f5 100 USD x 0.9 = 90 EUR; f6 left before B2 was first crawled, priced at its first crawl.
     assert value(figures, "transactions.all.count") == 7
 
