@@ -20,10 +20,10 @@ import pandas as pd
 
 from .config import ReportConfig, Source
 from .engine import FileSet
+from .codebook import check_crosstabs, read_codebook
 from .errors import ConfigError, InputError
 from .model import Codebook, MarketEvent, Question
 from .sources import ColumnRule, ScrapeSource, scrape_files
-from .yamlsource import read_yaml
 
 # Scrape tables are checked against their contract in the engine (sources.py), after the config's column mapping.
 REQUIRED_COLUMNS: Mapping[str, tuple[str, ...]] = {
@@ -32,7 +32,6 @@ REQUIRED_COLUMNS: Mapping[str, tuple[str, ...]] = {
 SCRAPES = ("listings", "feedback", "exchange_rates")
 MAY_BE_EMPTY = ("market_events",)  # a period without closures or seizures is no error
 EVENT_KINDS = ("launch", "closure", "exit_scam", "seizure")
-QUESTION_TYPES = ("single", "multi", "numeric", "scale", "text")
 SPREADSHEET_SIGNATURES = {b"PK\x03\x04": "a zipped workbook (Excel .xlsx or OpenDocument .ods)",
                           b"\xd0\xcf\x11\xe0": "an Excel 97-2003 workbook (.xls)"}
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".numbers")
@@ -57,8 +56,8 @@ class Inputs:
 
     scrapes: Mapping[str, tuple[ScrapeSource, ...]]  # listings, feedback, exchange_rates
     events: tuple[MarketEvent, ...]
-    survey: pd.DataFrame
-    codebook: Codebook
+    survey: pd.DataFrame | None  # None: no survey configured
+    codebook: Codebook | None
     files: Mapping[str, Path]  # the files as the config names them (for the manifest), not their UTF-8 copies
 
     @property
@@ -404,7 +403,29 @@ def checked_survey(frame: pd.DataFrame, codebook: Codebook, where: str, header_r
     for question in codebook.questions.values():
         if question.type == "numeric":
             _check_numbers(frame, question, path)
+        _check_codes(frame, question, path, header_rows)
     return frame
+
+
+def _check_codes(frame: pd.DataFrame, question: Question, path: str, header_rows: int) -> None:
+    """Every answer is a code the codebook gives the question (a multi option: ticked, not ticked or missing);
+    an undeclared code would otherwise be read as some other answer ("Yes" as not ticked)."""
+    found = [(index, column, value) for column in question.columns.values()
+             for index, value in frame[column][~frame[column].map(question.accepts)].head(1).items()]
+    if not found:
+        return
+    index, column, value = min(found, key=lambda hit: int(hit[0]))
+    missing = ", ".join(question.missing) or "none declared"
+    if question.type == "multi":
+        what = (f"neither a ticked code ({', '.join(question.ticked)}), a not-ticked code "
+                f"({', '.join(question.not_ticked)}) nor a missing code ({missing})")
+        fix = "declare it under the question's ticked, not_ticked or missing codes in the codebook"
+    else:
+        answers = ", ".join(question.labels)
+        what = f"not an answer code ({answers}) nor a missing code ({missing})"
+        fix = "add it to the question's labels or missing codes in the codebook"
+    raise InputError(f"column {column}: '{value}' is {what} of question '{question.id}'; {fix}",
+                     where=f"{path}:{int(index) + header_rows + 1}")
 
 
 def _check_numbers(frame: pd.DataFrame, question: Question, path: str) -> None:
@@ -420,74 +441,16 @@ def _check_numbers(frame: pd.DataFrame, question: Question, path: str) -> None:
         hint = ("write decimals with a point (1.5)" if bad.replace(",", "", 1).strip().isdigit()
                 else f"leave the cell empty or use one of the question's missing codes ({codes})")
         raise InputError(f"column {column}: '{bad}' is not a number; {hint}", where=f"{path}:{int(index) + 2}")
-
-
-_IMPLICIT = {bool: "YAML read it as true/false (yes, no, on, off are booleans): put it in quotes",
-             int: "YAML read it as a number: put it in quotes", float: "YAML read it as a number: put it in quotes",
-             date: "YAML read it as a date: put it in quotes"}
-
-
-def _localized(value: Any, where: str) -> dict[str, str]:
-    if not isinstance(value, dict):
-        raise ConfigError("expected a mapping of language code to text", where=where)
-    for lang, text in value.items():
-        if not isinstance(text, str):
-            hint = _IMPLICIT.get(type(text), "")
-            raise ConfigError(f"the '{lang}' text is not text (got {text!r}{'; ' + hint if hint else ''})", where=where)
-    return {str(k): v for k, v in value.items()}
-
-
-def read_codebook(path: Path, languages: list[str]) -> Codebook:
-    document = read_yaml(path)
-    data = document.data
-    if not isinstance(data, dict) or not isinstance(data.get("questions"), dict):
-        raise ConfigError("a codebook needs a 'questions' mapping", where=str(path))
-    questions = {}
-    for qid, spec in data["questions"].items():
-        where = document.where(("questions", qid))
-        questions[qid] = _question(str(qid), spec, where, languages, document)
-    return Codebook(questions=questions)
-
-
-def _question(qid: str, spec: Any, where: str, languages: list[str], document: Any) -> Question:
-    if not isinstance(spec, dict):
-        raise ConfigError(f"question '{qid}' must be a mapping", where=where)
-    qtype = spec.get("type")
-    if qtype not in QUESTION_TYPES:
-        raise ConfigError(f"question '{qid}': type must be one of {', '.join(QUESTION_TYPES)}", where=where)
-    if qtype == "multi":
-        columns = spec.get("columns")
-        if not isinstance(columns, dict) or not columns:
-            raise ConfigError(f"multi question '{qid}' needs 'columns' (option: column)", where=where)
-        columns = {str(k): str(v) for k, v in columns.items()}
-    else:
-        if "column" not in spec:
-            raise ConfigError(f"question '{qid}' needs 'column'", where=where)
-        columns = {"value": str(spec["column"])}
-    text = _localized(spec.get("text", {}), document.where(("questions", qid, "text")))
-    labels = {
-        str(code): _localized(label, document.where(("questions", qid, "labels", code)))
-        for code, label in (spec.get("labels") or {}).items()
-    }
-    for lang in languages:
-        if lang not in text:
-            raise ConfigError(f"question '{qid}' has no '{lang}' wording", where=where)
-        for code, label in labels.items():
-            if lang not in label:
-                raise ConfigError(f"question '{qid}', answer {code}: no '{lang}' label", where=where)
-    brackets = tuple(spec.get("brackets") or ())
-    return Question(
-        id=qid,
-        type=qtype,
-        columns=columns,
-        text=text,
-        labels=labels,
-        missing=tuple(str(code) for code in spec.get("missing") or ()),
-        dont_know=tuple(str(code) for code in spec.get("dont_know") or ()),
-        top=tuple(str(code) for code in spec.get("top") or ()),
-        unit=spec.get("unit"),
-        brackets=brackets,
-    )
+    if question.brackets:
+        lowest, highest = question.brackets[0].get("lower"), question.brackets[-1].get("upper")
+        outside = numbers[(numbers < (lowest if lowest is not None else -float("inf")))
+                          | (numbers >= (highest if highest is not None else float("inf")))]
+        if len(outside):
+            index = outside.index[0]
+            raise InputError(f"column {column}: {values[index]} falls in none of the brackets of question '{question.id}' "
+                             f"(from {lowest if lowest is not None else 'any value'} to below "
+                             f"{highest if highest is not None else 'any value'}); widen the brackets in the codebook "
+                             "or declare it a missing code", where=f"{path}:{int(index) + 2}")
 
 
 def _rules(config: ReportConfig, kind: str, source: Source) -> CsvRules:
@@ -537,6 +500,30 @@ def _column_rules(source: Source) -> dict[str, ColumnRule]:
             for name, spec in source.column_maps().items()}
 
 
+def _survey_inputs(config: ReportConfig, base: Path, scratch: Path) -> tuple[pd.DataFrame | None, Codebook | None, dict[str, Path]]:
+    """The codebook (checked with the crosstabs that use it) and the survey it describes; None for both without one."""
+    crosstabs = [(spec.rows, spec.columns) for spec in config.crosstabs]
+    if config.inputs.codebook is None or config.inputs.survey is None:
+        if crosstabs:
+            raise ConfigError("crosstabs are configured, but there is no survey: give inputs.survey and inputs.codebook, "
+                              "or remove crosstabs")
+        return None, None, {}
+    codebook_path = (base / config.inputs.codebook).resolve()
+    if not codebook_path.is_file():
+        raise InputError("file not found", where=str(codebook_path))
+    _check_size(codebook_path, config.limits.max_input_mb * MB)
+    codebook = read_codebook(codebook_path, config.languages)
+    check_crosstabs(crosstabs, codebook)
+    survey_source, survey_path = _single(config, base, "survey")
+    if survey_path.suffix.lower() in XLSX_SUFFIXES:
+        survey = read_survey_workbook(survey_path, survey_source.sheet, codebook, config.limits.max_input_mb * MB)
+    else:
+        if survey_source.sheet is not None:
+            raise InputError("inputs.survey.sheet is set, but the survey is not an .xlsx workbook", where=str(survey_path))
+        survey = read_survey(check_csv(survey_path, _rules(config, "survey", survey_source), scratch), codebook)
+    return survey, codebook, {"survey": survey_path, "codebook": codebook_path}
+
+
 def _checked_inputs(config: ReportConfig, base: Path, scratch: Path) -> Inputs:
     scrapes: dict[str, tuple[ScrapeSource, ...]] = {}
     files: dict[str, Path] = {}
@@ -546,17 +533,6 @@ def _checked_inputs(config: ReportConfig, base: Path, scratch: Path) -> Inputs:
         files.update(found)
     events_source, events_path = _single(config, base, "market_events")
     events = read_events(check_csv(events_path, _rules(config, "market_events", events_source), scratch))
-    codebook_path = (base / config.inputs.codebook).resolve()
-    if not codebook_path.is_file():
-        raise InputError("file not found", where=str(codebook_path))
-    _check_size(codebook_path, config.limits.max_input_mb * MB)
-    codebook = read_codebook(codebook_path, config.languages)
-    survey_source, survey_path = _single(config, base, "survey")
-    if survey_path.suffix.lower() in XLSX_SUFFIXES:
-        survey = read_survey_workbook(survey_path, survey_source.sheet, codebook, config.limits.max_input_mb * MB)
-    else:
-        if survey_source.sheet is not None:
-            raise InputError("inputs.survey.sheet is set, but the survey is not an .xlsx workbook", where=str(survey_path))
-        survey = read_survey(check_csv(survey_path, _rules(config, "survey", survey_source), scratch), codebook)
-    files.update({"market_events": events_path, "survey": survey_path, "codebook": codebook_path})
+    survey, codebook, survey_files = _survey_inputs(config, base, scratch)
+    files.update({"market_events": events_path, **survey_files})
     return Inputs(scrapes=scrapes, events=events, survey=survey, codebook=codebook, files=files)

@@ -116,12 +116,18 @@ class MarketStats:
     warnings: tuple[str, ...] = ()
 
 
+QuestionType = Literal["single", "multi", "numeric", "scale", "text"]
+# Which question types a cross-tabulation can put in its rows (answers or brackets) and in its columns (groups).
+CROSSTAB_ROW_TYPES: tuple[QuestionType, ...] = ("single", "scale", "numeric")
+CROSSTAB_COLUMN_TYPES: tuple[QuestionType, ...] = ("single", "scale", "multi")
+
+
 @dataclass(frozen=True)
 class Question:
     """One codebook question."""
 
     id: str
-    type: Literal["single", "multi", "numeric", "scale", "text"]
+    type: QuestionType
     columns: Mapping[str, str]  # option key (or "value") -> survey column
     text: Mapping[str, str]
     labels: Mapping[str, Mapping[str, str]]  # code/option -> lang -> label
@@ -130,11 +136,47 @@ class Question:
     top: tuple[str, ...] = ()
     unit: str | None = None
     brackets: tuple[Mapping[str, Any], ...] = ()
+    ticked: tuple[str, ...] = ("1",)  # multi: the codes of a ticked option
+    not_ticked: tuple[str, ...] = ("0",)  # multi: the codes of an option left unticked
+
+    def is_missing(self, value: str) -> bool:
+        """A blank cell or one of the question's missing codes."""
+        return value == "" or value in self.missing
+
+    def accepts(self, value: str) -> bool:
+        """Whether a (stripped) cell can be an answer to this question: blank, a missing or don't-know code, an
+        answer code (single, scale), a ticked or not-ticked code (multi); numeric and text answers are any text."""
+        if self.is_missing(value) or value in self.dont_know:
+            return True
+        if self.type in ("single", "scale"):
+            return value in self.labels
+        if self.type == "multi":
+            return value in self.ticked or value in self.not_ticked
+        return True
+
+
+@dataclass(frozen=True)
+class SurveyFinding:
+    """Questions the report presents together, in order, under one finding."""
+
+    id: str
+    questions: tuple[str, ...]
+    title: Mapping[str, str] = field(default_factory=dict)  # lang -> heading; empty: the report chooses one
 
 
 @dataclass(frozen=True)
 class Codebook:
+    """The questionnaire: its questions in order and how they are grouped into findings.
+
+    Without findings given, each question is its own finding, in codebook order.
+    """
+
     questions: Mapping[str, Question]
+    findings: tuple[SurveyFinding, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.findings:
+            object.__setattr__(self, "findings", tuple(SurveyFinding(qid, (qid,)) for qid in self.questions))
 
 
 @dataclass(frozen=True)

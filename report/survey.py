@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
 import pandas as pd
 
 from .errors import ConfigError, InputError
-from .model import Codebook, Figure, Figures, Question, SurveyStats, Unit, frozen_tables
+from .model import CROSSTAB_COLUMN_TYPES, CROSSTAB_ROW_TYPES, Codebook, Figure, Figures, Question, SurveyStats, Unit, frozen_tables
 
 Z95 = 1.959963984540054
 TABLE_COLUMNS = ["key", "kind", "count", "share", "ci_low", "ci_high", "suppressed", "reason"]
@@ -37,7 +37,17 @@ def wilson(successes: int, n: int) -> tuple[float, float]:
 
 
 def _is_missing(value: str, question: Question) -> bool:
-    return value == "" or value in question.missing
+    return question.is_missing(value)
+
+
+def _first_unaccepted(question: Question, frame: pd.DataFrame) -> None:
+    """A value the codebook does not declare is an error, never silently some other answer (load.py names the file)."""
+    for column in question.columns.values():
+        values = frame[column].fillna("")
+        wrong = values[~values.map(question.accepts)]
+        if len(wrong):
+            raise InputError(f"column {column}: '{wrong.iloc[0]}' is not a code of question '{question.id}' in the codebook",
+                             where=f"survey:{int(wrong.index[0]) + 2}")
 
 
 def _answer_rows(counts: Iterable[tuple[str, int]], base: int, rule: Disclosure) -> list[dict[str, Any]]:
@@ -72,11 +82,6 @@ def _single(question: Question, column: pd.Series, rule: Disclosure) -> tuple[pd
     dont_know = int(values.isin(question.dont_know).sum())
     answered = values[~values.map(lambda v: _is_missing(v, question)) & ~values.isin(question.dont_know)]
     known = [code for code in question.labels if code not in question.dont_know]
-    unknown = sorted(set(answered) - set(known))
-    if unknown:
-        line = int(values[values == unknown[0]].index[0]) + 2
-        raise InputError(f"column {question.columns['value']}: code '{unknown[0]}' is not in the codebook for '{question.id}'",
-                         where=f"survey:{line}")
     base = len(answered)
     rows = _answer_rows(((code, int((answered == code).sum())) for code in known), base, rule)
     _suppress(rows, base, rule, exclusive=True)
@@ -88,7 +93,7 @@ def _multi(question: Question, frame: pd.DataFrame, rule: Disclosure) -> tuple[p
     answered_mask = ~columns.apply(lambda col: col.map(lambda v: _is_missing(v, question))).all(axis=1)
     answered = columns[answered_mask]
     base = len(answered)
-    counts = [(option, int((answered[column] == "1").sum())) for option, column in question.columns.items()]
+    counts = [(option, int(answered[column].isin(question.ticked).sum())) for option, column in question.columns.items()]
     rows = _answer_rows(counts, base, rule)
     _suppress(rows, base, rule, exclusive=False)
     return pd.DataFrame(rows, columns=TABLE_COLUMNS), base, len(frame) - base
@@ -128,6 +133,8 @@ def _combined_share(prefix: str, table: pd.DataFrame, keys: Iterable[str], base:
     count = int(table[chosen]["count"].sum())
     # A sum of hidden cells is safe only if it could be derived from shown cells anyway.
     derivable = not table[chosen].suppressed.any() or not table[~chosen & (table.kind == "answer")].suppressed.any()
+    if base == 0:
+        return Figure(prefix, None, "share", base=0, reason="no answers")
     if rule.small(base) or rule.small(count) or rule.small(base - count) or not derivable:
         return Figure(prefix, None, "share", base=base, suppressed=True, reason=f"cell or base below {rule.threshold}")
     low, high = wilson(count, base)
@@ -145,6 +152,7 @@ def _at_least(figure_id: str, table: pd.DataFrame, index: int, base: int, rule: 
 
 def _question_figures(question: Question, frame: pd.DataFrame, rule: Disclosure) -> tuple[pd.DataFrame | None, list[Figure]]:
     prefix = f"survey.{question.id}"
+    _first_unaccepted(question, frame)
     if question.type in ("single", "scale"):
         table, base, missing, dont_know = _single(question, frame[question.columns["value"]], rule)
         figures = [Figure(f"{prefix}.base", base, "count"), Figure(f"{prefix}.missing", missing, "count"),
@@ -161,7 +169,7 @@ def _question_figures(question: Question, frame: pd.DataFrame, rule: Disclosure)
         table, numbers, missing = _numeric(question, frame[question.columns["value"]], rule)
         base = len(numbers)
         hidden = rule.small(base) or base == 0
-        reason = f"base below {rule.threshold}" if hidden else None
+        reason = "no answers" if base == 0 else f"base below {rule.threshold}" if hidden else None
         figures = [Figure(f"{prefix}.base", base, "count"), Figure(f"{prefix}.missing", missing, "count")]
         for name, value in (("median", numbers.median()), ("q1", numbers.quantile(0.25)), ("q3", numbers.quantile(0.75)),
                             ("mean", numbers.mean())):
@@ -201,7 +209,7 @@ def _column_groups(question: Question, frame: pd.DataFrame) -> dict[str, pd.Seri
     if question.type == "multi":
         columns = frame[list(question.columns.values())].fillna("")
         answered = ~columns.apply(lambda col: col.map(lambda v: _is_missing(v, question))).all(axis=1)
-        return {option: answered & (frame[column] == "1") for option, column in question.columns.items()}
+        return {option: answered & frame[column].isin(question.ticked) for option, column in question.columns.items()}
     values = frame[question.columns["value"]].fillna("")
     return {code: values == code for code in question.labels if code not in question.dont_know}
 
@@ -237,7 +245,7 @@ def _merge_small_brackets(keys: list[str], categories: pd.Series, groups: dict[s
 
 def crosstab(rows: Question, columns: Question, frame: pd.DataFrame, rule: Disclosure) -> tuple[pd.DataFrame, list[Figure]]:
     """Row answers within each column group (e.g. spending brackets of those who buy for friends), column percent."""
-    if rows.type not in ("single", "scale", "numeric") or columns.type not in ("single", "scale", "multi"):
+    if rows.type not in CROSSTAB_ROW_TYPES or columns.type not in CROSSTAB_COLUMN_TYPES:
         raise ConfigError(f"cannot cross {rows.id} ({rows.type}) with {columns.id} ({columns.type})")
     categories = _row_categories(rows, frame)
     keys = [str(i) for i in range(len(rows.brackets))] if rows.type == "numeric" else [c for c in rows.labels if c not in rows.dont_know]
@@ -258,9 +266,29 @@ def crosstab(rows: Question, columns: Question, frame: pd.DataFrame, rule: Discl
     return pd.DataFrame(records, columns=["group", "base", *TABLE_COLUMNS]), figures
 
 
-def summarise_survey(frame: pd.DataFrame, codebook: Codebook, rule: Disclosure,
+def _finite(figure: Figure) -> Figure:
+    """No NaN leaves the survey stage: a value or bound that could not be computed is None (null in figures.json)."""
+    def bad(number: Any) -> bool:
+        return isinstance(number, float) and math.isnan(number)
+
+    if not (bad(figure.value) or bad(figure.ci_low) or bad(figure.ci_high)):
+        return figure
+    value = None if bad(figure.value) else figure.value
+    reason = figure.reason or ("no answers" if value is None else None)
+    return replace(figure, value=value, ci_low=None, ci_high=None, reason=reason)
+
+
+def no_survey() -> SurveyStats:
+    """The survey stage without a survey: no questions, no tables, and a respondent count that says why."""
+    return SurveyStats(Figures([Figure("survey.respondents", None, "count", reason="no survey")]), frozen_tables({}),
+                       Codebook(questions={}), 0)
+
+
+def summarise_survey(frame: pd.DataFrame | None, codebook: Codebook | None, rule: Disclosure,
                      crosstabs: Iterable[tuple[str, str]] = ()) -> SurveyStats:
     """One table and a set of figures per codebook question, plus the configured cross-tabulations."""
+    if frame is None or codebook is None:
+        return no_survey()
     figures: list[Figure] = [Figure("survey.respondents", len(frame), "count")]
     tables: dict[str, pd.DataFrame] = {}
     log: list[dict[str, Any]] = []
@@ -278,4 +306,4 @@ def summarise_survey(frame: pd.DataFrame, codebook: Codebook, rule: Disclosure,
         tables[f"crosstab.{row_id}.{column_id}"] = table
         figures += crossed
         log += [{"figure": f.id, "reason": f.reason} for f in crossed if f.suppressed]
-    return SurveyStats(Figures(figures), frozen_tables(tables), codebook, len(frame), tuple(log))
+    return SurveyStats(Figures(_finite(f) for f in figures), frozen_tables(tables), codebook, len(frame), tuple(log))
