@@ -5,14 +5,20 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+import math
+import re
+import textwrap
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import altair as alt
 import pandas as pd
 import vl_convert
 
+from babel.lists import format_list
+
+from .errors import RenderError
 from .i18n import Formatter, bracket_label, origin_name, translations, value_bracket_labels
-from .model import Chart, Codebook, Statistics
+from .model import Chart, Codebook, Question, Statistics
 
 if TYPE_CHECKING:
     from .config import ReportConfig
@@ -41,14 +47,21 @@ class Labels:
     """What charts need to say things in one language."""
 
     gettext: Callable[[str], str]
+    ngettext: Callable[[str, str, int], str]
     fmt: Formatter
     focus_name: str
     category: Callable[[str], str]
     codebook: Codebook
 
-    def answer(self, question: str, key: str) -> str:
-        labels = self.codebook.questions[question].labels
-        return labels[key][self.fmt.lang] if key in labels else key
+    def answer(self, question: Question, key: str) -> str:
+        """An answer code, option or bracket (merged brackets too) in the edition's language."""
+        if question.type == "numeric":
+            return bracket_label(question, key, self.fmt.lang)
+        label = question.labels.get(key, {})
+        return label.get(self.fmt.lang, key)
+
+    def question(self, question: Question) -> str:
+        return question.text.get(self.fmt.lang, question.id)
 
 
 def _theme() -> dict[str, Any]:
@@ -149,7 +162,7 @@ def origin_combinations(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
 
 def transaction_values(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
     table = stats.market.tables["transaction_values"]
-    focus = table[table.focus]
+    focus = table[table.focus.astype(bool)]
     labels = value_bracket_labels(t.fmt, t.gettext)
     rows = []
     measures = [t.gettext("Share of sales"), t.gettext("Share of sales value")]
@@ -188,96 +201,246 @@ def vendor_migration(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
     ).properties(width=WIDTH - 140, height=alt.Step(22))
 
 
-def _survey_bars(stats: Statistics, t: Labels, question: str, labels: Callable[[str], str] | None = None) -> alt.TopLevelMixin:
-    """Valid percentages with 95 % Wilson intervals; suppressed cells are left out, never drawn."""
-    table = stats.survey.tables[question]
-    shown = table[(table.kind == "answer") & ~table.suppressed].copy()
-    shown["label"] = labels_for(shown.key, t, question) if labels is None else [labels(k) for k in shown.key]
-    order = list(shown.label)
-    base = alt.Chart(shown).encode(y=alt.Y("label:N", title=None, sort=order))
-    bars = base.mark_bar(color="#2e8b57").encode(
-        x=alt.X("share:Q", title=t.gettext("Share of respondents who answered"), axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
-        tooltip=[alt.Tooltip("label:N", title=t.gettext("Answer")), alt.Tooltip("share:Q", title=t.gettext("Share"), format=".1%"),
-                 alt.Tooltip("ci_low:Q", title=t.gettext("95% CI, lower"), format=".1%"),
-                 alt.Tooltip("ci_high:Q", title=t.gettext("95% CI, upper"), format=".1%"),
-                 alt.Tooltip("count:Q", title="n", format=",d")],
+# ---------------------------------------------------------------------------------------------------------------------
+# Survey charts: one per codebook question (`survey.<qid>`), or two questions with the same answers side by side
+# (`survey.compare.<qid1>.<qid2>`). Suppressed answers keep their row, marked, with nothing drawn that could give them away.
+
+SURVEY_TYPES = ("single", "scale", "multi", "numeric")
+SURVEY = "survey."
+COMPARE = "survey.compare."
+SUPPRESSED_MARK = N_("[c]")  # GSS shorthand: confidential; the note under the chart says what it means
+SHOWN_COLOUR = "#2e8b57"
+COMPARE_COLOURS = ["#9aa5b1", "#1b6ca8"]
+
+
+def _question(stats: Statistics, qid: str) -> Question | None:
+    question = stats.survey.codebook.questions.get(qid)
+    return question if question is not None and question.type in SURVEY_TYPES else None
+
+
+def _answer_rows(stats: Statistics, qid: str) -> pd.DataFrame:
+    """The question's answer rows (code, option or bracket), in codebook order; empty without a survey."""
+    table = stats.survey.tables.get(qid) if stats.survey.respondents else None
+    if table is None:
+        return pd.DataFrame(columns=["key", "kind", "count", "share", "ci_low", "ci_high", "suppressed"])
+    return table[table.kind == "answer"]
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+
+
+def _shown(rows: pd.DataFrame) -> pd.DataFrame:
+    """Answers that may be published and have a share (a base of 0 has none)."""
+    return rows[~rows.suppressed.astype(bool) & rows.share.map(lambda s: _number(s) is not None)]
+
+
+def _answer_frame(stats: Statistics, t: Labels, qid: str) -> pd.DataFrame:
+    """One row per answer: label, share and interval, and the mark printed at its bar's foot ([c] or 0 %).
+
+    A suppressed answer keeps only its label and mark: the published spec holds nothing that gives it away.
+    """
+    question = stats.survey.codebook.questions[qid]
+    records = []
+    for row in _answer_rows(stats, qid).itertuples():
+        hidden = bool(row.suppressed)
+        share = None if hidden else _number(row.share)
+        mark = t.gettext(SUPPRESSED_MARK) if hidden else (t.fmt.percent(0.0) if share == 0 else "")
+        high = None if hidden else _number(row.ci_high)
+        records.append({"key": str(row.key), "label": t.answer(question, str(row.key)), "share": share,
+                        "ci_low": None if hidden else _number(row.ci_low), "ci_high": high,
+                        "count": None if hidden else int(row.count), "mark": mark,
+                        "mark_at": high if mark and high is not None else 0.0})  # past a 0 % interval, not across it
+    return pd.DataFrame(records, columns=["key", "label", "share", "ci_low", "ci_high", "count", "mark", "mark_at"])
+
+
+def _tooltips(t: Labels, answer_title: str, *extra: alt.Tooltip) -> list[alt.Tooltip]:
+    return [alt.Tooltip("label:N", title=answer_title), *extra, alt.Tooltip("share:Q", title=t.gettext("Share"), format=".1%"),
+            alt.Tooltip("ci_low:Q", title=t.gettext("95% CI, lower"), format=".1%"),
+            alt.Tooltip("ci_high:Q", title=t.gettext("95% CI, upper"), format=".1%"),
+            alt.Tooltip("count:Q", title="n", format=",d")]
+
+
+def survey_bars(stats: Statistics, t: Labels, qid: str) -> alt.TopLevelMixin:
+    """Valid percentages with 95 % Wilson intervals, one bar per answer in codebook order; hidden answers marked."""
+    data = _answer_frame(stats, t, qid)
+    order = list(dict.fromkeys(data.label))
+    axis_title = t.gettext("Share of respondents who answered")
+    base = alt.Chart(data).encode(y=alt.Y("label:N", title=None, sort=order, scale=alt.Scale(domain=order)))
+    drawn = base.transform_filter("isValid(datum.share)")
+    bars = drawn.mark_bar(color=SHOWN_COLOUR).encode(
+        x=alt.X("share:Q", title=axis_title, axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
+        tooltip=_tooltips(t, t.gettext("Answer")),
     )
-    errors = base.mark_errorbar(color="#333", ticks=True).encode(
-        x=alt.X("ci_low:Q", title=t.gettext("Share of respondents who answered")), x2="ci_high:Q")
-    return alt.layer(bars, errors).properties(width=WIDTH - 160, height=alt.Step(20))
+    errors = drawn.transform_filter("isValid(datum.ci_low)").mark_errorbar(color="#333", ticks=True).encode(
+        x=alt.X("ci_low:Q", title=axis_title), x2="ci_high:Q")
+    marks = base.transform_filter("datum.mark != ''").mark_text(align="left", dx=3, fontSize=9, color="#333").encode(
+        x=alt.X("mark_at:Q", title=axis_title), text="mark:N")
+    return alt.layer(bars, errors, marks).properties(width=WIDTH - 160, height=alt.Step(20))
 
 
-def labels_for(keys: pd.Series, t: Labels, question: str) -> list[str]:
-    return [t.answer(question, key) for key in keys]
+def _series_name(text: str) -> str:
+    """A question's text as a legend entry, wrapped to lines the legend splits (Vega cannot wrap by itself).
+
+    A space before closing punctuation (French ` ?`) is kept with its word, never left alone on a line.
+    """
+    text = re.sub(r"\s+([?!:;»])", "\u00a0\\1", text.strip())
+    return "\n".join(textwrap.wrap(text, 70)) or text
 
 
-def _numeric_bracket_labels(stats: Statistics, t: Labels, question: str) -> Callable[[str], str]:
-    return lambda key: bracket_label(stats.survey.codebook.questions[question], key, t.fmt.lang)
-
-
-def survey_spending(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
-    return _survey_bars(stats, t, "spending_eur", _numeric_bracket_labels(stats, t, "spending_eur"))
-
-
-def survey_reasons(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
-    return _survey_bars(stats, t, "reasons")
-
-
-def survey_discovery(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
-    return _survey_bars(stats, t, "discovery")
-
-
-def survey_ratings(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
-    rows = []
-    channels = [t.gettext("Offline purchases"), t.gettext("Cryptomarket purchases")]
-    for question, name in zip(("rating_offline", "rating_online"), channels):
-        table = stats.survey.tables[question]
-        for row in table[(table.kind == "answer")].itertuples():
-            if not row.suppressed:
-                rows.append({"point": t.answer(question, row.key), "order": int(row.key), "channel": name, "share": row.share,
-                             "ci_low": row.ci_low, "ci_high": row.ci_high})
-    data = pd.DataFrame(rows)
-    order = list(dict.fromkeys(data.sort_values("order").point))
+def survey_compare(stats: Statistics, t: Labels, first: str, second: str) -> alt.TopLevelMixin:
+    """Two questions with the same answers: grouped bars, one colour per question, named by its text."""
+    questions = stats.survey.codebook.questions
+    series = [_series_name(t.question(questions[qid])) for qid in (first, second)]
+    frames = [_answer_frame(stats, t, qid).assign(series=name) for qid, name in zip((first, second), series)]
+    data = pd.concat(frames, ignore_index=True)
+    order = list(dict.fromkeys(frames[0].label))
+    axis_title = t.gettext("Share of respondents who answered")
     base = alt.Chart(data).encode(
-        x=alt.X("point:N", title=None, sort=order, axis=alt.Axis(labelAngle=0, labelLimit=90)),
-        xOffset=alt.XOffset("channel:N", sort=channels),
+        x=alt.X("label:N", title=None, sort=order, scale=alt.Scale(domain=order), axis=alt.Axis(labelAngle=0, labelLimit=90)),
+        xOffset=alt.XOffset("series:N", sort=series, scale=alt.Scale(domain=series)),
     )
-    bars = base.mark_bar().encode(
-        y=alt.Y("share:Q", title=t.gettext("Share of respondents who answered"), axis=alt.Axis(format=".0%")),
-        color=alt.Color("channel:N", title=None, sort=channels,
-                        scale=alt.Scale(domain=channels, range=["#9aa5b1", "#1b6ca8"])),
-        tooltip=[alt.Tooltip("channel:N", title=t.gettext("Purchases")), alt.Tooltip("point:N", title=t.gettext("Rating")),
-                 alt.Tooltip("share:Q", title=t.gettext("Share"), format=".1%"),
-                 alt.Tooltip("ci_low:Q", title=t.gettext("95% CI, lower"), format=".1%"),
-                 alt.Tooltip("ci_high:Q", title=t.gettext("95% CI, upper"), format=".1%")],
+    drawn = base.transform_filter("isValid(datum.share)")
+    bars = drawn.mark_bar().encode(
+        y=alt.Y("share:Q", title=axis_title, axis=alt.Axis(format=".0%")),
+        color=alt.Color("series:N", title=None, sort=series, scale=alt.Scale(domain=series, range=COMPARE_COLOURS),
+                        legend=alt.Legend(labelExpr="split(datum.label, '\\n')", direction="vertical", labelLimit=WIDTH)),
+        tooltip=_tooltips(t, t.gettext("Answer"), alt.Tooltip("series:N", title=t.gettext("Question"))),
     )
-    errors = base.mark_rule(color="#333").encode(y=alt.Y("ci_low:Q", title=t.gettext("Share of respondents who answered")), y2="ci_high:Q")
-    return alt.layer(bars, errors).properties(width=WIDTH, height=180)
+    errors = drawn.transform_filter("isValid(datum.ci_low)").mark_rule(color="#333").encode(
+        y=alt.Y("ci_low:Q", title=axis_title), y2="ci_high:Q")
+    marks = base.transform_filter("datum.mark != ''").mark_text(baseline="bottom", dy=-2, fontSize=8, color="#333").encode(
+        y=alt.Y("mark_at:Q", title=axis_title), text="mark:N")
+    return alt.layer(bars, errors, marks).properties(width=WIDTH, height=180)
 
 
-def survey_harm_info(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
-    return _survey_bars(stats, t, "harm_info")
+def compared_questions(chart_id: str, codebook: Codebook) -> tuple[str, str] | None:
+    """The two question ids of `survey.compare.<qid1>.<qid2>` (ids may hold dots: the split that names two questions)."""
+    if not chart_id.startswith(COMPARE) or chart_id[len(SURVEY):] in codebook.questions:
+        return None
+    rest = chart_id[len(COMPARE):]
+    for index, char in enumerate(rest):
+        if char == "." and rest[:index] in codebook.questions and rest[index + 1:] in codebook.questions:
+            return rest[:index], rest[index + 1:]
+    return None
 
 
-#: Chart id -> builder, in the order charts appear in the report.
-CHARTS: Mapping[str, Callable[[Statistics, Labels], alt.TopLevelMixin]] = {
+def _answer_keys(question: Question) -> tuple[str, ...]:
+    if question.type == "multi":
+        return tuple(question.columns)
+    return tuple(code for code in question.labels if code not in question.dont_know)
+
+
+def comparable(first: Question, second: Question) -> bool:
+    """Two questions can share a chart when they are of one kind (choice or multi) and have the same answers."""
+    kinds = {q.type == "multi" for q in (first, second)}
+    plain = all(q.type in ("single", "scale", "multi") for q in (first, second))
+    return plain and len(kinds) == 1 and first.id != second.id and _answer_keys(first) == _answer_keys(second)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Which charts exist and which can be drawn.
+
+#: Market chart id -> builder, in the order the report usually places them.
+MARKET_CHARTS: Mapping[str, Callable[[Statistics, Labels], alt.TopLevelMixin]] = {
     "vendors_monthly": vendors_monthly,
     "listings_monthly": listings_monthly,
     "category_mix": category_mix,
     "origin_combinations": origin_combinations,
     "transaction_values": transaction_values,
     "vendor_migration": vendor_migration,
-    "survey_spending": survey_spending,
-    "survey_discovery": survey_discovery,
-    "survey_harm_info": survey_harm_info,
-    "survey_reasons": survey_reasons,
-    "survey_ratings": survey_ratings,
 }
+
+
+def _table(stats: Statistics, name: str) -> pd.DataFrame:
+    table = stats.market.tables.get(name)
+    return table if table is not None else pd.DataFrame()
+
+
+def _monthly_drawable(stats: Statistics, column: str) -> bool:
+    """Some market has two months or more, and the focus country appears at all."""
+    monthly = _table(stats, "monthly")
+    if monthly.empty or column not in monthly:
+        return False
+    return bool(monthly[column].sum() > 0 and monthly.groupby("market").month.nunique().max() >= 2)
+
+
+def _categories_drawable(stats: Statistics) -> bool:
+    table = _table(stats, "categories")
+    if table.empty:
+        return False
+    return bool(int((table.listings_all > 0).sum()) >= 2 and table.listings_focus.sum() > 0)
+
+
+def _origins_drawable(stats: Statistics) -> bool:
+    table = _table(stats, "origins")
+    return bool(not table.empty and int((table.vendors > 0).sum()) >= 2)
+
+
+def _transactions_drawable(stats: Statistics) -> bool:
+    """Focus-country sales in two value brackets or more (all sales in one bracket is a sentence, not a chart)."""
+    table = _table(stats, "transaction_values")
+    if table.empty:
+        return False
+    focus = table[table.focus.astype(bool) & (table.sales > 0)]
+    return bool(focus.bracket.nunique() >= 2)
+
+
+def _migration_drawable(stats: Statistics) -> bool:
+    table = _table(stats, "migration")
+    return bool(not table.empty and int((table.new > 0).sum()) >= 2)
+
+
+MARKET_DRAWABLE: Mapping[str, Callable[[Statistics], bool]] = {
+    "vendors_monthly": lambda stats: _monthly_drawable(stats, "vendors_focus"),
+    "listings_monthly": lambda stats: _monthly_drawable(stats, "listings_focus"),
+    "category_mix": _categories_drawable,
+    "origin_combinations": _origins_drawable,
+    "transaction_values": _transactions_drawable,
+    "vendor_migration": _migration_drawable,
+}
+
+
+def _question_drawable(stats: Statistics, qid: str) -> bool:
+    return _question(stats, qid) is not None and len(_shown(_answer_rows(stats, qid))) >= 2
+
+
+def chart_drawable(chart_id: str, stats: Statistics) -> bool:
+    """Whether the chart would show at least two points or categories (else the report says it in a sentence)."""
+    if chart_id in MARKET_DRAWABLE:
+        return MARKET_DRAWABLE[chart_id](stats)
+    codebook = stats.survey.codebook
+    pair = compared_questions(chart_id, codebook)
+    if pair is not None:
+        first, second = (codebook.questions[qid] for qid in pair)
+        return comparable(first, second) and all(_question_drawable(stats, qid) for qid in pair)
+    return chart_id.startswith(SURVEY) and _question_drawable(stats, chart_id[len(SURVEY):])
+
+
+def chart_ids(stats: Statistics) -> list[str]:
+    """Every single-source chart id these statistics could have, market charts first, then the codebook's questions."""
+    survey = [f"{SURVEY}{qid}" for qid, question in stats.survey.codebook.questions.items() if question.type in SURVEY_TYPES]
+    return [*MARKET_CHARTS, *survey]
+
+
+def _builder(chart_id: str, stats: Statistics) -> Callable[[Statistics, Labels], alt.TopLevelMixin]:
+    """The function that draws a chart id; an id that names no chart is a bug in whatever placed it."""
+    if chart_id in MARKET_CHARTS:
+        return MARKET_CHARTS[chart_id]
+    pair = compared_questions(chart_id, stats.survey.codebook)
+    if pair is not None:
+        return lambda s, t: survey_compare(s, t, *pair)
+    qid = chart_id[len(SURVEY):]
+    if chart_id.startswith(SURVEY) and _question(stats, qid) is not None:
+        return lambda s, t: survey_bars(s, t, qid)
+    raise RenderError(f"chart '{chart_id}' is placed, but there is no such chart (market charts: "
+                      f"{', '.join(MARKET_CHARTS)}; survey charts: survey.<question> for a single, scale, multi or "
+                      "numeric question of the codebook, survey.compare.<question>.<question>)")
 
 
 def chart_spec(chart_id: str, stats: Statistics, t: Labels) -> dict[str, Any]:
     """The Vega-Lite spec of one chart in one language."""
-    return _finish(CHARTS[chart_id](stats, t))
+    return _finish(_builder(chart_id, stats)(stats, t))
 
 
 def to_svg(spec: Mapping[str, Any], fmt: Formatter) -> str:
@@ -288,60 +451,154 @@ def to_svg(spec: Mapping[str, Any], fmt: Formatter) -> str:
     )
 
 
-def build_chart(chart_id: str, number: int, stats: Statistics, t: Labels, *, title: str, alt_text: str, source: str, svg: bool) -> Chart:
+# ---------------------------------------------------------------------------------------------------------------------
+# Titles, alternative texts and sources.
+
+#: Market chart titles and alternative texts are fixed strings: they live in the message catalogs.
+CHART_TEXT: Mapping[str, tuple[str, str]] = {
+    "vendors_monthly": (N_("Vendors shipping from %(country)s per month, by market"),
+                        N_("Line chart of the number of vendors shipping from %(country)s each month on each market, with market closures and seizures marked.")),
+    "listings_monthly": (N_("Listings shipped from %(country)s per month, by market"),
+                         N_("Line chart of the number of listings shipped from %(country)s each month on each market, with market closures and seizures marked.")),
+    "category_mix": (N_("Offer by drug category: vendors shipping from %(country)s and all vendors"),
+                     N_("Bar chart comparing the share of listings in each drug category for vendors shipping from %(country)s and for all vendors.")),
+    "origin_combinations": (N_("Countries shipped from by vendors who declared %(country)s"),
+                            N_("Bar chart of the combinations of countries of dispatch declared by vendors who shipped from %(country)s at least once.")),
+    "transaction_values": (N_("Sales of vendors shipping from %(country)s by transaction value"),
+                           N_("Bar chart of the share of sales and the share of sales value in each transaction value bracket, for vendors shipping from %(country)s.")),
+    "vendor_migration": (N_("New vendors on the remaining markets after a closure or seizure"),
+                         N_("Bar chart of the vendors new on each market after another market closed, split into vendors seen on the closed market and other new vendors.")),
+}
+BARS_ALT = N_("Bar chart of the answers to this question, with 95%% confidence intervals: the most frequent answer is "
+              "%(top)s (%(top_share)s), the least frequent %(bottom)s (%(bottom_share)s).")
+MULTI_ALT = N_("Several answers were possible, so the shares may add up to more than %(whole)s.")
+COMPARE_TITLE = N_("Answers to two questions with the same answer options")
+COMPARE_ALT = N_("Grouped bar chart comparing the answers to two questions with the same answer options, with 95%% "
+                 "confidence intervals. The most frequent answer to “%(first)s” is %(first_top)s (%(first_share)s); "
+                 "to “%(second)s”, it is %(second_top)s (%(second_share)s).")
+
+
+@dataclass(frozen=True)
+class ChartText:
+    title: str
+    alt: str
+    source: str
+
+
+def _base(stats: Statistics, qid: str) -> int:
+    """Respondents who validly answered the question (the chart's base, not all respondents)."""
+    figure = stats.survey.figures.get(f"survey.{qid}.base")
+    return int(figure.value) if figure is not None and figure.value is not None else 0
+
+
+def _survey_source(config: ReportConfig, stats: Statistics, t: Labels, qids: Sequence[str]) -> str:
+    bases = [_base(stats, qid) for qid in qids]
+    listed = format_list([t.fmt.number(base) for base in dict.fromkeys(bases)], locale=t.fmt.locale)
+    return t.ngettext(
+        "online survey of cryptomarket buyers (%(n)s of %(total)s respondent answered); answers given by fewer than %(k)s respondents are not shown",
+        "online survey of cryptomarket buyers (%(n)s of %(total)s respondents answered); answers given by fewer than %(k)s respondents are not shown",
+        stats.survey.respondents,
+    ) % {"n": listed, "total": t.fmt.number(stats.survey.respondents), "k": t.fmt.number(config.disclosure.threshold)}
+
+
+def _extremes(stats: Statistics, t: Labels, qid: str) -> tuple[tuple[str, str], tuple[str, str]]:
+    """The most and the least frequent shown answer, each as (label, share in words)."""
+    question = stats.survey.codebook.questions[qid]
+    shown = _shown(_answer_rows(stats, qid))
+    if shown.empty:
+        return ("", ""), ("", "")
+    ranked = shown.assign(share=shown.share.astype(float)).sort_values("share", ascending=False, kind="stable")
+    top, bottom = ranked.iloc[0], ranked.iloc[-1]
+    return ((t.answer(question, str(top.key)), t.fmt.percent(float(top.share))),
+            (t.answer(question, str(bottom.key)), t.fmt.percent(float(bottom.share))))
+
+
+def _hidden_sentence(stats: Statistics, t: Labels, qids: Sequence[str]) -> str:
+    hidden = sum(int(_answer_rows(stats, qid).suppressed.astype(bool).sum()) for qid in qids)
+    if not hidden:
+        return ""
+    return " " + t.ngettext("%(n)s answer is marked %(mark)s: too few respondents gave it to show it.",
+                            "%(n)s answers are marked %(mark)s: too few respondents gave them to show them.", hidden) % {
+        "n": t.fmt.number(hidden), "mark": t.gettext(SUPPRESSED_MARK)}
+
+
+def _bars_text(config: ReportConfig, stats: Statistics, t: Labels, qid: str) -> ChartText:
+    question = stats.survey.codebook.questions[qid]
+    (top, top_share), (bottom, bottom_share) = _extremes(stats, t, qid)
+    base = _base(stats, qid)
+    alt_text = t.gettext(BARS_ALT) % {"top": top, "top_share": top_share, "bottom": bottom, "bottom_share": bottom_share}
+    alt_text += " " + t.ngettext("%(n)s respondent answered.", "%(n)s respondents answered.", base) % {"n": t.fmt.number(base)}
+    if question.type == "multi":
+        alt_text += " " + t.gettext(MULTI_ALT) % {"whole": t.fmt.percent(1.0)}
+    alt_text += _hidden_sentence(stats, t, [qid])
+    return ChartText(t.question(question), alt_text, _survey_source(config, stats, t, [qid]))
+
+
+def _finding_title(codebook: Codebook, qids: Sequence[str], lang: str) -> str | None:
+    """The title of a codebook finding that groups exactly these questions, when it has one in this language."""
+    for finding in getattr(codebook, "findings", ()):  # findings come with the codebook schema (issue 9)
+        if tuple(finding.questions) == tuple(qids) and lang in (finding.title or {}):
+            return str(finding.title[lang])
+    return None
+
+
+def _compare_text(config: ReportConfig, stats: Statistics, t: Labels, first: str, second: str) -> ChartText:
+    questions = stats.survey.codebook.questions
+    (first_top, first_share), _ = _extremes(stats, t, first)
+    (second_top, second_share), _ = _extremes(stats, t, second)
+    alt_text = t.gettext(COMPARE_ALT) % {
+        "first": t.question(questions[first]), "first_top": first_top, "first_share": first_share,
+        "second": t.question(questions[second]), "second_top": second_top, "second_share": second_share}
+    alt_text += _hidden_sentence(stats, t, [first, second])
+    title = _finding_title(stats.survey.codebook, [first, second], t.fmt.lang) or t.gettext(COMPARE_TITLE)
+    return ChartText(title, alt_text, _survey_source(config, stats, t, [first, second]))
+
+
+def _market_text(config: ReportConfig, stats: Statistics, t: Labels, chart_id: str) -> ChartText:
+    title, alt_text = CHART_TEXT[chart_id]
+    markets = format_list(list(stats.market.markets), locale=t.fmt.locale) if stats.market.markets else ""
+    source = t.gettext("web scraping of %(markets)s, %(start)s to %(end)s") % {
+        "markets": markets, "start": t.fmt.month(config.period.start), "end": t.fmt.month(config.period.end)}
+    country = {"country": t.focus_name}
+    return ChartText(t.gettext(title) % country, t.gettext(alt_text) % country, source)
+
+
+def chart_text(config: ReportConfig, stats: Statistics, t: Labels, chart_id: str) -> ChartText:
+    """Title, alternative text and source line of one chart, in the edition's language."""
+    if chart_id in CHART_TEXT:
+        return _market_text(config, stats, t, chart_id)
+    pair = compared_questions(chart_id, stats.survey.codebook)
+    if pair is not None:
+        return _compare_text(config, stats, t, *pair)
+    return _bars_text(config, stats, t, chart_id[len(SURVEY):])
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# One edition's charts.
+
+def labels_for(config: ReportConfig, stats: Statistics, lang: str, locales: Path) -> Labels:
+    catalog = translations(locales, lang)
+    fmt = Formatter(lang)
+    return Labels(gettext=catalog.gettext, ngettext=catalog.ngettext, fmt=fmt, focus_name=fmt.country(config.focus_country),
+                  category=lambda key: config.taxonomy[key].label.get(lang, key) if key in config.taxonomy else key,
+                  codebook=stats.survey.codebook)
+
+
+def build_chart(config: ReportConfig, stats: Statistics, t: Labels, chart_id: str, number: int, svg: bool) -> Chart:
     spec = chart_spec(chart_id, stats, t)
-    return Chart(id=chart_id, number=number, title=title, alt=alt_text, source=source, spec=spec,
+    text = chart_text(config, stats, t, chart_id)
+    return Chart(id=chart_id, number=number, title=text.title, alt=text.alt, source=text.source, spec=spec,
                  svg=to_svg(spec, t.fmt) if svg else None)
 
 
-# Chart titles, alternative texts and sources are fixed strings: they live in the message catalogs.
-CHART_TEXT: Mapping[str, tuple[str, str, str]] = {
-    "vendors_monthly": (N_("Vendors shipping from %(country)s per month, by market"),
-                        N_("Line chart of the number of vendors shipping from %(country)s each month on each market, with market closures and seizures marked."), "scrape"),
-    "listings_monthly": (N_("Listings shipped from %(country)s per month, by market"),
-                         N_("Line chart of the number of listings shipped from %(country)s each month on each market, with market closures and seizures marked."), "scrape"),
-    "category_mix": (N_("Offer by drug category: vendors shipping from %(country)s and all vendors"),
-                     N_("Bar chart comparing the share of listings in each drug category for vendors shipping from %(country)s and for all vendors."), "scrape"),
-    "origin_combinations": (N_("Countries shipped from by vendors who declared %(country)s"),
-                            N_("Bar chart of the combinations of countries of dispatch declared by vendors who shipped from %(country)s at least once."), "scrape"),
-    "transaction_values": (N_("Sales of vendors shipping from %(country)s by transaction value"),
-                           N_("Bar chart of the share of sales and the share of sales value in each transaction value bracket, for vendors shipping from %(country)s."), "scrape"),
-    "vendor_migration": (N_("New vendors on the remaining markets after a closure or seizure"),
-                         N_("Bar chart of the vendors new on each market after another market closed, split into vendors seen on the closed market and other new vendors."), "scrape"),
-    "survey_spending": (N_("Amount spent on cryptomarkets in the last twelve months"),
-                        N_("Bar chart of the share of respondents in each spending bracket, with 95%% confidence intervals."), "survey"),
-    "survey_discovery": (N_("How respondents first heard of cryptomarkets"),
-                         N_("Bar chart of the share of respondents by first source of information about cryptomarkets, with 95%% confidence intervals."), "survey"),
-    "survey_harm_info": (N_("Where respondents find harm-reduction information"),
-                         N_("Bar chart of the share of respondents naming each source of harm-reduction information, with 95%% confidence intervals; several answers possible."), "survey"),
-    "survey_reasons": (N_("Reasons for buying on cryptomarkets"),
-                       N_("Bar chart of the share of respondents naming each reason, with 95%% confidence intervals; several answers possible."), "survey"),
-    "survey_ratings": (N_("Rating of offline and cryptomarket purchases"),
-                       N_("Grouped bar chart comparing how respondents rate their offline purchases and their cryptomarket purchases, from very negative to very positive."), "survey"),
-}
+def make_charts(config: ReportConfig, stats: Statistics, lang: str, svg: bool, locales: Path,
+                placed: Sequence[str]) -> dict[str, Chart]:
+    """The charts `placed` (in the order the outline placed them, numbered 1..n), labelled in one language.
 
-
-def make_charts(config: ReportConfig, stats: Statistics, lang: str, svg: bool, locales: Path) -> dict[str, Chart]:
-    """Every chart of one edition, labelled in its language."""
-    catalog = translations(locales, lang)
-    fmt = Formatter(lang)
-    focus = fmt.country(config.focus_country)
-    labels = Labels(gettext=catalog.gettext, fmt=fmt, focus_name=focus,
-                    category=lambda key: config.taxonomy[key].label[lang] if key in config.taxonomy else key,
-                    codebook=stats.survey.codebook)
-    sources = {
-        "scrape": catalog.gettext("web scraping of %(markets)s, %(start)s to %(end)s") % {
-            "markets": ", ".join(stats.market.markets), "start": fmt.month(config.period.start), "end": fmt.month(config.period.end)},
-        "survey": catalog.gettext("online survey of cryptomarket buyers (%(n)s respondents); answers given by fewer than %(k)s respondents are not shown") % {
-            "n": fmt.number(stats.survey.respondents), "k": fmt.number(config.disclosure.threshold)},
-    }
-    charts = {}
-    for number, chart_id in enumerate(CHARTS, start=1):
-        title, alt_text, source = CHART_TEXT[chart_id]
-        charts[chart_id] = build_chart(
-            chart_id, number, stats, labels,
-            title=catalog.gettext(title) % {"country": focus},
-            alt_text=catalog.gettext(alt_text) % {"country": focus},
-            source=sources[source], svg=svg,
-        )
-    return charts
+    Whoever places a chart checks `chart_drawable` first; a chart placed anyway is drawn as the data allow.
+    """
+    repeated = sorted({chart_id for chart_id in placed if list(placed).count(chart_id) > 1})
+    if repeated:
+        raise RenderError(f"chart {', '.join(repeated)} placed twice: each chart has one place and one number")
+    t = labels_for(config, stats, lang, locales)
+    return {chart_id: build_chart(config, stats, t, chart_id, number, svg) for number, chart_id in enumerate(placed, start=1)}
