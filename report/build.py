@@ -20,9 +20,11 @@ from .i18n import Formatter
 from .load import Inputs, load_inputs
 from .market import aggregate_market, market_params
 from .model import Figure, Statistics
+from .outline import Plan, plan_report
 from .pdf import ASSETS, FetchLog, PdfLimits, html_to_pdf
 from .render import RenderContext, render_html
 from .survey import Disclosure, summarise_survey
+from .wording import STABLE_BAND
 from .write import write_edition_folder
 
 log = logging.getLogger("report")
@@ -72,7 +74,8 @@ def compute(config: ReportConfig, inputs: Inputs) -> Statistics:
     rules = [Figure("disclosure.threshold", config.disclosure.threshold, "count"),
              Figure("disclosure.indicative_base", config.disclosure.indicative_base, "count"),
              Figure("thresholds.retail_eur", config.thresholds.retail_eur, "eur"),
-             Figure("thresholds.wholesale_eur", config.thresholds.wholesale_eur, "eur")]
+             Figure("thresholds.wholesale_eur", config.thresholds.wholesale_eur, "eur"),
+             Figure("wording.stable_band", STABLE_BAND, "share")]
     figures = market.figures.merged([*survey.figures.values(), *rules])
     return Statistics(figures=figures, market=market, survey=survey)
 
@@ -112,24 +115,25 @@ def pdf_created(config: ReportConfig) -> str:
     return config.published.isoformat()
 
 
-def render_language(config: ReportConfig, stats: Statistics, lang: str, formats: list[str],
-                    bundle: str | None) -> tuple[dict[str, bytes], dict[str, float], FetchLog]:
+def render_language(config: ReportConfig, stats: Statistics, plan: Plan, lang: str, formats: list[str],
+                    bundle: str | None, prose_dir: Path | None = None) -> tuple[dict[str, bytes], dict[str, float], FetchLog]:
     """One edition: charts, HTML for screen and print, PDF. Runs in a worker process."""
     watch = Stopwatch()
     files: dict[str, bytes] = {}
     fetched = FetchLog()
     started = time.perf_counter()
-    from .charts import make_charts  # imported here: the workers load Altair while the main process computes
+    from .charts import make_charts  # imported here: workers load Altair while the main process computes
 
-    charts = make_charts(config, stats, lang, svg="pdf" in formats, locales=TEMPLATES / "locales")
+    charts = make_charts(config, stats, lang, svg="pdf" in formats, locales=TEMPLATES / "locales", placed=plan.charts)
     started = watch.lap("charts", started)
     meta = _meta(config, lang, stats)
     labels = {key: dict(cat.label) for key, cat in config.taxonomy.items()}
     if "html" in formats:
-        context = RenderContext(lang, "html", stats, charts, meta, labels, vega_bundle=bundle, css=_css("screen.css"))
+        context = RenderContext(lang, "html", stats, charts, meta, labels, plan=plan, prose_dir=prose_dir,
+                                vega_bundle=bundle, css=_css("screen.css"))
         files[f"{lang}/report.html"] = render_html(TEMPLATES, context).encode("utf-8")
     if "pdf" in formats:
-        print_html = render_html(TEMPLATES, RenderContext(lang, "pdf", stats, charts, meta, labels))
+        print_html = render_html(TEMPLATES, RenderContext(lang, "pdf", stats, charts, meta, labels, plan=plan, prose_dir=prose_dir))
         started = watch.lap("render", started)
         limits = PdfLimits(config.limits.pdf_seconds, config.limits.pdf_memory_mb)
         files[f"{lang}/report.pdf"], fetched = html_to_pdf(print_html, _css("print.css"), created=pdf_created(config),
@@ -311,7 +315,9 @@ def build(config_path: str | Path, *, languages: list[str] | None = None, format
         bundle = pool.submit(_vega_bundle) if "html" in formats else None  # assembled while this process computes
         inputs = watch.stage("load", load_inputs, config, base)
         stats = watch.stage("compute", compute, config, inputs)
-        files, fetched = watch.stage("editions", render_editions, pool, config, stats, languages, formats, bundle, watch)
+        plan = watch.stage("plan", plan_report, TEMPLATES / "outline.yaml", stats)
+        files, fetched = watch.stage("editions", render_editions, pool, config, stats, plan, languages, formats, bundle, watch,
+                                     prose_folder(config, base))
     files["figures.json"] = figures_json(stats)
     record = manifest(Path(config_path), inputs, stats, files)
     record["engine"] = {"name": config.engine, "spark_master": config.spark.master if config.engine == "spark" else None}
@@ -320,14 +326,15 @@ def build(config_path: str | Path, *, languages: list[str] | None = None, format
     return BuildResult(folder, dict(watch.timings), stats.market.warnings, tuple(sorted(files)), fetched)
 
 
-def render_editions(pool: ProcessPoolExecutor, config: ReportConfig, stats: Statistics, languages: list[str],
-                    formats: list[str], bundle: Future[str] | None, watch: Stopwatch
+def render_editions(pool: ProcessPoolExecutor, config: ReportConfig, stats: Statistics, plan: Plan, languages: list[str],
+                    formats: list[str], bundle: Future[str] | None, watch: Stopwatch, prose_dir: Path | None = None
                     ) -> tuple[dict[str, bytes], dict[str, FetchLog]]:
     """Every language edition, each in a worker process; the workers' warnings are logged here."""
     for warning in stats.market.warnings:
         log.warning(warning)
     script = bundle.result() if bundle else None
-    jobs = {lang: pool.submit(_in_worker, render_language, config, stats, lang, formats, script) for lang in languages}
+    jobs = {lang: pool.submit(_in_worker, render_language, config, stats, plan, lang, formats, script, prose_dir)
+            for lang in languages}
     files: dict[str, bytes] = {}
     fetched: dict[str, FetchLog] = {}
     for lang, job in jobs.items():
@@ -336,6 +343,12 @@ def render_editions(pool: ProcessPoolExecutor, config: ReportConfig, stats: Stat
         files.update(edition_files)
         watch.add(timings, " (worker)")
     return files, fetched
+
+
+def prose_folder(config: ReportConfig, base: Path) -> Path | None:
+    """The project's own prose fragments (`prose:` in the config), relative to the config file."""
+    folder = getattr(config, "prose", None)
+    return None if folder is None else (base / folder).resolve()
 
 
 def configured(config_path: str | Path, engine: str | None = None, spark_master: str | None = None
