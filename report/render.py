@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any, Callable, Literal, Mapping
 
 import jinja2
-from markupsafe import Markup
+from babel.lists import format_list
+from markupsafe import Markup, escape
 
 from . import wording
 from .errors import RenderError
 from .i18n import Formatter, bracket_label, origin_name, translations, value_bracket_labels
 from .model import Chart, Figure, Statistics, slug
+from .outline import Block, ChartRef, Placed, Plan, Say, Table, condition_helpers
 
 Mode = Literal["html", "pdf"]
 
@@ -53,6 +55,8 @@ class RenderContext:
     charts: Mapping[str, Chart]
     meta: Mapping[str, Any]  # title, subtitle, authors, organisation, published, focus country, period
     category_labels: Mapping[str, Mapping[str, str]]
+    plan: Plan | None = None
+    prose_dir: Path | None = None  # the project's own prose fragments (<lang>/<file>.html.j2), over the shipped ones
     vega_bundle: str | None = None
     css: str = ""
     used: set[str] = field(default_factory=set)  # figure ids the text inserted, for checks
@@ -86,7 +90,9 @@ class Inserter:
         if unit == "eur":
             return self.fmt.euro(float(value), digits or 0)
         if unit in ("number", "years"):
-            return self.fmt.number(float(value), 1 if digits is None else digits)
+            if digits is None:
+                digits = 0 if float(value).is_integer() else 1
+            return self.fmt.number(float(value), digits)
         if unit == "date":
             return self.fmt.date(str(value))
         if unit == "month":
@@ -147,15 +153,130 @@ class Inserter:
     def is_zero(self, figure_id: str) -> bool:
         return wording.is_zero(self.figure(figure_id))
 
+    def plural(self, figure_id: str, one: str, other: str, **forms: str) -> str:
+        """The word that agrees with a count, by the locale's plural rules (CLDR): `one`, `other`, or a named form."""
+        value = self.value(figure_id)
+        if value is None:
+            return other
+        form = self.fmt.locale.plural_form(abs(value) if isinstance(value, (int, float)) else 0)
+        return forms.get(form, one if form == "one" else other)
 
-def _chart_markup(context: RenderContext, gettext: Callable[[str], str]) -> Callable[[str], Markup]:
-    def chart(chart_id: str) -> Markup:
+    def top_codes(self, qid: str) -> list[str]:
+        """A question's answers (codes, options or brackets) that can be shown, largest share first."""
+        return top_codes(self.context.stats, qid)
+
+    def hidden_codes(self, qid: str) -> list[str]:
+        """Answers whose share disclosure control hides (named, so the reader knows they exist)."""
+        table = self.context.stats.survey.tables.get(qid)
+        if table is None:
+            return []
+        return [str(key) for key, hidden in zip(table.key, table.suppressed) if hidden]
+
+
+def _share_id(codebook: Any, qid: str, key: str) -> str:
+    return f"survey.{qid}" + (".bracket" if codebook.questions[qid].type == "numeric" else "") + f".{key}.share"
+
+
+def _answer_label(codebook: Any, qid: str, key: str, lang: str) -> str:
+    question = codebook.questions[qid]
+    if question.type == "numeric":
+        return bracket_label(question, key, lang)
+    return str(question.labels[key][lang])
+
+
+def top_codes(stats: Statistics, qid: str) -> list[str]:
+    table = stats.survey.tables.get(qid)
+    if table is None:
+        return []
+    prefix = f"survey.{qid}" + (".bracket" if stats.survey.codebook.questions[qid].type == "numeric" else "")
+    shown = [(stats.figures[f"{prefix}.{key}.share"].value, index, str(key)) for index, key in enumerate(table.key)
+             if f"{prefix}.{key}.share" in stats.figures and stats.figures[f"{prefix}.{key}.share"].available]
+    return [key for share, index, key in sorted(shown, key=lambda row: (-float(row[0]), row[1]))]
+
+
+class PlanRenderer:
+    """Turns the plan's placed nodes into one language's HTML: prose fragments, paragraphs, lists, tables, charts."""
+
+    def __init__(self, env: jinja2.Environment, context: RenderContext, chart: Callable[[str, int], Markup]) -> None:
+        self.env, self.context, self.chart = env, context, chart
+        self._modules: dict[str, list[Any]] = {}
+        self.tables = env.get_template("tables.html.j2").make_module({"meta": context.meta, "stats": context.stats})
+
+    def modules(self, prose: str) -> list[Any]:
+        """The project's prose file (when it has one) before the shipped one: the first that defines a fragment wins."""
+        if prose not in self._modules:
+            names = ([f"project/{self.context.lang}/{prose}.html.j2"] if self.context.prose_dir else []) + \
+                    [f"prose/{self.context.lang}/{prose}.html.j2"]
+            modules = []
+            for name in names:
+                try:
+                    modules.append(self.env.get_template(name).make_module({"meta": self.context.meta, "lang": self.context.lang}))
+                except jinja2.TemplateNotFound:
+                    continue
+            if not modules:
+                raise RenderError(f"no prose file '{prose}' for language '{self.context.lang}'",
+                                  where=f"templates/prose/{self.context.lang}/{prose}.html.j2")
+            self._modules[prose] = modules
+        return self._modules[prose]
+
+    def macro(self, prose: str, name: str) -> Any:
+        for module in self.modules(prose):
+            found = getattr(module, name, None)
+            if found is not None:
+                return found
+        return None
+
+    def say(self, say: Say) -> Markup:
+        if any(self.macro(say.prose, name) is not None for name in say.skip_if_defined):
+            return Markup("")
+        for name in (say.name, *say.alternatives):
+            macro = self.macro(say.prose, name)
+            if macro is not None:
+                args = {key: value for key, value in say.args.items() if key in macro.arguments}
+                return Markup(str(macro(**args)).strip("\n"))
+        if say.optional:
+            return Markup("")
+        raise RenderError(f"prose fragment '{say.name}' is not defined",
+                          where=f"templates/prose/{self.context.lang}/{say.prose}.html.j2")
+
+    def render(self, node: Placed) -> Markup:
+        if isinstance(node, Say):
+            return self.say(node)
+        if isinstance(node, ChartRef):
+            return self.chart(node.id, node.number)
+        if isinstance(node, Table):
+            macro = getattr(self.tables, node.name, None)
+            if macro is None:
+                raise RenderError(f"the outline places table '{node.name}', which tables.html.j2 does not define")
+            args = {key: value for key, value in node.args.items() if key in macro.arguments}
+            return Markup(str(macro(number=node.number, **args)))
+        parts = [self.render(child) for child in node.children]
+        parts = [part for part in parts if str(part).strip()]
+        if node.kind == "group":
+            return Markup("").join(parts)
+        if node.kind == "li":
+            return Markup("<li>{}</li>").format(Markup("").join(parts))
+        if node.kind == "ul":
+            return Markup("<ul>\n{}\n</ul>").format(Markup("\n").join(parts)) if parts else Markup("")
+        text = Markup(" ").join(parts)
+        return Markup("<p>{}</p>").format(text) if text else Markup("")
+
+    def inline(self, nodes: Any) -> Markup:
+        """Nodes run together on one line (a heading made of parts)."""
+        return Markup("").join(self.render(node) for node in nodes)
+
+    def many(self, nodes: Any) -> Markup:
+        return Markup("\n").join(part for part in (self.render(node) for node in nodes) if str(part).strip())
+
+
+def _chart_markup(context: RenderContext, gettext: Callable[[str], str]) -> Callable[..., Markup]:
+    def chart(chart_id: str, number: int | None = None) -> Markup:
         try:
             item = context.charts[chart_id]
         except KeyError:
             raise RenderError(f"the template places chart '{chart_id}', which was not made") from None
         caption = Markup('<figcaption><span class="label">{} {}.</span> {}<span class="source">{}</span></figcaption>').format(
-            gettext("Figure"), item.number, safe_text(item.title),
+            gettext("Figure"), item.number if number is None else number, safe_text(item.title),
             safe_text(gettext("Source: %(source)s") % {"source": item.source}))
         if context.mode == "pdf":
             data = base64.b64encode((item.svg or "").encode("utf-8")).decode("ascii")
@@ -177,9 +298,12 @@ def _migrations(stats: Statistics) -> list[dict[str, str]]:
              "key": f"migration.{slug(row.from_market)}.{slug(row.to_market)}"} for row in table.itertuples()]
 
 
-def environment(templates: Path, lang: str) -> jinja2.Environment:
+def environment(templates: Path, lang: str, prose_dir: Path | None = None) -> jinja2.Environment:
+    loader: jinja2.BaseLoader = jinja2.FileSystemLoader(str(templates))
+    if prose_dir is not None:
+        loader = jinja2.ChoiceLoader([loader, jinja2.PrefixLoader({"project": jinja2.FileSystemLoader(str(prose_dir))})])
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)),
+        loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
@@ -193,12 +317,17 @@ def environment(templates: Path, lang: str) -> jinja2.Environment:
 
 def render_html(templates: Path, context: RenderContext) -> str:
     """Render one edition's HTML; `context.mode` says whether it is for the screen or for print."""
-    env = environment(templates, context.lang)
+    env = environment(templates, context.lang, context.prose_dir)
     fmt = Formatter(context.lang)
     gettext = translations(templates / "locales", context.lang).gettext
     insert = Inserter(context, fmt, gettext)
     labels = context.category_labels
     codebook = context.stats.survey.codebook
+
+    def quote(text: str) -> Markup:
+        """Text in the language's quotation marks (a catalog entry: « » in French, „ “ in German)."""
+        return Markup(gettext("\u201c%(text)s\u201d")) % {"text": text}
+
     env.globals.update(
         fig=insert.fig, ci=insert.ci, value=insert.value, available=insert.available, base=insert.base,
         direction=insert.direction, portion=insert.portion, compare=insert.compare, is_zero=insert.is_zero,
@@ -208,6 +337,25 @@ def render_html(templates: Path, context: RenderContext) -> str:
         answer=lambda q, code: codebook.questions[q].labels[str(code)][context.lang],
         question=lambda q: codebook.questions[q].text[context.lang],
         chart=_chart_markup(context, gettext),
+        plural=insert.plural, top_codes=insert.top_codes, hidden_codes=insert.hidden_codes,
+        share_id=lambda q, key: _share_id(codebook, q, key),
+        answer_label=lambda q, key: _answer_label(codebook, q, str(key), context.lang),
+        quote=quote,
+        top_answers=lambda q, k: [Markup("{} ({})").format(quote(_answer_label(codebook, q, key, context.lang)),
+                                                           insert.fig(_share_id(codebook, q, key)))
+                                  for key in insert.top_codes(q)[:k]],
+        hidden_answers=lambda q: [quote(_answer_label(codebook, q, key, context.lang)) for key in insert.hidden_codes(q)],
+        numeric_style=lambda q: "eur" if (codebook.questions[q].unit or "").upper() == "EUR" else "number",
+        finding_title=lambda fid: next((dict(f.title).get(context.lang, "") for f in getattr(codebook, "findings", ()) or ()
+                                        if f.id == fid), ""),
+        and_list=lambda items: Markup(format_list([str(escape(item)) for item in items], locale=fmt.locale)),
+        or_list=lambda items: Markup(format_list([str(escape(item)) for item in items], style="or", locale=fmt.locale)),
+        moved=condition_helpers(context.stats)["moved"],
+        migration_events=condition_helpers(context.stats)["migration_events"],
+        focus=context.meta.get("focus_name", ""),
+        excluded=lambda: [Markup("{} ({})").format(fmt.country(str(insert.value(f"shipping.excluded.rank{rank}"))),
+                                                   insert.fig(f"shipping.excluded.rank{rank}.count"))
+                          for rank in (1, 2, 3) if insert.available(f"shipping.excluded.rank{rank}")],
         month=fmt.month, date=fmt.date,
         bracket_label=lambda q, key: bracket_label(codebook.questions[q], str(key), context.lang),
         migrations=lambda: _migrations(context.stats),
@@ -217,8 +365,9 @@ def render_html(templates: Path, context: RenderContext) -> str:
     env.filters.update(cssstring=escape_css_string, slug=slug, num=fmt.number, pct=fmt.percent, eur=fmt.euro, date=fmt.date, month=fmt.month)
     try:
         template = env.get_template("layout.html.j2")
+        plan = PlanRenderer(env, context, env.globals["chart"])  # type: ignore[arg-type]
         return template.render(ctx=context, meta=context.meta, lang=context.lang, mode=context.mode,
-                               stats=context.stats, fmt=fmt, body=f"{context.lang}/body.html.j2")
+                               stats=context.stats, fmt=fmt, plan=context.plan, placed=plan.many, inline=plan.inline)
     except jinja2.TemplateNotFound as exc:
         raise RenderError(f"template not found: {exc.name}", where=str(templates)) from None
     except jinja2.UndefinedError as exc:
