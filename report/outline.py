@@ -367,8 +367,9 @@ class Planner:
         if reason is not None:
             return LeftOut(spec.id, section.id, spec.topic, reason)
         scope: dict[str, Any] = {}
+        extra = Block("p", (Say(section.prose, f"extra_{spec.id.replace('-', '_')}", optional=True),))
         return Finding(spec.id, section.id, self.nodes(spec.heading, section.prose, scope),
-                       self.nodes(spec.body, section.prose, scope))
+                       (*self.nodes(spec.body, section.prose, scope), extra))
 
     def section(self, spec: SectionSpec) -> Section | None:
         if self.missing(spec.needs):
@@ -377,7 +378,8 @@ class Planner:
         findings: list[Finding | LeftOut] = [self.finding(finding, spec) for finding in spec.findings]
         if spec.survey_findings and self.survey_nodes is not None:
             findings += self.survey_nodes(self)
-        return Section(spec.id, spec.title, body, tuple(findings), self.nodes(spec.after, spec.prose, {}))
+        extra = Say(spec.prose, "extra", optional=True)  # a project's own text at the end of a section
+        return Section(spec.id, spec.title, body, tuple(findings), (*self.nodes(spec.after, spec.prose, {}), extra))
 
 
 def plan(outline: OutlineSpec, stats: Statistics, drawable: Callable[[str], bool],
@@ -500,3 +502,14 @@ def plan_report(outline_path: Path, stats: Statistics) -> Plan:
     from .charts import chart_drawable  # Altair is imported here, in the main process, while workers start
 
     return plan(read_outline(outline_path), stats, lambda chart_id: chart_drawable(chart_id, stats), survey_findings)
+
+
+def extract_outline(fileobj: Any, keywords: Any, comment_tags: Any, options: Any) -> Iterable[tuple[int, str, str, list[str]]]:
+    """Babel extractor (babel.cfg): the outline's section titles and finding topics are catalog messages."""
+    import yaml
+
+    data = yaml.safe_load(fileobj.read().decode("utf-8"))
+    for section in data.get("sections", []):
+        yield 0, "_", section["title"], []
+        for finding in section.get("findings", []):
+            yield 0, "_", finding["topic"], []
