@@ -471,6 +471,8 @@ CHART_TEXT: Mapping[str, tuple[str, str]] = {
 }
 BARS_ALT = N_("Bar chart of the answers to this question, with 95%% confidence intervals: the most frequent answer is "
               "%(top)s (%(top_share)s), the least frequent %(bottom)s (%(bottom_share)s).")
+BARS_ALT_HIDDEN = N_("Bar chart of the answers to this question, with 95%% confidence intervals: the most frequent answer is "
+                     "%(top)s (%(top_share)s); of the answers shown, the least frequent is %(bottom)s (%(bottom_share)s).")
 MULTI_ALT = N_("Several answers were possible, so the shares may add up to more than %(whole)s.")
 COMPARE_TITLE = N_("Answers to two questions with the same answer options")
 COMPARE_ALT = N_("Grouped bar chart comparing the answers to two questions with the same answer options, with 95%% "
@@ -492,12 +494,12 @@ def _base(stats: Statistics, qid: str) -> int:
 
 
 def _survey_source(config: ReportConfig, stats: Statistics, t: Labels, qids: Sequence[str]) -> str:
-    bases = [_base(stats, qid) for qid in qids]
-    listed = format_list([t.fmt.number(base) for base in dict.fromkeys(bases)], locale=t.fmt.locale)
+    bases = list(dict.fromkeys(_base(stats, qid) for qid in qids))
+    listed = format_list([t.fmt.number(base) for base in bases], locale=t.fmt.locale)
     return t.ngettext(
         "online survey of cryptomarket buyers (%(n)s of %(total)s respondent answered); answers given by fewer than %(k)s respondents are not shown",
         "online survey of cryptomarket buyers (%(n)s of %(total)s respondents answered); answers given by fewer than %(k)s respondents are not shown",
-        stats.survey.respondents,
+        sum(bases),  # the verb agrees with those who answered ("69 and 88 ... answered": plural)
     ) % {"n": listed, "total": t.fmt.number(stats.survey.respondents), "k": t.fmt.number(config.disclosure.threshold)}
 
 
@@ -526,7 +528,9 @@ def _bars_text(config: ReportConfig, stats: Statistics, t: Labels, qid: str) -> 
     question = stats.survey.codebook.questions[qid]
     (top, top_share), (bottom, bottom_share) = _extremes(stats, t, qid)
     base = _base(stats, qid)
-    alt_text = t.gettext(BARS_ALT) % {"top": top, "top_share": top_share, "bottom": bottom, "bottom_share": bottom_share}
+    hidden = bool(_answer_rows(stats, qid).suppressed.astype(bool).any())
+    alt_text = t.gettext(BARS_ALT_HIDDEN if hidden else BARS_ALT) % {
+        "top": top, "top_share": top_share, "bottom": bottom, "bottom_share": bottom_share}
     alt_text += " " + t.ngettext("%(n)s respondent answered.", "%(n)s respondents answered.", base) % {"n": t.fmt.number(base)}
     if question.type == "multi":
         alt_text += " " + t.gettext(MULTI_ALT) % {"whole": t.fmt.percent(1.0)}
