@@ -133,7 +133,7 @@ def _describe_error(error: Mapping[str, Any], document: YamlDocument) -> str:
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "string_pattern_mismatch":
             message = "use letters, digits, '_' and '-' only (it becomes part of figure ids)"
-        return str(document.located(f"{mapping}: key {loc[-2]!r}: {message}", loc[:-2]))
+        return str(document.located(f"{mapping}: key {error.get('input')!r}: {message}", loc[:-1]))
     if error["type"] == "string_pattern_mismatch" and loc and loc[0] in ("questions", "findings"):
         key = ".".join(str(part) for part in loc)
         return str(document.located(f"{key}: '{error.get('input')}': use letters, digits, '_' and '-' only "

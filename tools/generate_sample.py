@@ -882,178 +882,257 @@ def _opts(*rows: tuple) -> tuple[tuple, ...]:
     return rows
 
 
-SCALE_FREQ = _opts((1, "Jamais", "Nooit"), (2, "Rarement", "Zelden"), (3, "Parfois", "Soms"),
-                   (4, "Souvent", "Vaak"), (5, "Très souvent", "Heel vaak"))
-SCALE_RATING = _opts((1, "Très négatif", "Zeer negatief"), (2, "Plutôt négatif", "Eerder negatief"),
-                     (3, "Raisonnable", "Redelijk"), (4, "Plutôt positif", "Eerder positief"),
-                     (5, "Très positif", "Zeer positief"))
-SCALE_RISK = _opts((1, "Très faible", "Zeer klein"), (2, "Faible", "Klein"), (3, "Moyen", "Gemiddeld"),
-                   (4, "Élevé", "Groot"), (5, "Très élevé", "Zeer groot"))
-YES_NO = _opts((1, "Oui", "Ja"), (2, "Non", "Nee"))
-YES_NO_DK = YES_NO + ((DONT_KNOW, "Je ne sais pas", "Weet ik niet"),)
+SCALE_FREQ = _opts((1, "Jamais", "Nooit", "Nie"), (2, "Rarement", "Zelden", "Selten"),
+                   (3, "Parfois", "Soms", "Manchmal"), (4, "Souvent", "Vaak", "Oft"),
+                   (5, "Très souvent", "Heel vaak", "Sehr oft"))
+SCALE_RATING = _opts((1, "Très négatif", "Zeer negatief", "Sehr negativ"),
+                     (2, "Plutôt négatif", "Eerder negatief", "Eher negativ"),
+                     (3, "Raisonnable", "Redelijk", "Annehmbar"), (4, "Plutôt positif", "Eerder positief", "Eher positiv"),
+                     (5, "Très positif", "Zeer positief", "Sehr positiv"))
+SCALE_RISK = _opts((1, "Très faible", "Zeer klein", "Sehr gering"), (2, "Faible", "Klein", "Gering"),
+                   (3, "Moyen", "Gemiddeld", "Mittel"), (4, "Élevé", "Groot", "Hoch"),
+                   (5, "Très élevé", "Zeer groot", "Sehr hoch"))
+YES_NO = _opts((1, "Oui", "Ja", "Ja"), (2, "Non", "Nee", "Nein"))
+YES_NO_DK = YES_NO + ((DONT_KNOW, "Je ne sais pas", "Weet ik niet", "Weiß nicht"),)
 
-# Each question: id, type, (fr, nl) wording, options as (code or key, fr, nl) and the share of valid
+# Each question: id, type, (fr, nl, de) wording, options as (code or key, fr, nl, de) and the share of valid
 # answers (single, scale) or of respondents ticking the option (multi). Numeric questions carry
-# brackets as (lower, upper, fr, nl) and the values to draw from per bracket.
+# brackets as (lower, upper, fr, nl, de) and the values to draw from per bracket. German follows Belgian usage
+# (the German-speaking Community): formal "Sie", euro amounts as "1.000 €".
 QUESTIONS: tuple[dict, ...] = (
-    dict(id="gender", type="single", text=("Quel est votre genre ?", "Wat is uw gender?"),
-         options=_opts((1, "Homme", "Man"), (2, "Femme", "Vrouw"), (3, "Autre", "Anders")),
+    dict(id="gender", type="single",
+         text=("Quel est votre genre ?", "Wat is uw gender?", "Welches Geschlecht haben Sie?"),
+         options=_opts((1, "Homme", "Man", "Mann"), (2, "Femme", "Vrouw", "Frau"), (3, "Autre", "Anders", "Anderes")),
          shares=(0.975, 0.025, 0.0)),
-    dict(id="age", type="numeric", unit="years", text=("Quel âge avez-vous ?", "Hoe oud bent u?"),
-         brackets=((None, 25, "moins de 25 ans", "jonger dan 25 jaar"),
-                   (25, 30, "25 à 29 ans", "25 tot 29 jaar"),
-                   (30, 40, "30 à 39 ans", "30 tot 39 jaar"),
-                   (40, None, "40 ans et plus", "40 jaar en ouder")),
+    dict(id="age", type="numeric", unit="years",
+         text=("Quel âge avez-vous ?", "Hoe oud bent u?", "Wie alt sind Sie?"),
+         brackets=((None, 25, "moins de 25 ans", "jonger dan 25 jaar", "unter 25 Jahren"),
+                   (25, 30, "25 à 29 ans", "25 tot 29 jaar", "25 bis 29 Jahre"),
+                   (30, 40, "30 à 39 ans", "30 tot 39 jaar", "30 bis 39 Jahre"),
+                   (40, None, "40 ans et plus", "40 jaar en ouder", "40 Jahre und älter")),
          values=(tuple(range(18, 25)), tuple(range(25, 30)), tuple(range(30, 40)), tuple(range(40, 53))),
          shares=(0.45, 0.33, 0.17, 0.05)),
     dict(id="occupation", type="single",
-         text=("Quelle est votre situation professionnelle actuelle ?", "Wat is uw huidige beroepssituatie?"),
-         options=_opts((1, "Travail à temps plein", "Voltijds aan het werk"),
-                       (2, "Travail à temps partiel", "Deeltijds aan het werk"),
-                       (3, "Aux études", "Student"), (4, "Sans emploi", "Werkzoekend"), (5, "Autre", "Andere")),
+         text=("Quelle est votre situation professionnelle actuelle ?", "Wat is uw huidige beroepssituatie?",
+               "Wie ist Ihre derzeitige berufliche Situation?"),
+         options=_opts((1, "Travail à temps plein", "Voltijds aan het werk", "Vollzeitbeschäftigt"),
+                       (2, "Travail à temps partiel", "Deeltijds aan het werk", "Teilzeitbeschäftigt"),
+                       (3, "Aux études", "Student", "Im Studium"), (4, "Sans emploi", "Werkzoekend", "Arbeitsuchend"),
+                       (5, "Autre", "Andere", "Andere Situation")),
          shares=(0.48, 0.08, 0.35, 0.05, 0.04)),
     dict(id="used_before", type="single",
          text=("Aviez-vous déjà consommé des drogues illégales avant votre premier achat sur un cryptomarché ?",
-               "Gebruikte u al illegale drugs vóór uw eerste aankoop op een cryptomarkt?"),
+               "Gebruikte u al illegale drugs vóór uw eerste aankoop op een cryptomarkt?",
+               "Hatten Sie vor Ihrem ersten Kauf auf einem Kryptomarkt bereits illegale Drogen konsumiert?"),
          options=YES_NO, shares=(0.93, 0.07)),
     dict(id="substances_12m", type="multi",
          text=("Quelles drogues avez-vous consommées au cours des 12 derniers mois ? "
                "(plusieurs réponses possibles)",
-               "Welke drugs hebt u de voorbije 12 maanden gebruikt? (meerdere antwoorden mogelijk)"),
-         options=_opts(("cannabis", "Cannabis", "Cannabis"), ("ecstasy", "Ecstasy / MDMA", "Xtc / MDMA"),
-                       ("cocaine", "Cocaïne", "Cocaïne"), ("amphetamine", "Amphétamine (speed)",
-                                                           "Amfetamine (speed)"),
-                       ("lsd", "LSD", "LSD"), ("mushrooms", "Champignons ou truffes hallucinogènes",
-                                               "Paddo's of truffels"),
-                       ("ketamine", "Kétamine", "Ketamine"),
-                       ("nps", "Nouvelles substances psychoactives (NPS)", "Nieuwe psychoactieve middelen (NPS)"),
-                       ("benzodiazepines", "Benzodiazépines sans prescription", "Benzodiazepines zonder voorschrift"),
-                       ("opioids", "Opioïdes (héroïne, oxycodone…)", "Opioïden (heroïne, oxycodon…)")),
+               "Welke drugs hebt u de voorbije 12 maanden gebruikt? (meerdere antwoorden mogelijk)",
+               "Welche Drogen haben Sie in den letzten 12 Monaten konsumiert? (Mehrfachnennungen möglich)"),
+         options=_opts(("cannabis", "Cannabis", "Cannabis", "Cannabis"),
+                       ("ecstasy", "Ecstasy / MDMA", "Xtc / MDMA", "Ecstasy / MDMA"),
+                       ("cocaine", "Cocaïne", "Cocaïne", "Kokain"),
+                       ("amphetamine", "Amphétamine (speed)", "Amfetamine (speed)", "Amphetamin (Speed)"),
+                       ("lsd", "LSD", "LSD", "LSD"),
+                       ("mushrooms", "Champignons ou truffes hallucinogènes", "Paddo's of truffels",
+                        "Halluzinogene Pilze oder Trüffel"),
+                       ("ketamine", "Kétamine", "Ketamine", "Ketamin"),
+                       ("nps", "Nouvelles substances psychoactives (NPS)", "Nieuwe psychoactieve middelen (NPS)",
+                        "Neue psychoaktive Substanzen (NPS)"),
+                       ("benzodiazepines", "Benzodiazépines sans prescription", "Benzodiazepines zonder voorschrift",
+                        "Benzodiazepine ohne ärztliche Verschreibung"),
+                       ("opioids", "Opioïdes (héroïne, oxycodone…)", "Opioïden (heroïne, oxycodon…)",
+                        "Opioide (Heroin, Oxycodon…)")),
          shares=(0.85, 0.88, 0.45, 0.40, 0.35, 0.25, 0.35, 0.15, 0.12, 0.05)),
     dict(id="new_substances", type="numeric", unit="substances",
          text=("Combien de substances avez-vous consommées pour la première fois depuis votre premier achat "
                "sur un cryptomarché ?",
-               "Hoeveel middelen hebt u voor het eerst gebruikt sinds uw eerste aankoop op een cryptomarkt?"),
-         brackets=((None, 1, "aucune", "geen"), (1, 3, "1 ou 2", "1 of 2"), (3, 6, "3 à 5", "3 tot 5"),
-                   (6, None, "6 ou plus", "6 of meer")),
+               "Hoeveel middelen hebt u voor het eerst gebruikt sinds uw eerste aankoop op een cryptomarkt?",
+               "Wie viele Substanzen haben Sie seit Ihrem ersten Kauf auf einem Kryptomarkt zum ersten Mal konsumiert?"),
+         brackets=((None, 1, "aucune", "geen", "keine"), (1, 3, "1 ou 2", "1 of 2", "1 oder 2"),
+                   (3, 6, "3 à 5", "3 tot 5", "3 bis 5"), (6, None, "6 ou plus", "6 of meer", "6 oder mehr")),
          values=((0,), (1, 2), (3, 4, 5), (6, 7, 8, 10)), shares=(0.18, 0.40, 0.36, 0.06)),
     dict(id="orders_12m", type="single",
          text=("Combien de fois avez-vous commandé sur un cryptomarché au cours des 12 derniers mois ?",
-               "Hoe vaak hebt u de voorbije 12 maanden iets besteld op een cryptomarkt?"),
-         options=_opts((1, "Une fois", "Eén keer"), (2, "2 à 5 fois", "2 tot 5 keer"),
-                       (3, "6 à 12 fois", "6 tot 12 keer"), (4, "Plus de 12 fois", "Meer dan 12 keer")),
+               "Hoe vaak hebt u de voorbije 12 maanden iets besteld op een cryptomarkt?",
+               "Wie oft haben Sie in den letzten 12 Monaten auf einem Kryptomarkt bestellt?"),
+         options=_opts((1, "Une fois", "Eén keer", "Einmal"), (2, "2 à 5 fois", "2 tot 5 keer", "2- bis 5-mal"),
+                       (3, "6 à 12 fois", "6 tot 12 keer", "6- bis 12-mal"),
+                       (4, "Plus de 12 fois", "Meer dan 12 keer", "Mehr als 12-mal")),
          shares=(0.15, 0.55, 0.20, 0.10)),
     dict(id="purpose", type="multi",
          text=("Pour qui avez-vous acheté sur les cryptomarchés ? (plusieurs réponses possibles)",
-               "Voor wie hebt u op cryptomarkten gekocht? (meerdere antwoorden mogelijk)"),
-         options=_opts(("self", "Pour moi-même", "Voor mezelf"),
-                       ("friends", "Pour des amis ou des connaissances", "Voor vrienden of kennissen"),
-                       ("clients", "Pour des clients (revente)", "Voor klanten (doorverkoop)")),
+               "Voor wie hebt u op cryptomarkten gekocht? (meerdere antwoorden mogelijk)",
+               "Für wen haben Sie auf Kryptomärkten gekauft? (Mehrfachnennungen möglich)"),
+         options=_opts(("self", "Pour moi-même", "Voor mezelf", "Für mich selbst"),
+                       ("friends", "Pour des amis ou des connaissances", "Voor vrienden of kennissen",
+                        "Für Freunde oder Bekannte"),
+                       ("clients", "Pour des clients (revente)", "Voor klanten (doorverkoop)",
+                        "Für Kunden (Weiterverkauf)")),
          shares=(0.96, 0.55, 0.06)),
     dict(id="spending_eur", type="numeric", unit="EUR",
          text=("Combien avez-vous dépensé au total sur les cryptomarchés au cours des 12 derniers mois "
                "(en euros) ?",
-               "Hoeveel hebt u de voorbije 12 maanden in totaal uitgegeven op cryptomarkten (in euro)?"),
-         brackets=((None, 100, "moins de 100 €", "minder dan 100 euro"),
-                   (100, 250, "100 à 250 €", "100 tot 250 euro"),
-                   (250, 1000, "250 à 1 000 €", "250 tot 1.000 euro"),
-                   (1000, 5000, "1 000 à 5 000 €", "1.000 tot 5.000 euro"),
-                   (5000, None, "plus de 5 000 €", "meer dan 5.000 euro")),
+               "Hoeveel hebt u de voorbije 12 maanden in totaal uitgegeven op cryptomarkten (in euro)?",
+               "Wie viel haben Sie in den letzten 12 Monaten insgesamt auf Kryptomärkten ausgegeben (in Euro)?"),
+         brackets=((None, 100, "moins de 100 €", "minder dan 100 euro", "unter 100 €"),
+                   (100, 250, "100 à 250 €", "100 tot 250 euro", "100 bis 250 €"),
+                   (250, 1000, "250 à 1 000 €", "250 tot 1.000 euro", "250 bis 1.000 €"),
+                   (1000, 5000, "1 000 à 5 000 €", "1.000 tot 5.000 euro", "1.000 bis 5.000 €"),
+                   (5000, None, "plus de 5 000 €", "meer dan 5.000 euro", "über 5.000 €")),
          values=((20, 30, 40, 50, 60, 75, 80, 90), (100, 120, 150, 180, 200, 220, 240),
                  (250, 300, 350, 400, 500, 600, 750, 800, 900), (1000, 1200, 1500, 2000, 2500, 3000, 4000),
                  (5000, 6000, 8000)),
          shares=(0.12, 0.33, 0.35, 0.17, 0.03)),
     dict(id="discovery", type="single",
-         text=("Comment avez-vous découvert les cryptomarchés ?", "Hoe hebt u cryptomarkten leren kennen?"),
-         options=_opts((1, "Par des forums sur le web visible (clear web)", "Via fora op het clearweb"),
-                       (2, "Par les médias (presse, télévision)", "Via de media (kranten, televisie)"),
-                       (3, "Par des forums sur le darknet", "Via fora op het darkweb"),
-                       (4, "Par les réseaux sociaux", "Via sociale media"),
-                       (5, "Par des amis ou des connaissances (hors ligne)", "Via vrienden of kennissen (offline)")),
+         text=("Comment avez-vous découvert les cryptomarchés ?", "Hoe hebt u cryptomarkten leren kennen?",
+               "Wie haben Sie Kryptomärkte kennengelernt?"),
+         options=_opts((1, "Par des forums sur le web visible (clear web)", "Via fora op het clearweb",
+                        "Über Foren im sichtbaren Web (Clearweb)"),
+                       (2, "Par les médias (presse, télévision)", "Via de media (kranten, televisie)",
+                        "Über die Medien (Presse, Fernsehen)"),
+                       (3, "Par des forums sur le darknet", "Via fora op het darkweb", "Über Foren im Darknet"),
+                       (4, "Par les réseaux sociaux", "Via sociale media", "Über soziale Netzwerke"),
+                       (5, "Par des amis ou des connaissances (hors ligne)", "Via vrienden of kennissen (offline)",
+                        "Über Freunde oder Bekannte (offline)")),
          shares=(0.45, 0.17, 0.12, 0.05, 0.21)),
     dict(id="forum_participation", type="scale", top=(4, 5),
          text=("À quelle fréquence participez-vous activement aux discussions sur des forums consacrés "
                "aux cryptomarchés ?",
-               "Hoe vaak neemt u actief deel aan discussies op fora over cryptomarkten?"),
+               "Hoe vaak neemt u actief deel aan discussies op fora over cryptomarkten?",
+               "Wie oft beteiligen Sie sich aktiv an Diskussionen in Foren über Kryptomärkte?"),
          options=SCALE_FREQ, shares=(0.45, 0.30, 0.15, 0.07, 0.03)),
     dict(id="harm_info", type="multi",
          text=("Où trouvez-vous des informations de réduction des risques sur les produits que vous "
                "consommez ? (plusieurs réponses possibles)",
                "Waar vindt u informatie over schadebeperking bij de middelen die u gebruikt? "
-               "(meerdere antwoorden mogelijk)"),
-         options=_opts(("clearweb_forums", "Forums sur le web visible", "Fora op het clearweb"),
-                       ("darkweb_forums", "Forums sur le darknet", "Fora op het darkweb"),
-                       ("vendors", "Auprès des vendeurs", "Bij de verkopers"),
-                       ("friends", "Amis ou connaissances", "Vrienden of kennissen"),
+               "(meerdere antwoorden mogelijk)",
+               "Wo finden Sie Informationen zur Schadensminderung für die Substanzen, die Sie konsumieren? "
+               "(Mehrfachnennungen möglich)"),
+         options=_opts(("clearweb_forums", "Forums sur le web visible", "Fora op het clearweb",
+                        "In Foren im sichtbaren Web"),
+                       ("darkweb_forums", "Forums sur le darknet", "Fora op het darkweb", "In Foren im Darknet"),
+                       ("vendors", "Auprès des vendeurs", "Bij de verkopers", "Bei den Verkäufern"),
+                       ("friends", "Amis ou connaissances", "Vrienden of kennissen", "Bei Freunden oder Bekannten"),
                        ("professionals", "Services professionnels (prévention, aide)",
-                        "Professionele diensten (preventie, hulpverlening)")),
+                        "Professionele diensten (preventie, hulpverlening)",
+                        "Bei Fachdiensten (Prävention, Hilfe)")),
          shares=(0.52, 0.38, 0.15, 0.40, 0.10)),
     dict(id="reasons", type="multi",
          text=("Quelles sont les principales raisons pour lesquelles vous achetez sur les cryptomarchés ? "
                "(plusieurs réponses possibles)",
-               "Waarom koopt u vooral op cryptomarkten? (meerdere antwoorden mogelijk)"),
-         options=_opts(("range", "Le large choix de produits", "Het ruime aanbod"),
-                       ("quality", "La qualité des produits", "De kwaliteit van de producten"),
-                       ("price", "Les prix", "De prijzen"),
+               "Waarom koopt u vooral op cryptomarkten? (meerdere antwoorden mogelijk)",
+               "Aus welchen Gründen kaufen Sie vor allem auf Kryptomärkten? (Mehrfachnennungen möglich)"),
+         options=_opts(("range", "Le large choix de produits", "Het ruime aanbod", "Das große Angebot"),
+                       ("quality", "La qualité des produits", "De kwaliteit van de producten",
+                        "Die Qualität der Produkte"),
+                       ("price", "Les prix", "De prijzen", "Die Preise"),
                        ("availability", "Des produits difficiles à trouver ailleurs",
-                        "Producten die elders moeilijk te vinden zijn"),
-                       ("safety", "Plus sûr qu'un achat dans la rue", "Veiliger dan kopen op straat"),
-                       ("convenience", "La facilité (livraison à domicile)", "Het gemak (levering aan huis)")),
+                        "Producten die elders moeilijk te vinden zijn", "Anderswo schwer erhältliche Produkte"),
+                       ("safety", "Plus sûr qu'un achat dans la rue", "Veiliger dan kopen op straat",
+                        "Sicherer als ein Kauf auf der Straße"),
+                       ("convenience", "La facilité (livraison à domicile)", "Het gemak (levering aan huis)",
+                        "Die Bequemlichkeit (Lieferung nach Hause)")),
          shares=(0.60, 0.55, 0.45, 0.40, 0.25, 0.30)),
     dict(id="rating_offline", type="scale", top=(4, 5),
          text=("Dans l'ensemble, comment évaluez-vous vos achats de drogues hors ligne (dans la rue, "
                "via des connaissances) ?",
-               "Hoe beoordeelt u, alles samen, uw offline aankopen van drugs (op straat, via kennissen)?"),
+               "Hoe beoordeelt u, alles samen, uw offline aankopen van drugs (op straat, via kennissen)?",
+               "Wie beurteilen Sie insgesamt Ihre Drogenkäufe offline (auf der Straße, über Bekannte)?"),
          options=SCALE_RATING, shares=(0.10, 0.39, 0.30, 0.16, 0.05)),
     dict(id="rating_online", type="scale", top=(4, 5),
          text=("Dans l'ensemble, comment évaluez-vous vos achats sur les cryptomarchés ?",
-               "Hoe beoordeelt u, alles samen, uw aankopen op cryptomarkten?"),
+               "Hoe beoordeelt u, alles samen, uw aankopen op cryptomarkten?",
+               "Wie beurteilen Sie insgesamt Ihre Käufe auf Kryptomärkten?"),
          options=SCALE_RATING, shares=(0.04, 0.12, 0.24, 0.40, 0.20)),
     dict(id="vendor_choice", type="multi",
          text=("Sur quels critères choisissez-vous un vendeur ? (plusieurs réponses possibles)",
-               "Op basis van welke criteria kiest u een verkoper? (meerdere antwoorden mogelijk)"),
-         options=_opts(("transactions", "Le nombre de transactions réussies", "Het aantal geslaagde transacties"),
-                       ("reputation", "Le score de réputation", "De reputatiescore"),
-                       ("reviews", "Le contenu des évaluations", "Wat er in de beoordelingen staat"),
+               "Op basis van welke criteria kiest u een verkoper? (meerdere antwoorden mogelijk)",
+               "Nach welchen Kriterien wählen Sie einen Verkäufer aus? (Mehrfachnennungen möglich)"),
+         options=_opts(("transactions", "Le nombre de transactions réussies", "Het aantal geslaagde transacties",
+                        "Die Zahl der erfolgreichen Transaktionen"),
+                       ("reputation", "Le score de réputation", "De reputatiescore", "Die Bewertungspunktzahl"),
+                       ("reviews", "Le contenu des évaluations", "Wat er in de beoordelingen staat",
+                        "Der Inhalt der Bewertungen"),
                        ("same_country", "Un vendeur du même pays ou de la même région",
-                        "Een verkoper uit hetzelfde land of dezelfde regio"),
+                        "Een verkoper uit hetzelfde land of dezelfde regio",
+                        "Ein Verkäufer aus demselben Land oder derselben Region"),
                        ("description", "Une description professionnelle des produits",
-                        "Een professionele productbeschrijving"),
+                        "Een professionele productbeschrijving", "Eine professionelle Produktbeschreibung"),
                        ("specialisation", "La spécialisation dans certains produits",
-                        "Specialisatie in bepaalde producten")),
+                        "Specialisatie in bepaalde producten", "Die Spezialisierung auf bestimmte Produkte")),
          shares=(0.65, 0.60, 0.50, 0.35, 0.25, 0.20)),
     dict(id="risk_police", type="scale", top=(4, 5),
          text=("Comment évaluez-vous le risque d'être repéré par la police lors d'un achat sur un "
                "cryptomarché ?",
                "Hoe groot schat u de kans in dat de politie u op het spoor komt bij een aankoop op een "
-               "cryptomarkt?"),
+               "cryptomarkt?",
+               "Wie schätzen Sie das Risiko ein, bei einem Kauf auf einem Kryptomarkt von der Polizei entdeckt "
+               "zu werden?"),
          options=SCALE_RISK, shares=(0.35, 0.38, 0.15, 0.08, 0.04)),
     dict(id="risk_scam", type="scale", top=(4, 5),
          text=("Comment évaluez-vous le risque de perdre votre argent ou de ne pas recevoir votre commande ?",
-               "Hoe groot schat u het risico in dat u uw geld kwijt bent of uw bestelling niet ontvangt?"),
+               "Hoe groot schat u het risico in dat u uw geld kwijt bent of uw bestelling niet ontvangt?",
+               "Wie schätzen Sie das Risiko ein, Ihr Geld zu verlieren oder Ihre Bestellung nicht zu erhalten?"),
          options=SCALE_RISK, shares=(0.10, 0.25, 0.35, 0.22, 0.08)),
     dict(id="opsec", type="multi",
          text=("Quelles mesures de sécurité opérationnelle prenez-vous lors de vos achats ? "
                "(plusieurs réponses possibles)",
                "Welke maatregelen voor operationele veiligheid neemt u bij uw aankopen? "
-               "(meerdere antwoorden mogelijk)"),
-         options=_opts(("tor", "Le navigateur Tor", "De Tor-browser"),
-                       ("pgp", "Le chiffrement PGP", "PGP-versleuteling"), ("vpn", "Un VPN", "Een vpn"),
-                       ("tails", "Le système Tails", "Het besturingssysteem Tails"),
-                       ("mixer", "Un mixeur de bitcoins (tumbler)", "Een bitcoinmixer (tumbler)"),
-                       ("none", "Aucune de ces mesures", "Geen van deze maatregelen")),
+               "(meerdere antwoorden mogelijk)",
+               "Welche Maßnahmen zur operativen Sicherheit treffen Sie bei Ihren Käufen? "
+               "(Mehrfachnennungen möglich)"),
+         options=_opts(("tor", "Le navigateur Tor", "De Tor-browser", "Der Tor-Browser"),
+                       ("pgp", "Le chiffrement PGP", "PGP-versleuteling", "Die PGP-Verschlüsselung"),
+                       ("vpn", "Un VPN", "Een vpn", "Ein VPN"),
+                       ("tails", "Le système Tails", "Het besturingssysteem Tails", "Das Betriebssystem Tails"),
+                       ("mixer", "Un mixeur de bitcoins (tumbler)", "Een bitcoinmixer (tumbler)",
+                        "Ein Bitcoin-Mixer (Tumbler)"),
+                       ("none", "Aucune de ces mesures", "Geen van deze maatregelen", "Keine dieser Maßnahmen")),
          shares=(0.60, 0.40, 0.30, 0.08, 0.12, 0.15)),
     dict(id="bought_after_shock", type="single", dont_know=True,
          text=("Avez-vous encore acheté sur un cryptomarché après les fermetures et les escroqueries de "
                "sortie du printemps 2019 ?",
-               "Hebt u na de sluitingen en exitscams van het voorjaar van 2019 nog op een cryptomarkt gekocht?"),
+               "Hebt u na de sluitingen en exitscams van het voorjaar van 2019 nog op een cryptomarkt gekocht?",
+               "Haben Sie nach den Schließungen und Exit-Scams im Frühjahr 2019 noch auf einem Kryptomarkt "
+               "gekauft?"),
          options=YES_NO_DK, shares=(0.62, 0.25, 0.13)),
     dict(id="will_continue", type="single", dont_know=True,
          text=("Pensez-vous continuer à acheter sur les cryptomarchés à l'avenir ?",
-               "Denkt u in de toekomst op cryptomarkten te blijven kopen?"),
+               "Denkt u in de toekomst op cryptomarkten te blijven kopen?",
+               "Werden Sie Ihrer Meinung nach auch in Zukunft auf Kryptomärkten kaufen?"),
          options=YES_NO_DK, shares=(0.80, 0.07, 0.13)),
     dict(id="comment", type="text",
-         text=("Souhaitez-vous ajouter un commentaire ?", "Wilt u nog iets kwijt?")),
+         text=("Souhaitez-vous ajouter un commentaire ?", "Wilt u nog iets kwijt?",
+               "Möchten Sie noch etwas hinzufügen?")),
+)
+
+# How the report groups the questions into findings, in report order, with each finding's heading
+# (fr, nl, de). The sample's brief follows the CRYPTODRUG structure of buyer findings, then the outlook.
+FINDINGS: tuple[tuple[str, tuple[str, ...], tuple[str, str, str]], ...] = (
+    ("profile", ("gender", "age", "occupation"),
+     ("Le profil des répondants", "Profiel van de respondenten", "Profil der Befragten")),
+    ("careers", ("used_before", "substances_12m", "new_substances", "orders_12m"),
+     ("Parcours de consommation", "Gebruikstrajecten", "Konsumverläufe")),
+    ("purpose", ("purpose", "spending_eur"),
+     ("Pour qui et pour combien achète-t-on ?", "Voor wie en voor hoeveel wordt er gekocht?",
+      "Für wen und für wie viel wird gekauft?")),
+    ("discovery", ("discovery",),
+     ("Comment les acheteurs découvrent les cryptomarchés", "Hoe kopers cryptomarkten leren kennen",
+      "Wie Käufer Kryptomärkte entdecken")),
+    ("forums", ("forum_participation", "harm_info"),
+     ("Forums et informations de réduction des risques", "Fora en informatie over schadebeperking",
+      "Foren und Informationen zur Schadensminderung")),
+    ("reasons", ("reasons", "rating_online", "rating_offline"),
+     ("Pourquoi acheter sur un cryptomarché ?", "Waarom kopen op een cryptomarkt?",
+      "Warum auf einem Kryptomarkt kaufen?")),
+    ("vendor_choice", ("vendor_choice",),
+     ("Comment choisir un vendeur", "Hoe kiezen kopers een verkoper?", "Wie Käufer einen Verkäufer wählen")),
+    ("risks", ("risk_police", "risk_scam"),
+     ("La perception des risques", "Risicoperceptie", "Die Wahrnehmung der Risiken")),
+    ("opsec", ("opsec",), ("Sécurité opérationnelle", "Operationele veiligheid", "Operative Sicherheit")),
+    ("outlook", ("bought_after_shock", "will_continue", "comment"), ("Perspectives", "Vooruitzichten", "Ausblick")),
 )
 
 COMMENTS = (
@@ -1182,8 +1261,8 @@ yaml.SafeDumper.add_representer(FlowList, lambda d, x: d.represent_sequence("tag
                                                                             flow_style=True))
 
 
-def lang(fr: str, nl: str) -> Flow:
-    return Flow(fr=fr, nl=nl)
+def lang(fr: str, nl: str, de: str) -> Flow:
+    return Flow(fr=fr, nl=nl, de=de)
 
 
 def codebook_entry(q: dict) -> dict:
@@ -1196,7 +1275,7 @@ def codebook_entry(q: dict) -> dict:
     if "unit" in q:
         entry["unit"] = q["unit"]
     if "options" in q:
-        entry["labels"] = {o[0]: lang(o[1], o[2]) for o in q["options"]}
+        entry["labels"] = {o[0]: lang(*o[1:]) for o in q["options"]}
     if "brackets" in q:
         entry["brackets"] = [bracket_entry(*b) for b in q["brackets"]]
     if q["type"] == "scale":
@@ -1207,25 +1286,32 @@ def codebook_entry(q: dict) -> dict:
     return entry
 
 
-def bracket_entry(lower: int | None, upper: int | None, fr: str, nl: str) -> Flow:
+def bracket_entry(lower: int | None, upper: int | None, fr: str, nl: str, de: str) -> Flow:
     entry = Flow()
     if lower is not None:
         entry["lower"] = lower
     if upper is not None:
         entry["upper"] = upper
-    entry["label"] = lang(fr, nl)
+    entry["label"] = lang(fr, nl, de)
     return entry
+
+
+def finding_entry(finding_id: str, questions: tuple[str, ...], title: tuple[str, str, str]) -> dict:
+    return {"id": finding_id, "questions": FlowList(questions), "title": lang(*title)}
 
 
 CODEBOOK_HEADER = """\
 # Codebook of survey.csv (synthetic sample, generated by tools/generate_sample.py; do not edit by hand).
 # One entry per question, in questionnaire order. Blank cells are always missing; `missing` lists the
 # extra missing codes, `dont_know` the "don't know" code. Brackets are half-open: lower <= x < upper.
+# Multi-response columns hold 1 (ticked) or 0 (not ticked). `findings` groups the questions as the report
+# presents them. The schema is documented in docs/codebook.md.
 """
 
 
 def codebook_text() -> str:
-    body = {"questions": {q["id"]: codebook_entry(q) for q in QUESTIONS}}
+    body = {"questions": {q["id"]: codebook_entry(q) for q in QUESTIONS},
+            "findings": [finding_entry(*finding) for finding in FINDINGS]}
     dumped = yaml.safe_dump(body, sort_keys=False, allow_unicode=True, default_flow_style=False, width=4096)
     return CODEBOOK_HEADER + dumped
 
