@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, Mapping
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator,
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator,
                       model_validator)
 
 from .errors import ConfigError
@@ -53,15 +53,39 @@ class Period(Schema):
 CsvInput = Literal["listings", "feedback", "exchange_rates", "market_events", "survey"]
 
 
+def _one_group(value: str | None) -> str | None:
+    """A regular expression with exactly one group (the part that is kept)."""
+    if value is None:
+        return value
+    try:
+        groups = re.compile(value).groups
+    except re.error as exc:
+        raise ValueError(f"'{value}' is not a regular expression ({exc})") from None
+    if groups != 1:
+        raise ValueError(f"'{value}' must hold exactly one group in parentheses, around the part to keep (it has {groups})")
+    return value
+
+
+OneGroup = Annotated[str, AfterValidator(_one_group)]
+
+
 class ColumnMap(Schema):
-    """How one contract column is made from a team's export: give exactly one of `column`, `value`, `flags`."""
+    """How one contract column is made from a team's export: give exactly one of `column`, `value`, `flags`, `columns`, `first_of`."""
 
     column: str | None = Field(default=None, examples=["Vendor Name"])
     """The export's column that holds it (the name as in the header)."""
     value: str | int | float | None = Field(default=None, examples=["Dream Market"])
     """A constant, for a column the file lacks (one file per market: `market: {value: Dream Market}`)."""
+    columns: list[str] | None = Field(default=None, min_length=2, examples=[["vendor", "title", "created"]])
+    """Several of the export's columns joined into one value with `join` (an id made of vendor, title and creation date); an empty part stays an empty place."""
+    join: str = Field(default="|", examples=["|"])
+    """The text put between the parts of `columns`."""
+    first_of: list[str] | None = Field(default=None, min_length=2, examples=[["subcategory", "category"]])
+    """Several of the export's columns, in order: the value is the first one that is not empty."""
     parse: Literal["amount", "currency", "count"] | None = None
     """Read a number or code out of text: `amount` ("Purchase price: USD 1,126.19" -> 1126.19), `currency` ("USD 1,126.19" -> USD; $, €, £, ฿ understood), `count` ("116 sold since Nov 14, 2015" -> 116)."""
+    pattern: OneGroup | None = Field(default=None, examples=[r"(\d[\d,]*) sold"])
+    """With `parse: count` or `amount`: a regular expression with one group; the number is read from the group's text only ("Vendor99 - 116 sold" with `(\\d+) sold` -> 116). A value the pattern does not match is an error."""
     format: str | None = Field(default=None, examples=["%d/%m/%Y"])
     """For a date written otherwise than YYYY-MM-DD: its layout in strftime codes (%d day, %m month, %b month name, %Y year)."""
     separator: str | None = Field(default=None, min_length=1, examples=[";"])
@@ -71,10 +95,29 @@ class ColumnMap(Schema):
 
     @model_validator(mode="after")
     def _one_origin(self) -> ColumnMap:
-        given = [key for key in ("column", "value", "flags") if getattr(self, key) is not None]
+        given = [key for key in ("column", "value", "flags", "columns", "first_of") if getattr(self, key) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of column, value, flags" + (f" (got {', '.join(given)})" if given else ""))
+            raise ValueError("give exactly one of column, value, flags, columns, first_of"
+                             + (f" (got {', '.join(given)})" if given else ""))
+        if self.pattern is not None and self.parse not in ("count", "amount"):
+            raise ValueError("pattern reads a number out of text: give it with parse: count (or amount)")
+        if "join" in self.model_fields_set and self.columns is None:
+            raise ValueError("join goes with columns (the columns it joins)")
         return self
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The export's columns this column is made from."""
+        return (self.column,) if self.column is not None else tuple(self.columns or self.first_of or ())
+
+
+class FromFilename(Schema):
+    """A contract column whose value is in each file's name (a crawl date in `category_20170510.csv`)."""
+
+    pattern: OneGroup = Field(examples=[r"_(\d{8})\.csv$"])
+    """A regular expression searched in the file's name (not its folder), with one group around the value; a file whose name it does not match is an error."""
+    format: str | None = Field(default=None, examples=["%Y%m%d"])
+    """For a date: its layout in strftime codes (%Y%m%d for 20170510); without it, YYYY-MM-DD."""
 
 
 def _shape(value: Any) -> str | None:
@@ -92,8 +135,8 @@ ColumnSpec = Annotated[Annotated[str, Tag("<text>")] | Annotated[ColumnMap, Tag(
 class Source(Schema):
     """One export file or folder and how its columns map onto the contract."""
 
-    path: str = Field(examples=["../exports/dream_market.csv"])
-    """A CSV file (optionally .gz), a Parquet file, or a folder of Parquet partitions (survey: CSV or .xlsx)."""
+    path: str = Field(examples=["../exports/dream_market.csv", "../exports/category_*.csv"])
+    """A CSV file (optionally .gz), a Parquet file, a folder of Parquet partitions or of CSV files, or a glob (`exports/category_*.csv`, `**` for subfolders): the files of a folder or glob are stacked into one table (survey: CSV or .xlsx)."""
     delimiter: str = Field(default=",", min_length=1, max_length=1, examples=[";"])
     """CSV field separator."""
     decimal: Literal[".", ","] = "."
@@ -104,6 +147,12 @@ class Source(Schema):
     """Contract column -> the export's column name, or a mapping (constant, parsed text, flags). Unmapped contract columns are looked up by their own name."""
     sheet: str | None = Field(default=None, examples=["Responses"])
     """For a survey exported as an Excel workbook (.xlsx): the sheet that holds the responses."""
+    missing: list[str] = Field(default_factory=list, examples=[["null", "N/A", "#NAME?"]])
+    """Placeholder texts that mean "no value", in every column of this source (compared after trimming spaces)."""
+    repair: Literal["refuse", "ftfy", "accept"] = "refuse"
+    """Text that was already garbled when the file was saved (mojibake under the file's true encoding, "cafÃ©"): `refuse` it as a wrong encoding, `ftfy` repairs it (ftfy.fix_text), `accept` keeps it as written; a warning counts the fields. A wrong `encoding` is refused whatever this says."""
+    from_filename: dict[str, FromFilename] = Field(default_factory=dict, examples=[{"crawled_at": {"pattern": r"_(\d{8})\.csv$", "format": "%Y%m%d"}}])
+    """Contract columns whose value is taken from each file's name (with a glob or folder of files)."""
 
     @field_validator("encoding")
     @classmethod
@@ -113,6 +162,13 @@ class Source(Schema):
         except LookupError:
             raise ValueError(f"unknown encoding '{value}' (e.g. utf-8, cp1252, latin-1, mac_roman, utf-16)") from None
         return value
+
+    @model_validator(mode="after")
+    def _one_origin_per_column(self) -> Source:
+        twice = sorted(set(self.columns) & set(self.from_filename))
+        if twice:
+            raise ValueError(f"{', '.join(twice)}: given both in columns and in from_filename")
+        return self
 
     def column_maps(self) -> dict[str, ColumnMap]:
         return {name: ColumnMap(column=spec) if isinstance(spec, str) else spec for name, spec in self.columns.items()}

@@ -34,6 +34,7 @@ class FileSet:
     paths: tuple[Path, ...]
     format: Literal["csv", "parquet"]
     delimiter: str = ","
+    tagged: bool = False  # the table gets a column __file: the index in `paths` of the file each row comes from
 
 
 def _kind(type_name: str) -> Kind:
@@ -129,14 +130,20 @@ class DuckEngine(Engine):
 
     def register(self, name: str, files: FileSet) -> dict[str, Kind]:
         listing = ", ".join(_quoted(p) for p in files.paths)
+        named = ", filename='__path'" if files.tagged else ""
         if files.format == "parquet":
-            source = f"read_parquet([{listing}], union_by_name=true)"
+            source = f"read_parquet([{listing}], union_by_name=true{named})"
         else:
             delimiter = files.delimiter.replace("'", "''")
+            # comment='': DuckDB's sniffer may otherwise take '#' for a comment mark and drop rows (" #NAME? ").
             source = (f"read_csv([{listing}], header=true, all_varchar=true, nullstr='\\N', quote='\"', escape='\"', "
-                      f"delim='{delimiter}', union_by_name=true)")
+                      f"comment='', delim='{delimiter}', union_by_name=true{named})")
+        columns = "*"
+        if files.tagged:  # which file a row comes from, as its index in files.paths
+            cases = " ".join(f"WHEN {_quoted(p)} THEN {index}" for index, p in enumerate(files.paths))
+            columns = f"* EXCLUDE (__path), CASE __path {cases} END AS __file"
         try:
-            self._con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {source}")
+            self._con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {columns} FROM {source}")
             described = self._con.execute(f"DESCRIBE {name}").fetchall()
         except self._duckdb.Error as exc:
             raise InputError(f"cannot read the file: {str(exc).splitlines()[0]}", where=str(files.paths[0])) from None
@@ -212,16 +219,26 @@ class SparkEngine(Engine):
         )
 
     def register(self, name: str, files: FileSet) -> dict[str, Kind]:
-        reader = self._session.read
         paths = [str(p) for p in files.paths]
-        if files.format == "parquet":
-            frame = reader.option("mergeSchema", "true").parquet(*paths)
+        if files.tagged:  # one read per file, each with its index in files.paths, stacked by column name
+            from functools import reduce
+
+            from pyspark.sql.functions import lit
+
+            parts = [self._read([path], files).withColumn("__file", lit(index)) for index, path in enumerate(paths)]
+            frame = reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), parts)
         else:
-            frame = (reader.option("header", True).option("sep", files.delimiter).option("quote", '"')
-                     .option("escape", '"').option("multiLine", True).option("nullValue", "\\N")
-                     .option("encoding", "UTF-8").csv(paths))
+            frame = self._read(paths, files)
         frame.createOrReplaceTempView(name)
         return {field.name: _kind(field.dataType.simpleString()) for field in frame.schema.fields}
+
+    def _read(self, paths: list[str], files: FileSet) -> Any:
+        reader = self._session.read
+        if files.format == "parquet":
+            return reader.option("mergeSchema", "true").parquet(*paths)
+        return (reader.option("header", True).option("sep", files.delimiter).option("quote", '"')
+                .option("escape", '"').option("multiLine", True).option("nullValue", "\\N")
+                .option("encoding", "UTF-8").csv(paths))
 
     def put(self, name: str, frame: pd.DataFrame) -> None:
         records = [tuple(None if pd.isna(v) else v for v in row) for row in frame.itertuples(index=False)]

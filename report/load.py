@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import glob
 import gzip
 import io
 import logging
@@ -14,11 +15,11 @@ import zlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Literal, Mapping
 
 import pandas as pd
 
-from .config import ReportConfig, Source
+from .config import ReportConfig, Source, manifest_paths, project_root
 from .engine import FileSet
 from .codebook import check_crosstabs, read_codebook
 from .errors import ConfigError, InputError
@@ -45,6 +46,8 @@ UNSAFE_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 MOJIBAKE = re.compile("[ÂÃ][\u0080-\u00bf]|[\u0080-\u009f]|[a-zß-ÿ][ÀÁÈÉÊËÌÍÎÏÒÓÔÙÚÛŽŒŠ‡ˆ˜‰]")
 # Every match of MOJIBAKE holds one of these; searching for them first is ten times faster on mostly-ASCII text.
 MOJIBAKE_MARKS = re.compile("[\u0080-\u00bfÀÁÈÉÊËÌÍÎÏÒÓÔÙÚÛŽŒŠ‡ˆ˜‰]")
+# C1 control characters: cp1252 text read as latin-1, always a wrong declaration (no text holds them).
+C1_CONTROLS = re.compile("[\u0080-\u009f]")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
 log = logging.getLogger("report.load")
@@ -76,6 +79,8 @@ class CsvFile:
     rows: int
     unsafe_lines: tuple[int, ...] = ()  # lines whose control characters were left out
     delimiter: str = ","
+    garbled: int = 0  # fields garbled before the file was saved (repaired or kept, per the source's `repair`)
+    garbled_line: int | None = None  # the first line holding one
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,9 @@ class CsvRules:
     delimiter: str = ","
     max_bytes: int = 500 * MB
     period: tuple[str, date, date] | None = None  # (date column, start, end): some rows must fall inside
+    repair: str = "refuse"  # text garbled before the file was saved: refuse, ftfy (repair) or accept (keep)
+    empty_ok: bool = False  # a header without rows is fine (one file of several)
+    required: tuple[str, ...] | None = None  # columns the header must hold (default: REQUIRED_COLUMNS of the kind)
 
 
 def _refuse_spreadsheet(path: Path, kind: str) -> None:
@@ -137,6 +145,11 @@ class TextStream:
         self.encoding = "utf-8-sig" if codecs.lookup(rules.encoding).name == "utf-8" else rules.encoding  # a BOM is fine
         self.unsafe_lines: list[int] = []
         self.cr_only = False
+        # With `repair`, mojibake is judged field by field (Mender); a file that is valid UTF-8 but declared in an
+        # 8-bit encoding is still a wrong declaration, so its bytes are also decoded as UTF-8 on the way.
+        self.utf8 = (codecs.getincrementaldecoder("utf-8")() if rules.repair != "refuse" and codecs.lookup(rules.encoding).name != "utf-8"
+                     else None)
+        self.first_non_ascii: int | None = None
 
     def blocks(self) -> Iterator[str]:
         decoder = codecs.getincrementaldecoder(self.encoding)(errors="strict")
@@ -160,6 +173,7 @@ class TextStream:
                     if self.cr_only:
                         text = text.replace("\r", "\n")  # the engines want \n
                     self._check(text, line)
+                    self._check_utf8(raw, text, line)
                     yield UNSAFE_CHARACTERS.sub("", text)
                     line += text.count("\n")
                     if not raw:
@@ -183,15 +197,31 @@ class TextStream:
         return InputError(f"byte 0x{exc.object[exc.start]:02x} at column {column} is not valid {self.rules.encoding} text; "
                           + _encoding_hint(self.rules.kind, self.rules.encoding), where=f"{self.path}:{line + before.count(chr(10))}")
 
+    def _check_utf8(self, raw: bytes, text: str, line: int) -> None:
+        if self.utf8 is None:
+            return
+        try:
+            self.utf8.decode(raw, final=not raw)
+        except UnicodeDecodeError:
+            self.utf8 = None  # not UTF-8: the declared 8-bit encoding may well be right
+            return
+        if self.first_non_ascii is None and not text.isascii():
+            first = next(index for index, char in enumerate(text) if ord(char) > 127)
+            self.first_non_ascii = line + text.count("\n", 0, first)
+        if not raw and self.first_non_ascii is not None:
+            raise InputError(f"the file is UTF-8 text, but its encoding is declared as {self.rules.encoding}; declare "
+                             "encoding: utf-8 (repair mends text garbled before the file was saved, not a wrong encoding)",
+                             where=f"{self.path}:{self.first_non_ascii}")
+
     def _check(self, text: str, line: int) -> None:
-        found = next((hit for mark in MOJIBAKE_MARKS.finditer(text)
-                      if (hit := MOJIBAKE.search(text, max(0, mark.start() - 1), mark.end() + 1))), None)
+        if self.rules.repair == "refuse":
+            found = next((hit for mark in MOJIBAKE_MARKS.finditer(text)
+                          if (hit := MOJIBAKE.search(text, max(0, mark.start() - 1), mark.end() + 1))), None)
+        else:
+            found = C1_CONTROLS.search(text)
         if found is not None:
             seen = text[max(0, found.start() - 12): found.end() + 12].replace("\n", " ")
-            raise InputError(f"'{seen}' looks like text decoded with the wrong encoding (read as {self.rules.encoding}); "
-                             f"declare the file's real encoding in the config (utf-8, cp1252, latin-1, mac_roman...)"
-                             f"{'' if self.rules.kind in ('market_events', 'survey') else ', e.g. inputs.' + self.rules.kind + '.encoding'}",
-                             where=f"{self.path}:{line + text.count(chr(10), 0, found.start())}")
+            raise _wrong_encoding(seen, self.rules, f"{self.path}:{line + text.count(chr(10), 0, found.start())}")
         position = 0
         for match in UNSAFE_CHARACTERS.finditer(text):
             line += text.count("\n", position, match.start())
@@ -200,17 +230,56 @@ class TextStream:
                 self.unsafe_lines.append(line)
 
 
-def _header(path: Path, row: list[str] | None, kind: str) -> tuple[str, ...]:
+def _wrong_encoding(seen: str, rules: CsvRules, where: str) -> InputError:
+    return InputError(f"'{seen}' looks like text decoded with the wrong encoding (read as {rules.encoding}); "
+                      f"declare the file's real encoding in the config (utf-8, cp1252, latin-1, mac_roman...), e.g. "
+                      f"inputs.{rules.kind}.encoding; if the text was already garbled when the file was saved, "
+                      f"say so with inputs.{rules.kind}.repair: ftfy (or accept)", where=where)
+
+
+class Mender:
+    """Text garbled before the file was saved (`repair: ftfy | accept`), judged field by field: a field that is not
+    plain ASCII is what ftfy makes of it. What still looks garbled after ftfy is no garbling ftfy knows (UTF-8 read
+    as an 8-bit encoding) but a wrong encoding declaration, refused as without `repair`."""
+
+    def __init__(self, path: Path, rules: CsvRules) -> None:
+        from ftfy import TextFixerConfig
+
+        self.path, self.rules = path, rules
+        # Only the encoding repairs: quotes, HTML entities, widths, ligatures and line breaks stay as written.
+        self.config = TextFixerConfig(unescape_html=False, remove_terminal_escapes=False, uncurl_quotes=False,
+                                      fix_latin_ligatures=False, fix_character_width=False, fix_line_breaks=False,
+                                      remove_control_chars=False, normalization=None, explain=False)
+        self.fields, self.first_line = 0, None
+
+    def row(self, row: list[str], line: int) -> list[str]:
+        from ftfy import fix_text
+
+        mended = []
+        for value in row:
+            fixed = value if value.isascii() else fix_text(value, self.config)
+            if (found := MOJIBAKE.search(fixed)) is not None:
+                seen = fixed[max(0, found.start() - 12): found.end() + 12].replace("\n", " ")
+                raise _wrong_encoding(seen, self.rules, f"{self.path}:{line}")
+            if fixed != value:
+                self.fields += 1
+                self.first_line = self.first_line or line
+            mended.append(fixed if self.rules.repair == "ftfy" else value)
+        return mended
+
+
+def _header(path: Path, row: list[str] | None, kind: str, required: tuple[str, ...] | None = None) -> tuple[str, ...]:
     if not row:
         raise InputError("the file is empty (no header row)", where=str(path))
     columns = tuple(name.strip() for name in row)
     duplicates = sorted({name for name in columns if columns.count(name) > 1})
     if duplicates:
         raise InputError(f"duplicate column name(s): {', '.join(duplicates)}", where=f"{path}:1")
-    missing = [name for name in REQUIRED_COLUMNS[kind] if name not in columns]
+    required = REQUIRED_COLUMNS[kind] if required is None else required
+    missing = [name for name in required if name not in columns]
     if missing:
         raise InputError(
-            f"missing column(s) {', '.join(missing)} (the {kind} file needs: {', '.join(REQUIRED_COLUMNS[kind])})",
+            f"missing column(s) {', '.join(missing)} (the {kind} file needs: {', '.join(required)})",
             where=f"{path}:1",
         )
     return columns
@@ -237,37 +306,56 @@ def check_csv(path: Path, rules: CsvRules, scratch: Path) -> CsvFile:
     _check_size(path, rules.max_bytes)
     copy_to = scratch / f"{rules.kind}-{len(list(scratch.iterdir()))}.csv"
     recode = codecs.lookup(rules.encoding).name != "utf-8"
-    columns, rows, dated, unsafe = _scan(path, rules, copy_to, recode)
+    columns, rows, dated, unsafe, mender = _scan(path, rules, copy_to, recode)
     if unsafe:
         log.warning("%s: %d line(s) hold control characters (first: line %d); those characters are left out",
                     path, len(unsafe), unsafe[0])
-    if rows == 0 and rules.kind not in MAY_BE_EMPTY:
+    if rows == 0 and rules.kind not in MAY_BE_EMPTY and not rules.empty_ok:
         raise InputError("the file has a header but no rows", where=str(path))
     if rules.period and rows and dated == 0:
         column, start, end = rules.period
         raise InputError(f"no row has a {column} between {start} and {end} (check period in the config)", where=str(path))
     readable = copy_to if copy_to.exists() else path
-    return CsvFile(source=path, readable=readable, columns=columns, rows=rows, unsafe_lines=tuple(unsafe), delimiter=rules.delimiter)
+    return CsvFile(source=path, readable=readable, columns=columns, rows=rows, unsafe_lines=tuple(unsafe), delimiter=rules.delimiter,
+                   garbled=mender.fields if mender else 0, garbled_line=mender.first_line if mender else None)
 
 
-def _scan(path: Path, rules: CsvRules, copy_to: Path, recode: bool) -> tuple[tuple[str, ...], int, int | None, list[int]]:
+def _scan(path: Path, rules: CsvRules, copy_to: Path,
+          recode: bool) -> tuple[tuple[str, ...], int, int | None, list[int], Mender | None]:
     """Read the file once, streaming; then write a clean UTF-8 copy when it is in another encoding, held characters
-    XML cannot hold, or ended its lines with a bare CR (a second pass, only for those files)."""
+    XML cannot hold, ended its lines with a bare CR, or held garbled text that ftfy repairs (a second pass, only for
+    those files)."""
     stream = TextStream(path, rules)
-    parsed = _parse(path, rules, stream.lines())
-    if recode or stream.unsafe_lines or stream.cr_only:
+    mender = Mender(path, rules) if rules.repair != "refuse" else None
+    parsed = _parse(path, rules, stream.lines(), mender)
+    if mender is not None and mender.fields and rules.repair == "ftfy":
+        _write_mended(path, rules, copy_to)
+    elif recode or stream.unsafe_lines or stream.cr_only:
         with open(copy_to, "w", encoding="utf-8", newline="") as copy:
             for block in TextStream(path, rules).blocks():
                 copy.write(block.removeprefix("\ufeff"))
-    return (*parsed, stream.unsafe_lines)
+    return (*parsed, stream.unsafe_lines, mender)
 
 
-def _parse(path: Path, rules: CsvRules, lines: Iterable[str]) -> tuple[tuple[str, ...], int, int | None]:
+def _write_mended(path: Path, rules: CsvRules, copy_to: Path) -> None:
+    """The UTF-8 copy of a file with its garbled fields repaired by ftfy (written record by record)."""
+    mender = Mender(path, rules)
+    lines = (line.removeprefix("\ufeff") for line in TextStream(path, rules).lines())
+    reader = csv.reader(lines, strict=True, delimiter=rules.delimiter)
+    with open(copy_to, "w", encoding="utf-8", newline="") as copy:
+        writer = csv.writer(copy, delimiter=rules.delimiter, lineterminator="\n")
+        for row in reader:
+            writer.writerow(mender.row(row, reader.line_num))
+
+
+def _parse(path: Path, rules: CsvRules, lines: Iterable[str],
+           mender: Mender | None = None) -> tuple[tuple[str, ...], int, int | None]:
     """Header, record count, and whether some record falls in the period (None: dates the engine must judge)."""
     reader = csv.reader(lines, strict=True, delimiter=rules.delimiter)
     rows, dated, undated, last_line = 0, 0, 0, 0
     try:
-        columns = _header(path, next(reader, None), rules.kind)
+        header = next(reader, None)
+        columns = _header(path, mender.row(header, 1) if mender and header else header, rules.kind, rules.required)
         date_index = columns.index(rules.period[0]) if rules.period else None
         width = len(columns)
         last_line = reader.line_num
@@ -281,6 +369,8 @@ def _parse(path: Path, rules: CsvRules, lines: Iterable[str]) -> tuple[tuple[str
                     f"({'a comma inside an unquoted value, or an extra separator' if len(row) > width else 'a missing field or a line cut short'}?)",
                     where=f"{path}:{first_line}")
             rows += 1
+            if mender is not None:
+                mender.row(row, first_line)
             if date_index is not None and not dated and rules.period:  # one record inside is enough
                 inside = _in_period(row[date_index], rules.period[1], rules.period[2])
                 dated += inside is True
@@ -298,37 +388,86 @@ def _read_text(csv_file: CsvFile) -> io.StringIO:
     return io.StringIO(raw.decode("utf-8-sig"), newline="")
 
 
-def read_events(csv_file: CsvFile) -> tuple[MarketEvent, ...]:
+def read_events(csv_file: CsvFile, source: Source | None = None) -> tuple[MarketEvent, ...]:
+    """Market events; the source's `columns` map market, date and kind (a column, a constant, a date format)."""
     path = csv_file.source
+    maps = source.column_maps() if source else {}
+    missing = set(source.missing) if source else set()
     events = []
+    if source is not None:
+        _warn_garbled("inputs.market_events", source.repair, [csv_file])
     with _read_text(csv_file) as handle:
-        reader = csv.DictReader(handle)
+        reader = csv.DictReader(handle, delimiter=csv_file.delimiter)
         for row in reader:
             line = reader.line_num
-            kind = row["kind"].strip()
+            value = {name: _event_value(row, name, maps, missing) for name in REQUIRED_COLUMNS["market_events"]}
+            kind = value["kind"]
             if kind not in EVENT_KINDS:
                 raise InputError(f"kind '{kind}' is not one of {', '.join(EVENT_KINDS)}", where=f"{path}:{line}")
-            try:
-                day = date.fromisoformat(row["date"].strip())
-            except ValueError:
-                raise InputError(f"date '{row['date']}' is not YYYY-MM-DD", where=f"{path}:{line}") from None
-            events.append(MarketEvent(market=row["market"].strip(), date=day, kind=kind))
+            day = _event_date(value["date"], maps["date"].format if "date" in maps else None, f"{path}:{line}")
+            events.append(MarketEvent(market=value["market"], date=day, kind=kind))
     return tuple(sorted(events, key=lambda e: (e.date, e.market, e.kind)))
 
 
-def read_survey(csv_file: CsvFile, codebook: Codebook) -> pd.DataFrame:
+def _event_value(row: Mapping[str, str], name: str, maps: Mapping[str, Any], missing: set[str]) -> str:
+    spec = maps.get(name)
+    if spec is not None and spec.value is not None:
+        return str(spec.value)
+    text = (row.get(spec.column if spec is not None and spec.column else name) or "").strip()
+    return "" if text in missing else text
+
+
+def _event_date(text: str, layout: str | None, where: str) -> date:
+    from datetime import datetime
+
+    try:
+        return datetime.strptime(text, layout).date() if layout else date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"date '{text}' is not {'in the format ' + layout if layout else 'YYYY-MM-DD'}", where=where) from None
+
+
+def read_survey(csv_file: CsvFile, codebook: Codebook, source: Source | None = None) -> pd.DataFrame:
     """Survey responses as text; the codebook decides what is a code and what is missing."""
     path = csv_file.source
     needed = {column for q in codebook.questions.values() for column in q.columns.values()}
-    missing = sorted(needed - set(csv_file.columns))
+    missing = sorted(needed - set(_survey_names(csv_file.columns, source, f"{path}:1")))
     if missing:
         raise InputError(f"missing column(s) named in the codebook: {', '.join(missing)}", where=f"{path}:1")
+    if source is not None:
+        _warn_garbled("inputs.survey", source.repair, [csv_file])
     with _read_text(csv_file) as handle:
         frame = pd.read_csv(handle, dtype=str, keep_default_na=False, na_filter=False, sep=csv_file.delimiter)
-    return checked_survey(frame, codebook, str(path), header_rows=1)
+    return checked_survey(_as_codebook(frame, source, f"{path}:1"), codebook, str(path), header_rows=1)
 
 
-def read_survey_workbook(path: Path, sheet: str | None, codebook: Codebook, max_bytes: int) -> pd.DataFrame:
+def _survey_names(columns: Iterable[str], source: Source | None, where: str) -> list[str]:
+    """The file's column names as the codebook names them: the source's `columns` map a codebook name to the file's."""
+    if source is None or not source.columns:
+        return list(columns)
+    renames: dict[str, str] = {}
+    for name, spec in source.column_maps().items():
+        if spec.column is None:
+            raise InputError(f"inputs.survey.columns.{name}: a survey column can only be renamed (codebook name: file's column)",
+                             where=where)
+        renames[spec.column] = name
+    names = [renames.get(column, column) for column in columns]
+    absent = sorted(set(renames) - set(columns))
+    if absent:
+        raise InputError(f"no column {', '.join(absent)} (named in inputs.survey.columns); the file's columns are: "
+                         f"{', '.join(columns)}", where=where)
+    return names
+
+
+def _as_codebook(frame: pd.DataFrame, source: Source | None, where: str) -> pd.DataFrame:
+    """Responses with the codebook's column names, and the source's `missing` placeholders as empty answers."""
+    frame = frame.set_axis(_survey_names(list(frame.columns), source, where), axis=1)
+    if source is not None and source.missing:
+        frame = frame.mask(frame.apply(lambda column: column.str.strip()).isin(source.missing), "")
+    return frame
+
+
+def read_survey_workbook(path: Path, sheet: str | None, codebook: Codebook, max_bytes: int,
+                         source: Source | None = None) -> pd.DataFrame:
     """Survey responses from one sheet of an Excel workbook, every cell as text; rows are named by sheet row."""
     if not path.is_file():
         raise InputError("file not found", where=str(path))
@@ -363,6 +502,7 @@ def read_survey_workbook(path: Path, sheet: str | None, codebook: Codebook, max_
     if duplicates:
         raise InputError(f"duplicate or empty column name(s) in the header row: {', '.join(repr(d) for d in duplicates)}",
                          where=f"{where}:1")
+    frame = _as_codebook(frame, source, f"{where}:1")
     needed = {column for q in codebook.questions.values() for column in q.columns.values()}
     missing = sorted(needed - set(frame.columns))
     if missing:
@@ -453,12 +593,18 @@ def _check_numbers(frame: pd.DataFrame, question: Question, path: str) -> None:
                              "or declare it a missing code", where=f"{path}:{int(index) + 2}")
 
 
-def _rules(config: ReportConfig, kind: str, source: Source) -> CsvRules:
-    # Some feedback must fall in the period; only checked when the date column has its contract name.
+def _rules(config: ReportConfig, kind: str, source: Source, *, files: int = 1) -> CsvRules:
+    # Some feedback must fall in the period; only checked when the date column has its contract name, in one file.
     period = (("left_at", config.period.start, config.period.end)
-              if kind == "feedback" and "left_at" not in source.columns else None)
+              if kind == "feedback" and "left_at" not in source.columns and files == 1 else None)
+    required = None
+    if kind == "market_events":  # the events' columns under the names the file gives them
+        maps = source.column_maps()
+        required = tuple(maps[name].column or name if name in maps else name for name in REQUIRED_COLUMNS[kind]
+                         if name not in maps or maps[name].column is not None)
     return CsvRules(kind=kind, encoding=source.encoding, delimiter=source.delimiter,
-                    max_bytes=config.limits.max_input_mb * MB, period=period)
+                    max_bytes=config.limits.max_input_mb * MB, period=period, repair=source.repair,
+                    empty_ok=files > 1, required=required)
 
 
 def _single(config: ReportConfig, base: Path, name: str) -> tuple[Source, Path]:
@@ -479,25 +625,72 @@ def load_inputs(config: ReportConfig, base: Path) -> Inputs:
 
 
 def _scrape_sources(config: ReportConfig, base: Path, name: str, scratch: Path) -> tuple[list[ScrapeSource], dict[str, Path]]:
-    """The sources of one scrape input: CSV files checked (and copied as clean UTF-8 when needed), Parquet as is."""
+    """The sources of one scrape input: CSV files checked (and copied as clean UTF-8 when needed), Parquet as is;
+    the files of a folder or glob stacked into one source."""
     sources, files = [], {}
     for key, source in config.inputs.sources(name):
-        path = (base / source.path).resolve()
-        if not path.exists():
-            raise InputError("file not found", where=str(path))
-        fileset, rows = scrape_files(path), None
-        if fileset.format == "csv":
-            checked = check_csv(path, _rules(config, name, source), scratch)
-            fileset, rows = FileSet((checked.readable,), "csv", source.delimiter), checked.rows
-        sources.append(ScrapeSource(fileset, key, path, source.decimal, _column_rules(source), rows))
-        files[key.removeprefix("inputs.")] = path
+        paths, form = _source_files(base, source, key)
+        origin = (base / source.path).resolve() if len(paths) > 1 or paths[0] != (base / source.path).resolve() else paths[0]
+        tagged = len(paths) > 1 or bool(source.from_filename)
+        rows, partial = None, {}
+        if form == "csv":
+            checked = [check_csv(path, _rules(config, name, source, files=len(paths)), scratch) for path in paths]
+            rows = sum(c.rows for c in checked)
+            if rows == 0:
+                raise InputError(f"{key}: the files have a header but no rows", where=str(origin))
+            partial = _partial_columns(checked)
+            _warn_garbled(key, source.repair, checked)
+            fileset = FileSet(tuple(c.readable for c in checked), "csv", source.delimiter, tagged)
+        else:
+            fileset = FileSet(paths, "parquet", tagged=tagged)
+        rules = _column_rules(source, paths, key)
+        sources.append(ScrapeSource(fileset, key, origin, source.decimal, rules, rows, tuple(source.missing), paths, partial))
+        files.update(manifest_paths(key, source, base))
     return sources, files
 
 
-def _column_rules(source: Source) -> dict[str, ColumnRule]:
-    return {name: ColumnRule(column=spec.column, value=spec.value, parse=spec.parse, format=spec.format,
-                             separator=spec.separator, flags=spec.flags)
-            for name, spec in source.column_maps().items()}
+def _source_files(base: Path, source: Source, key: str) -> tuple[tuple[Path, ...], Literal["csv", "parquet"]]:
+    """The files of a source, each inside the project (a glob may match a link that leads out of it)."""
+    paths, form = scrape_files(base, source.path, key)
+    root = project_root(base)
+    for path in paths:
+        if not path.is_relative_to(root):
+            raise InputError(f"{key} ({source.path}) matches {path}, outside the project folder {root}", where=str(path))
+    return paths, form
+
+
+def _partial_columns(checked: list[CsvFile]) -> dict[str, Path]:
+    """Columns that some files of a source have and others lack, with the first file that lacks each."""
+    every = {name for c in checked for name in c.columns}
+    return {name: next(c.source for c in checked if name not in c.columns)
+            for name in sorted(every) if any(name not in c.columns for c in checked)}
+
+
+def _warn_garbled(key: str, repair: str, checked: list[CsvFile]) -> None:
+    count = sum(c.garbled for c in checked)
+    if not count:
+        return
+    first = next(c for c in checked if c.garbled)
+    done = "repaired with ftfy" if repair == "ftfy" else "kept as written (repair: accept)"
+    log.warning("%s: %d field(s) held text garbled before the file was saved (first: %s:%d); %s",
+                key, count, first.source, first.garbled_line or 1, done)
+
+
+def _column_rules(source: Source, paths: tuple[Path, ...] = (), key: str = "") -> dict[str, ColumnRule]:
+    rules = {name: ColumnRule(column=spec.column, value=spec.value, parse=spec.parse, format=spec.format,
+                              separator=spec.separator, flags=spec.flags, columns=tuple(spec.columns or ()),
+                              join=spec.join, first_of=tuple(spec.first_of or ()), pattern=spec.pattern)
+             for name, spec in source.column_maps().items()}
+    for name, spec in source.from_filename.items():
+        values = []
+        for path in paths:
+            found = re.search(spec.pattern, path.name)
+            if found is None:
+                raise InputError(f"the file name does not match {key}.from_filename.{name}.pattern '{spec.pattern}'",
+                                 where=str(path))
+            values.append(found.group(1))
+        rules[name] = ColumnRule(file_values=tuple(values), format=spec.format)
+    return rules
 
 
 def _survey_inputs(config: ReportConfig, base: Path, scratch: Path) -> tuple[pd.DataFrame | None, Codebook | None, dict[str, Path]]:
@@ -516,11 +709,11 @@ def _survey_inputs(config: ReportConfig, base: Path, scratch: Path) -> tuple[pd.
     check_crosstabs(crosstabs, codebook)
     survey_source, survey_path = _single(config, base, "survey")
     if survey_path.suffix.lower() in XLSX_SUFFIXES:
-        survey = read_survey_workbook(survey_path, survey_source.sheet, codebook, config.limits.max_input_mb * MB)
+        survey = read_survey_workbook(survey_path, survey_source.sheet, codebook, config.limits.max_input_mb * MB, survey_source)
     else:
         if survey_source.sheet is not None:
             raise InputError("inputs.survey.sheet is set, but the survey is not an .xlsx workbook", where=str(survey_path))
-        survey = read_survey(check_csv(survey_path, _rules(config, "survey", survey_source), scratch), codebook)
+        survey = read_survey(check_csv(survey_path, _rules(config, "survey", survey_source), scratch), codebook, survey_source)
     return survey, codebook, {"survey": survey_path, "codebook": codebook_path}
 
 

@@ -1,12 +1,13 @@
 """A team's scrape export mapped onto the contract, inside the engine: renames, constants, parsed text.
 
-Every input table (listings, feedback, exchange rates) is one or more sources (a CSV file, a Parquet file or
-a folder of Parquet partitions), each with its own column mapping. Each source becomes one SELECT that
+Every input table (listings, feedback, exchange rates) is one or more sources (a CSV file, a Parquet file, or
+a folder or glob of such files stacked together), each with its own column mapping. Each source becomes one SELECT that
 yields the contract's columns, typed; the sources of a table are stacked with UNION ALL into a view the
 aggregation reads (`listings_in`, `feedback_in`, `rates_in`). Nothing is loaded into Python.
 """
 from __future__ import annotations
 
+import glob
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,9 +43,13 @@ SPACES = " \u00a0\u202f"  # thousands separators: space, no-break space, narrow 
 CURRENCY_SIGNS = (("$", "USD"), ("€", "EUR"), ("£", "GBP"), ("฿", "BTC"), ("₿", "BTC"), ("ɱ", "XMR"))
 
 
+FILE_INDEX = "__file"  # the column a source of several files gets: which of its files a row comes from (0, 1, ...)
+
+
 @dataclass(frozen=True)
 class ColumnRule:
-    """How one contract column is made: from a source column, a constant, or per-country flag columns."""
+    """How one contract column is made: from a source column, a constant, per-country flag columns, several
+    columns (joined, or the first non-empty one), or a value per file (taken from the file's name)."""
 
     column: str | None = None
     value: Any = None
@@ -52,6 +57,16 @@ class ColumnRule:
     format: str | None = None  # strftime codes of a text date, e.g. %d/%m/%Y
     separator: str | None = None  # a list column's separator, e.g. ";" or " | "
     flags: str | None = None  # pattern of true/false columns, one per country: ships_to_{country}
+    columns: tuple[str, ...] = ()  # joined with `join`
+    join: str = "|"
+    first_of: tuple[str, ...] = ()  # the first non-empty of these
+    pattern: str | None = None  # a regular expression whose one group holds the number (parse: count or amount)
+    file_values: tuple[str, ...] | None = None  # one value per file of the source, in the order of its files
+
+    @property
+    def named(self) -> str | None:
+        """The one file column this is read from, if it is one."""
+        return self.column
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,9 @@ class ScrapeSource:
     decimal: str = "."
     columns: Mapping[str, ColumnRule] = field(default_factory=dict)
     rows: int | None = None  # known for a CSV file (counted when it was checked); Parquet keeps it in its metadata
+    missing: tuple[str, ...] = ()  # placeholder texts read as missing (NULL) in every column
+    originals: tuple[Path, ...] = ()  # the files as found (files.paths may be UTF-8 copies of them), same order
+    partial: Mapping[str, Path] = field(default_factory=dict)  # column -> the first file of the source without it
 
     @property
     def where(self) -> str:
@@ -72,7 +90,8 @@ class ScrapeSource:
     @property
     def header(self) -> str:
         """Where the column names are: line 1 of a CSV file, or the Parquet file's schema."""
-        return f"{self.origin}:1" if self.files.format == "csv" else self.where
+        first = self.originals[0] if self.originals else self.origin
+        return f"{first}:1" if self.files.format == "csv" else str(first)
 
 
 def trimmed(sql: str) -> str:
@@ -101,6 +120,13 @@ def _number_text(text: str, decimal: str, amount: bool) -> str:
     return f"TRY_CAST(nullif({text}, '') AS DOUBLE)"
 
 
+def _matched(text: str, rule: ColumnRule) -> str:
+    """The text of the pattern's group (NULL when the pattern is not found), or the whole text without a pattern."""
+    if rule.pattern is None:
+        return text
+    return f"nullif(regexp_extract({text}, {_text(rule.pattern)}, 1), '')"
+
+
 def _currency_text(text: str) -> str:
     signs = " ".join(f"WHEN strpos({text}, {_text(sign)}) > 0 THEN {_text(code)}" for sign, code in CURRENCY_SIGNS)
     return (f"CASE WHEN regexp_matches({text}, '\\b[A-Z]{{3}}\\b') THEN regexp_extract({text}, '\\b([A-Z]{{3}})\\b', 1) "
@@ -123,6 +149,9 @@ class SourceSql:
 
     def _find(self, wanted: str, key: str) -> str:
         found = self._lookup(wanted)
+        if found is not None and found.strip() in self.source.partial:
+            raise InputError(f"no column '{wanted}' (needed for {key}), which other files of {self.source.key} have",
+                             where=f"{self.source.partial[found.strip()]}:1")
         if found is not None:
             return found
         raise InputError(f"no column '{wanted}' (needed for {key}); the file's columns are: {', '.join(self.columns)}",
@@ -145,9 +174,36 @@ class SourceSql:
             return self._constant(rule.value, target)
         if rule.flags is not None:
             return self._flags(rule.flags, key)
+        text, kind = self._raw(rule, key)
+        return self._typed(name, text, kind, target, rule)
+
+    def _raw(self, rule: ColumnRule, key: str) -> tuple[str, Kind]:
+        """The SQL of the value before typing, and its kind: a file column as it is, or text made of several."""
+        if rule.file_values is not None:
+            cases = " ".join(f"WHEN {index} THEN {_text(value)}" for index, value in enumerate(rule.file_values))
+            return f"CASE {FILE_INDEX} {cases} END", "text"
+        if rule.columns:
+            parts = ", ".join(f"coalesce({self._cell(self._find(c, key))}, '')" for c in rule.columns)
+            return f"concat_ws({_text(rule.join)}, {parts})", "text"
+        if rule.first_of:
+            return f"coalesce({', '.join(self._cell(self._find(c, key)) for c in rule.first_of)})", "text"
         assert rule.column is not None
         column = self._find(rule.column, key)
-        return self._typed(name, column, self.columns[column], target, rule)
+        kind = self.columns[column]
+        return (self._missing(_ident(column)) if kind == "text" else _ident(column)), kind
+
+    def _missing(self, ref: str) -> str:
+        """A text column with the source's placeholder texts (`missing`) as NULL."""
+        if not self.source.missing:
+            return ref
+        return f"CASE WHEN {trimmed(ref)} IN ({', '.join(_text(m) for m in self.source.missing)}) THEN NULL ELSE {ref} END"
+
+    def _cell(self, column: str) -> str:
+        """One file column as trimmed text, NULL when empty or missing (a part of a column made of several)."""
+        ref = _ident(column)
+        if self.columns[column] != "text":
+            return f"CAST({ref} AS VARCHAR)"
+        return f"nullif({trimmed(self._missing(ref))}, '')"
 
     @staticmethod
     def _null(target: Target) -> str:
@@ -175,8 +231,7 @@ class SourceSql:
             return f"coalesce(CAST({ref} AS BOOLEAN), false)"
         return f"coalesce(lower({trimmed(ref)}) IN ({', '.join(_text(w) for w in TRUE_WORDS)}), false)"
 
-    def _typed(self, name: str, column: str, kind: Kind, target: Target, rule: ColumnRule) -> str:
-        ref = _ident(column)
+    def _typed(self, name: str, ref: str, kind: Kind, target: Target, rule: ColumnRule) -> str:
         if kind != "text":
             if target in ("text", "code"):
                 return f"CAST({ref} AS VARCHAR)"
@@ -200,9 +255,9 @@ class SourceSql:
             else:
                 typed = f"coalesce(TRY_CAST({text} AS DATE), CAST(TRY_CAST({text} AS TIMESTAMP) AS DATE))"
         elif target == "count" or rule.parse == "count":
-            typed = f"TRY_CAST(nullif(regexp_replace(regexp_extract({text}, '[0-9][0-9.,]*', 0), '[.,]', '', 'g'), '') AS BIGINT)"
+            typed = f"TRY_CAST(nullif(regexp_replace(regexp_extract({_matched(text, rule)}, '[0-9][0-9.,]*', 0), '[.,]', '', 'g'), '') AS BIGINT)"
         else:
-            typed = _number_text(text, self.source.decimal, amount=rule.parse == "amount")
+            typed = _number_text(_matched(text, rule), self.source.decimal, amount=rule.parse == "amount")
         self.checks.append((name, text, typed))
         return typed
 
@@ -217,6 +272,7 @@ def register_table(engine: Engine, table: str, sources: list[ScrapeSource]) -> N
     for index, source in enumerate(sources):
         raw = f"src_{table}_{index}"
         columns = engine.register(raw, source.files)
+        columns.pop(FILE_INDEX, None)
         builder = SourceSql(table, source, columns)
         select = builder.select(raw)
         _check_values(engine, builder, raw, source)
@@ -230,53 +286,83 @@ def _check_values(engine: Engine, builder: SourceSql, raw: str, source: ScrapeSo
         return
     bad = " OR ".join(f"({text} IS NOT NULL AND {typed} IS NULL)" for _, text, typed in builder.checks)
     values = ", ".join(f"CASE WHEN {text} IS NOT NULL AND {typed} IS NULL THEN {text} END" for _, text, typed in builder.checks)
-    row = engine.rows(f"SELECT {values} FROM {raw} WHERE {bad} LIMIT 1")
+    file = f", {FILE_INDEX}" if source.files.tagged else ", 0"
+    row = engine.rows(f"SELECT {values}{file} FROM {raw} WHERE {bad} LIMIT 1")
     if not row:
         return
-    for (name, _, _), value in zip(builder.checks, row[0]):
+    *found, index = row[0]
+    for (name, _, _), value in zip(builder.checks, found):
         if value is None:
             continue
         target = CONTRACT[builder.table][name]
         rule = source.columns.get(name, ColumnRule(column=name))
-        raise InputError(f"column {rule.column or name}: '{value}' is not {_what(target, rule, source.decimal)}",
-                         where=_locate(engine, source, rule.column or name, str(value)))
+        what = f"column {rule.column}" if rule.column else f"{source.key}.columns.{name}"
+        raise InputError(f"{what}: '{value}' is not {_what(target, rule, source.decimal)}",
+                         where=_locate(engine, source, int(index or 0), rule.column, str(value)))
 
 
 def _what(target: Target, rule: ColumnRule, decimal: str) -> str:
     if target == "date":
         return (f"a date in the format {rule.format}" if rule.format
                 else "a date (YYYY-MM-DD; for other layouts give the column's format, e.g. format: '%d/%m/%Y')")
+    found = f" (after the pattern '{rule.pattern}')" if rule.pattern else ""
     if target == "count" or rule.parse == "count":
-        return "a count"
+        return "a count" + found
     if rule.parse == "amount":
-        return "an amount"
+        return "an amount" + found
     hint = ("; numbers written 1.234,5 need decimal: ',' in the source's config, and text around the number "
             "needs parse: amount") if decimal == "." else ""
     return f"a valid number{hint}"
 
 
-def _locate(engine: Engine, source: ScrapeSource, column: str, value: str) -> str:
-    """file:line of a bad value in a single CSV file read by DuckDB; otherwise the file (Parquet has no lines)."""
-    if source.files.format != "csv" or len(source.files.paths) != 1 or engine.name != "duckdb":
-        return source.where
-    path = source.files.paths[0]
+def _locate(engine: Engine, source: ScrapeSource, index: int, column: str | None, value: str) -> str:
+    """file:line of a bad value in a CSV file read by DuckDB; otherwise the file (Parquet has no lines)."""
+    origin = source.originals[index] if index < len(source.originals) else source.origin
+    if source.files.format != "csv" or column is None or engine.name != "duckdb":
+        return str(origin)
+    path = source.files.paths[index]
     engine.rows("SET preserve_insertion_order = true")  # row_number() OVER () must follow the file
     escaped = str(path).replace("'", "''")
     delimiter = source.files.delimiter.replace("'", "''")
     line = engine.scalar(
         f"SELECT line FROM (SELECT row_number() OVER () + 1 AS line, {_ident(column)} AS v FROM read_csv('{escaped}', "
-        f"header=true, all_varchar=true, delim='{delimiter}', quote='\"', escape='\"')) WHERE {trimmed('v')} = ? ORDER BY line LIMIT 1",
+        f"header=true, all_varchar=true, comment='', delim='{delimiter}', quote='\"', escape='\"')) WHERE {trimmed('v')} = ? ORDER BY line LIMIT 1",
         value)
-    return f"{source.origin}:{line}" if line else source.where
+    return f"{origin}:{line}" if line else str(origin)
 
 
-def scrape_files(path: Path) -> FileSet:
-    """A file or a folder of Parquet partitions as the engine should read it."""
-    if path.is_dir():
-        parts = tuple(sorted(p for p in path.rglob("*.parquet") if p.is_file()))
-        if not parts:
-            raise InputError("the folder holds no .parquet files", where=str(path))
-        return FileSet(parts, "parquet")
-    if path.suffix.lower() in (".parquet", ".pq"):
-        return FileSet((path,), "parquet")
-    return FileSet((path,), "csv")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt")
+
+
+def _suffix_format(path: Path) -> Literal["csv", "parquet"] | None:
+    name = path.name.lower()
+    if name.endswith(PARQUET_SUFFIXES):
+        return "parquet"
+    return "csv" if name.endswith(CSV_SUFFIXES) else None
+
+
+def scrape_files(base: Path, written: str, key: str) -> tuple[tuple[Path, ...], Literal["csv", "parquet"]]:
+    """The files of one source, sorted by path: one file, a folder (of Parquet partitions, else of CSV files; hidden
+    files left out), or a glob (`exports/category_*.csv`, `**` for subfolders) of files of one format."""
+    if glob.has_magic(written):
+        paths = tuple((base / found).resolve() for found in sorted(glob.glob(written, root_dir=base, recursive=True))
+                      if (base / found).is_file())
+        if not paths:
+            raise InputError(f"{key}: no file matches '{written}'", where=str(base / written))
+        formats = {_suffix_format(path) or "csv" for path in paths}
+        if len(formats) > 1:
+            raise InputError(f"{key}: '{written}' matches both CSV and Parquet files; one source holds files of one format",
+                             where=str(base / written))
+        return paths, formats.pop()  # type: ignore[return-value]
+    path = (base / written).resolve()
+    if not path.exists():
+        raise InputError("file not found", where=str(path))
+    if not path.is_dir():
+        return (path,), _suffix_format(path) or "csv"
+    inside = sorted(p for p in path.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts))
+    for form in ("parquet", "csv"):
+        paths = tuple(p for p in inside if _suffix_format(p) == form)
+        if paths:
+            return paths, form  # type: ignore[return-value]
+    raise InputError("the folder holds no .parquet or .csv files", where=str(path))
