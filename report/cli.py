@@ -38,8 +38,9 @@ def parser() -> argparse.ArgumentParser:
     verify.add_argument("folder", type=Path, help="the folder of one edition, <out>/<edition>")
     verify.add_argument("--config", type=Path, default=None,
                         help="the config file, if not where the manifest says (its inputs are then checked)")
-    docs = commands.add_parser("docs", help="write docs/configuration.md from the config schema")
+    docs = commands.add_parser("docs", help="write docs/configuration.md and docs/codebook.md from the config and codebook schemas")
     docs.add_argument("--out", type=Path, default=Path("docs/configuration.md"))
+    docs.add_argument("--codebook-out", type=Path, default=Path("docs/codebook.md"))
     return root
 
 
@@ -105,10 +106,11 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             print(f"{args.folder}: everything matches the manifest")
         elif args.command == "docs":
-            from .docs import write_config_docs
+            from .docs import write_codebook_docs, write_config_docs
 
             write_config_docs(args.out)
-            print(f"wrote {args.out}")
+            write_codebook_docs(args.codebook_out)
+            print(f"wrote {args.out} and {args.codebook_out}")
     except ReportError as exc:
         print(f"report: {exc.category}: {exc}", file=sys.stderr)
         return exc.exit_code

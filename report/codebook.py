@@ -70,7 +70,7 @@ class QuestionSpec(Schema):
     top: list[AnswerCode] = Field(default_factory=list, examples=[[4, 5]])
     """`single`, `scale`: answer codes reported together as one share (e.g. the top two of a scale); each must be a label's code."""
     ticked: list[Code] = Field(default_factory=lambda: ["1"], min_length=1, examples=[["1", "Yes"]])
-    """`multi`: the codes of a ticked option. Any value that is not ticked, not ticked or missing is an input error."""
+    """`multi`: the codes of a ticked option. A value that is neither a ticked, a not-ticked nor a missing code is an input error."""
     not_ticked: list[Code] = Field(default_factory=lambda: ["0"], min_length=1, examples=[["0", "No"]])
     """`multi`: the codes of an option left unticked."""
     unit: str | None = Field(default=None, examples=["EUR", "years"])

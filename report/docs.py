@@ -1,4 +1,4 @@
-"""docs/configuration.md, generated from the config schema itself so it cannot drift."""
+"""docs/configuration.md and docs/codebook.md, generated from the schemas themselves so they cannot drift."""
 from __future__ import annotations
 
 import json
@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
+from .codebook import CodebookSpec
 from .config import ReportConfig
 
 HEADER = """# Configuration reference
@@ -80,6 +81,85 @@ def config_docs() -> str:
     return HEADER + "\n".join(_rows(ReportConfig, "")) + "\n"
 
 
+CODEBOOK_HEADER = """# Codebook reference
+
+Generated from the schema in `report/codebook.py` by `report docs`; do not edit by hand
+(a test fails when this file is out of date). The config names the codebook with `inputs.codebook`,
+beside the survey it describes (`inputs.survey`); both are optional, and go together.
+
+A codebook is a YAML file that describes the questionnaire: one entry per question under `questions`,
+in questionnaire order, and optionally `findings`, which group the questions as the report presents them.
+Unknown keys are errors (with the key you probably meant), and every error names the file and line.
+
+- **Question types.** `single`: one answer code per respondent, each code labelled. `scale`: the same,
+  with ordered codes (e.g. 1 = never ... 5 = very often); `top` names codes reported together
+  ("often or very often"). `multi`: one column per option, holding a ticked or a not-ticked code
+  (`ticked`, default `1`; `not_ticked`, default `0`); respondents are the base, so shares may sum past
+  100 %. `numeric`: a number, summarised by its median and quartiles and counted in `brackets`.
+  `text`: free text; only the number of answers is reported.
+- **Missing answers.** A blank cell is always missing. `missing` lists further codes that mean no answer
+  (e.g. `-99`, `"NA"`); `dont_know` lists "don't know" codes, counted apart. Percentages are valid
+  percentages: missing and "don't know" answers are left out of the base, which is printed.
+- **Every code is declared.** A survey cell that is not blank, not a missing or don't-know code and not
+  an answer the codebook gives the question (a labelled code; for `multi`, a ticked or not-ticked code;
+  for `numeric`, a number inside the brackets) stops the build with the file, line, column and value.
+- **Languages.** Every question text, answer label, bracket label and finding title needs a text in
+  every language of the report (`languages` in the config).
+- **Brackets** of a numeric question go up without overlaps or gaps: each starts where the one before
+  ends (`lower` is included, `upper` excluded); only the first may leave out `lower`, only the last `upper`.
+- **Ids** of questions, answer codes, options and findings become part of figure ids
+  (`survey.<question>.<code>.share`): letters, digits, `_` and `-` only. Quote codes YAML would read as
+  something else (`"yes"`, `"1.10"`).
+- **Findings.** Without `findings`, each question is its own finding, in codebook order. With it, the
+  findings come in the order given, and questions no finding names follow as findings of their own.
+  A question belongs to one finding at most.
+
+Example:
+
+```yaml
+questions:
+  purpose:
+    type: multi
+    columns: {self: purpose_self, friends: purpose_friends}
+    text: {fr: "Pour qui achetez-vous ?", nl: "Voor wie koopt u?"}
+    labels:
+      self: {fr: Pour moi-même, nl: Voor mezelf}
+      friends: {fr: Pour des amis, nl: Voor vrienden}
+    ticked: ["Yes"]
+    not_ticked: ["No"]
+    missing: [-99]
+  spending_eur:
+    type: numeric
+    column: spending_eur
+    unit: EUR
+    text: {fr: "Combien avez-vous dépensé ?", nl: "Hoeveel hebt u uitgegeven?"}
+    brackets:
+    - {upper: 100, label: {fr: moins de 100 €, nl: minder dan 100 euro}}
+    - {lower: 100, label: {fr: 100 € ou plus, nl: 100 euro of meer}}
+findings:
+- id: purpose
+  questions: [purpose, spending_eur]
+  title: {fr: "Pour qui achète-t-on ?", nl: "Voor wie wordt er gekocht?"}
+```
+
+Cross-tabulations are declared in the config (`crosstabs`, see configuration.md) and checked against the
+codebook when the inputs are read: the rows must be a single, scale or numeric question (with brackets),
+the columns a single, scale or multi question.
+
+| key | type | default | meaning | example |
+|---|---|---|---|---|
+"""
+
+
+def codebook_docs() -> str:
+    return CODEBOOK_HEADER + "\n".join(_rows(CodebookSpec, "")) + "\n"
+
+
 def write_config_docs(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(config_docs(), encoding="utf-8")
+
+
+def write_codebook_docs(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(codebook_docs(), encoding="utf-8")

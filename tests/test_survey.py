@@ -297,3 +297,11 @@ def test_a_question_nobody_answered_gives_null_figures_never_nan(project):
             assert not (isinstance(number, float) and math.isnan(number)), figure
     assert stats.figures["survey.q1.1.share"].value is None
     assert stats.figures["survey.q3.median"].value is None and stats.figures["survey.q3.median"].reason == "no answers"
+
+
+def test_the_documented_example_is_a_valid_codebook(tmp_path):
+    text = (ROOT / "docs" / "codebook.md").read_text(encoding="utf-8")
+    example = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    codebook = read_codebook(codebook_file(tmp_path, example), LANGS)
+    assert codebook.questions["purpose"].ticked == ("Yes",)
+    assert [finding.id for finding in codebook.findings] == ["purpose"]
