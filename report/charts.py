@@ -540,9 +540,9 @@ def _bars_text(config: ReportConfig, stats: Statistics, t: Labels, qid: str) -> 
 
 def _finding_title(codebook: Codebook, qids: Sequence[str], lang: str) -> str | None:
     """The title of a codebook finding that groups exactly these questions, when it has one in this language."""
-    for finding in getattr(codebook, "findings", ()):  # findings come with the codebook schema (issue 9)
-        if tuple(finding.questions) == tuple(qids) and lang in (finding.title or {}):
-            return str(finding.title[lang])
+    for finding in codebook.findings:
+        if tuple(finding.questions) == tuple(qids) and finding.title.get(lang):
+            return finding.title[lang]
     return None
 
 

@@ -16,7 +16,7 @@ from report.charts import chart_drawable, make_charts
 from report.config import load_config
 from report.errors import RenderError
 from report.i18n import Formatter
-from report.model import Codebook, Figures, MarketStats, Question, Statistics, SurveyStats, frozen_tables
+from report.model import Codebook, Figures, MarketStats, Question, Statistics, SurveyFinding, SurveyStats, frozen_tables
 from report.survey import Disclosure, summarise_survey
 
 TINY = Path(__file__).parent / "fixtures" / "tiny" / "config.yaml"
@@ -66,9 +66,9 @@ def question(qid: str, kind: str = "single", codes: tuple[str, ...] = ("1", "2",
     return Question(qid, kind, {"value": qid}, text, labels if kind != "numeric" else {}, missing=("-99",), **extra)  # type: ignore[arg-type]
 
 
-def survey(questions: list[Question], columns: dict[str, list[str]]) -> SurveyStats:
+def survey(questions: list[Question], columns: dict[str, list[str]], findings: tuple[SurveyFinding, ...] = ()) -> SurveyStats:
     frame = pd.DataFrame(columns, dtype=str)
-    codebook = Codebook({q.id: q for q in questions})
+    codebook = Codebook({q.id: q for q in questions}, findings)
     return summarise_survey(frame, codebook, Disclosure(THRESHOLD, 30))
 
 
@@ -246,9 +246,13 @@ def test_a_chart_placed_twice_or_unknown_is_an_error(config):
 def test_compare_chart_names_its_series_by_the_question_texts(config):
     questions = [question("before"), question("after")]
     columns = {"before": answers(**{"1": 5, "2": 5, "3": 4}) + ["-99"], "after": answers(**{"1": 4, "2": 4, "3": 7})}
-    stats = stats_with(survey=survey(questions, columns))
+    findings = (SurveyFinding("change", ("before", "after"), {"fr": "Avant et après"}),)
+    stats = stats_with(survey=survey(questions, columns, findings))
     assert chart_drawable("survey.compare.before.after", stats)
     chart = make_charts(config, stats, "fr", True, LOCALES, ["survey.compare.before.after"])["survey.compare.before.after"]
+    assert chart.title == "Avant et après"  # the codebook finding's title; without one, a catalog title
+    untitled = make_charts(config, stats, "nl", False, LOCALES, ["survey.compare.before.after"])["survey.compare.before.after"]
+    assert untitled.title and untitled.title != "Avant et après"
     assert {row["series"] for row in data_of(chart.spec)} == {"Question before\u00a0?", "Question after\u00a0?"}
     assert "Question before" in (chart.svg or "") and "réponse 3" in (chart.svg or "")
     assert "14" in chart.source and "15" in chart.source  # each question's own base
