@@ -721,11 +721,17 @@ def _checked_inputs(config: ReportConfig, base: Path, scratch: Path) -> Inputs:
     scrapes: dict[str, tuple[ScrapeSource, ...]] = {}
     files: dict[str, Path] = {}
     for name in SCRAPES:
+        if name == "feedback" and config.inputs.sales_source != "feedback":
+            scrapes[name] = ()  # sales from the listings' counters, or none: feedback is not read
+            continue
         sources, found = _scrape_sources(config, base, name, scratch)
         scrapes[name] = tuple(sources)
         files.update(found)
-    events_source, events_path = _single(config, base, "market_events")
-    events = read_events(check_csv(events_path, _rules(config, "market_events", events_source), scratch))
+    events: tuple[MarketEvent, ...] = ()
+    if config.inputs.market_events is not None:  # optional: without it, no migration findings
+        events_source, events_path = _single(config, base, "market_events")
+        events = read_events(check_csv(events_path, _rules(config, "market_events", events_source), scratch), events_source)
+        files["market_events"] = events_path
     survey, codebook, survey_files = _survey_inputs(config, base, scratch)
-    files.update({"market_events": events_path, **survey_files})
+    files.update(survey_files)
     return Inputs(scrapes=scrapes, events=events, survey=survey, codebook=codebook, files=files)
