@@ -362,12 +362,51 @@ def configured(config_path: str | Path, engine: str | None = None, spark_master:
     return config, base
 
 
-def validate(config_path: str | Path, engine: str | None = None) -> tuple[ReportConfig, Inputs]:
-    """Check config and inputs without rendering anything."""
+@dataclass(frozen=True)
+class Validation:
+    config: ReportConfig
+    inputs: Inputs
+    plan: Plan
+    notes: tuple[str, ...] = ()  # what the editor should know: unused project fragments and the like
+
+
+def validate(config_path: str | Path, engine: str | None = None) -> Validation:
+    """Check config and inputs, compute every figure and render every edition's text (no charts drawn, no layout):
+    a template error or a figure used but not computed fails here, with the template's file and line."""
     config, base = configured(config_path, engine)
     inputs = load_inputs(config, base)
-    compute(config, inputs)
-    return config, inputs
+    stats = compute(config, inputs)
+    plan = plan_report(TEMPLATES / "outline.yaml", stats)
+    prose = prose_folder(config, base)
+    from .charts import make_charts
+
+    for lang in config.languages:
+        charts = make_charts(config, stats, lang, svg=False, locales=TEMPLATES / "locales", placed=plan.charts)
+        labels = {key: dict(cat.label) for key, cat in config.taxonomy.items()}
+        render_html(TEMPLATES, RenderContext(lang, "html", stats, charts, _meta(config, lang, stats), labels,
+                                             plan=plan, prose_dir=prose))
+    return Validation(config, inputs, plan, tuple(unused_fragments(prose, stats, config.languages)))
+
+
+def unused_fragments(prose: Path | None, stats: Statistics, languages: Sequence[str]) -> list[str]:
+    """Project fragments written for a question or codebook finding that does not exist: they are never used."""
+    import re
+
+    if prose is None:
+        return []
+    questions = set(stats.survey.codebook.questions)
+    findings = {finding.id for finding in getattr(stats.survey.codebook, "findings", ()) or ()} | questions
+    notes = []
+    for lang in languages:
+        path = prose / lang / "survey.html.j2"
+        if not path.is_file():
+            continue
+        for name in re.findall(r"{%-?\s*macro\s+(\w+)\s*\(", path.read_text(encoding="utf-8")):
+            kind, _, key = name.partition("_")
+            if (kind == "q" and key not in questions) or (kind in ("finding", "heading") and key not in findings):
+                notes.append(f"{path}: fragment '{name}' names a {'question' if kind == 'q' else 'finding'} "
+                             f"that the codebook does not have; it is not used")
+    return notes
 
 
 def figures_only(config_path: str | Path, out: Path, engine: str | None = None, spark_master: str | None = None

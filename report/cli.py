@@ -60,6 +60,15 @@ class _StrictHandler(logging.Handler):
         self.count += 1
 
 
+def coverage_table(rows: list[tuple[str, str, str]]) -> str:
+    """Each finding of the report: shown, or left out and why."""
+    header = ("section", "finding", "in this edition")
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(2)]
+    lines = [f"{header[0]:<{widths[0]}}  {header[1]:<{widths[1]}}  {header[2]}"]
+    lines += [f"{section:<{widths[0]}}  {finding:<{widths[1]}}  {state}" for section, finding, state in rows]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
@@ -81,10 +90,15 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "validate":
             from .build import validate
 
-            config, _inputs = validate(args.config, args.engine)
+            checked = validate(args.config, args.engine)
+            for note in checked.notes:
+                logging.getLogger("report").warning(note)
             if args.strict and strict.count:
                 raise ReportError(f"{strict.count} warning(s) and --strict is set")
-            print(f"{args.config}: valid (edition {config.edition}, {config.period.start} to {config.period.end})")
+            config = checked.config
+            print(f"{args.config}: valid (edition {config.edition}, {config.period.start} to {config.period.end}; "
+                  f"editions rendered: {', '.join(config.languages)})")
+            print(coverage_table(checked.plan.coverage()))
         elif args.command == "figures":
             from .build import figures_only
 

@@ -369,11 +369,32 @@ def render_html(templates: Path, context: RenderContext) -> str:
         return template.render(ctx=context, meta=context.meta, lang=context.lang, mode=context.mode,
                                stats=context.stats, fmt=fmt, plan=context.plan, placed=plan.many, inline=plan.inline)
     except jinja2.TemplateNotFound as exc:
-        raise RenderError(f"template not found: {exc.name}", where=str(templates)) from None
+        raise RenderError(f"template not found: {exc.name}", where=_template_where(exc) or str(templates)) from None
     except jinja2.UndefinedError as exc:
-        raise RenderError(f"template error: {exc.message}", where=str(templates)) from None
+        raise RenderError(f"template error: {exc.message}", where=_template_where(exc) or str(templates)) from None
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"template syntax error: {exc.message}", where=f"{exc.filename}:{exc.lineno}") from None
+    except RenderError as exc:
+        if exc.where is None:
+            exc.where = _template_where(exc)
+        raise
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+        where = _template_where(exc)
+        if where is None:
+            raise  # not from a template: a bug, with its traceback
+        raise RenderError(f"template error: {type(exc).__name__}: {exc}", where=where) from None
+
+
+def _template_where(exc: BaseException) -> str | None:
+    """`file:line` of the innermost template frame the error passed through (Jinja maps frames to template lines)."""
+    where = None
+    trace = exc.__traceback__
+    while trace is not None:
+        filename = trace.tb_frame.f_code.co_filename
+        if filename.endswith((".j2", ".html")):
+            where = f"{filename}:{trace.tb_lineno}"
+        trace = trace.tb_next
+    return where
 
 
 def escape_css_string(text: str) -> str:
