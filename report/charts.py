@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 import math
 import re
 import textwrap
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import altair as alt
 import pandas as pd
 import vl_convert
-
 from babel.lists import format_list
 
 from .errors import RenderError
@@ -51,7 +50,6 @@ class Labels:
     fmt: Formatter
     focus_name: str
     category: Callable[[str], str]
-    codebook: Codebook
 
     def answer(self, question: Question, key: str) -> str:
         """An answer code, option or bracket (merged brackets too) in the edition's language."""
@@ -580,12 +578,12 @@ def chart_text(config: ReportConfig, stats: Statistics, t: Labels, chart_id: str
 # ---------------------------------------------------------------------------------------------------------------------
 # One edition's charts.
 
-def labels_for(config: ReportConfig, stats: Statistics, lang: str, locales: Path) -> Labels:
+def labels_for(config: ReportConfig, lang: str, locales: Path) -> Labels:
+    """Catalog, formats and names of one edition language, for every chart of it."""
     catalog = translations(locales, lang)
     fmt = Formatter(lang)
     return Labels(gettext=catalog.gettext, ngettext=catalog.ngettext, fmt=fmt, focus_name=fmt.country(config.focus_country),
-                  category=lambda key: config.taxonomy[key].label.get(lang, key) if key in config.taxonomy else key,
-                  codebook=stats.survey.codebook)
+                  category=lambda key: config.taxonomy[key].label.get(lang, key) if key in config.taxonomy else key)
 
 
 def build_chart(config: ReportConfig, stats: Statistics, t: Labels, chart_id: str, number: int, svg: bool) -> Chart:
@@ -604,5 +602,5 @@ def make_charts(config: ReportConfig, stats: Statistics, lang: str, svg: bool, l
     repeated = sorted({chart_id for chart_id in placed if list(placed).count(chart_id) > 1})
     if repeated:
         raise RenderError(f"chart {', '.join(repeated)} placed twice: each chart has one place and one number")
-    t = labels_for(config, stats, lang, locales)
+    t = labels_for(config, lang, locales)
     return {chart_id: build_chart(config, stats, t, chart_id, number, svg) for number, chart_id in enumerate(placed, start=1)}
