@@ -371,6 +371,8 @@ class ReportConfig(Schema):
     """Survey cross-tabulations the report shows (column percentages, same disclosure control)."""
     limits: Limits = Field(default_factory=Limits)
     """Input size, PDF time and memory limits."""
+    prose: str | None = Field(default=None, examples=["prose"])
+    """A folder of the project's own prose fragments, relative to the config file: `<lang>/<file>.html.j2` files whose macros replace or add to the shipped ones of templates/prose/<lang>/ (e.g. `survey.html.j2` with `finding_<id>` for a codebook finding, `q_<question id>` for one question)."""
 
     @field_validator("languages")
     @classmethod
