@@ -256,8 +256,8 @@ def _bracket_problems(qid: str, question: QuestionSpec) -> Iterable[Problem]:
             yield (f"{name}: only the first bracket may leave out 'lower'", at)
         if bracket.upper is None and index < last:
             yield (f"{name}: only the last bracket may leave out 'upper'", at)
-        if index > 0 and brackets[index - 1].upper is not None and bracket.lower is not None:
-            previous = brackets[index - 1].upper
+        previous = brackets[index - 1].upper if index > 0 else None
+        if previous is not None and bracket.lower is not None:
             if bracket.lower < previous:
                 yield (f"{name}: starts at {bracket.lower:g}, below the end of the bracket before ({previous:g}): "
                        "brackets overlap or are out of order", at)

@@ -1,7 +1,10 @@
 """Property tests of the survey statistics: percentages, suppression and intervals hold for any answers."""
 from __future__ import annotations
 
+import math
+
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -62,3 +65,33 @@ def test_missing_codes_are_never_answers(values):
     assert figures["survey.q.base"].value == len(valid)
     assert figures["survey.q.missing"].value == sum(v in ("-99", "NA", "") for v in values)
     assert figures["survey.q.dont_know"].value == values.count("98")
+
+
+codes = st.text(alphabet="abcXYZ019-", min_size=1, max_size=4).filter(lambda code: code not in ("-99", "NA"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(codes, min_size=1, max_size=3, unique=True), st.data())
+def test_multi_shares_count_the_declared_ticked_codes(ticked, data):
+    not_ticked = data.draw(st.lists(codes.filter(lambda code: code not in ticked), min_size=1, max_size=3, unique=True))
+    values = data.draw(st.lists(st.sampled_from([*ticked, *not_ticked, "", "-99"]), min_size=1, max_size=80))
+    question = Question(id="m", type="multi", columns={"a": "m_a"}, text={}, labels={"a": {}}, missing=("-99",),
+                        ticked=tuple(ticked), not_ticked=tuple(not_ticked))
+    figures = summarise_survey(pd.DataFrame({"m_a": values}), Codebook({"m": question}), Disclosure(threshold=1)).figures
+    answered = [value for value in values if value not in ("", "-99")]
+    assert figures["survey.m.base"].value == len(answered)
+    expected = sum(value in ticked for value in answered) / len(answered) if answered else None
+    assert figures["survey.m.a.share"].value == (pytest.approx(expected) if answered else None)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.sampled_from(["", "-99", "NA", "98", "1", "2"]), min_size=1, max_size=40), st.integers(min_value=1, max_value=12))
+def test_no_figure_is_nan_however_few_the_answers(values, threshold):
+    numeric = Question(id="n", type="numeric", columns={"value": "n"}, text={}, labels={}, missing=("-99", "NA"),
+                       dont_know=("98",), brackets=({"upper": 10, "label": {}}, {"lower": 10, "label": {}}))
+    frame = pd.DataFrame({"q": values, "n": values})
+    codebook = Codebook({"q": SINGLE, "n": numeric})
+    stats = summarise_survey(frame, codebook, Disclosure(threshold=threshold), [("n", "q")])
+    for figure in stats.figures.values():
+        for number in (figure.value, figure.ci_low, figure.ci_high):
+            assert not (isinstance(number, float) and math.isnan(number)), figure
