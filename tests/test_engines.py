@@ -25,6 +25,8 @@ if shutil.which("java") is None:
 TRICKY_VENDORS = ["v3", " v3 ", "V3", "\vv3", "vv", "v", "3", "\tv3", "v3\u00a0", "NA", "None", "NULL", "n/a", "Ünïcödé",
                   "O'Brien", 'say "hi"', "a%b_c", "ß-vendor", "ǅemal", "İstanbul"]
 
+pytestmark = pytest.mark.slow  # Spark: deselect with -m 'not slow'
+
 
 def tricky_project(tmp_path: Path) -> Path:
     """The sample project plus a Parquet source of listings and feedback on a 'Trap Market' whose vendors ship

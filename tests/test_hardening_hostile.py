@@ -23,6 +23,7 @@ from markupsafe import escape
 
 from report.build import TEMPLATES, _css, _meta, build, compute, render_language
 from report.charts import make_charts
+from report.outline import plan_report
 from report.config import load_config
 from report.errors import RenderError
 from report.load import load_inputs
@@ -246,11 +247,12 @@ TINY_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect
 
 
 def render(config, stats, lang: str, mode: str) -> str:
-    charts = make_charts(config, stats, lang, svg=False, locales=TEMPLATES / "locales")
+    plan = plan_report(TEMPLATES / "outline.yaml", stats)
+    charts = make_charts(config, stats, lang, svg=False, locales=TEMPLATES / "locales", placed=plan.charts)
     if mode == "pdf":
         charts = {key: dataclasses.replace(chart, svg=TINY_SVG) for key, chart in charts.items()}
     labels = {key: dict(cat.label) for key, cat in config.taxonomy.items()}
-    context = RenderContext(lang, mode, stats, charts, _meta(config, lang, stats), labels, vega_bundle="",
+    context = RenderContext(lang, mode, stats, charts, _meta(config, lang, stats), labels, plan=plan, vega_bundle="",
                             css=_css("screen.css") if mode == "html" else "")
     return render_html(TEMPLATES, context)
 
