@@ -40,7 +40,7 @@ def _is_missing(value: str, question: Question) -> bool:
     return question.is_missing(value)
 
 
-def _first_unaccepted(question: Question, frame: pd.DataFrame) -> None:
+def _refuse_undeclared(question: Question, frame: pd.DataFrame) -> None:
     """A value the codebook does not declare is an error, never silently some other answer (load.py names the file)."""
     for column in question.columns.values():
         values = frame[column].fillna("")
@@ -152,7 +152,7 @@ def _at_least(figure_id: str, table: pd.DataFrame, index: int, base: int, rule: 
 
 def _question_figures(question: Question, frame: pd.DataFrame, rule: Disclosure) -> tuple[pd.DataFrame | None, list[Figure]]:
     prefix = f"survey.{question.id}"
-    _first_unaccepted(question, frame)
+    _refuse_undeclared(question, frame)
     if question.type in ("single", "scale"):
         table, base, missing, dont_know = _single(question, frame[question.columns["value"]], rule)
         figures = [Figure(f"{prefix}.base", base, "count"), Figure(f"{prefix}.missing", missing, "count"),
