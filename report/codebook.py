@@ -66,7 +66,7 @@ class QuestionSpec(Schema):
     missing: list[Code] = Field(default_factory=list, examples=[[-99, "NA"]])
     """Codes that mean no answer (besides a blank cell, always missing): left out of every base."""
     dont_know: list[Code] = Field(default_factory=list, examples=[[98]])
-    """Codes that mean "don't know": counted apart and left out of the base of the percentages."""
+    """`single`, `scale`, `numeric`: codes that mean "don't know": counted apart and left out of the base of the percentages."""
     top: list[AnswerCode] = Field(default_factory=list, examples=[[4, 5]])
     """`single`, `scale`: answer codes reported together as one share (e.g. the top two of a scale); each must be a label's code."""
     ticked: list[Code] = Field(default_factory=lambda: ["1"], min_length=1, examples=[["1", "Yes"]])
@@ -184,7 +184,7 @@ def _language_problems(spec: CodebookSpec, languages: Sequence[str]) -> Iterable
 
 ONLY_FOR: Mapping[str, tuple[str, ...]] = {
     "column": ("single", "numeric", "scale", "text"), "columns": ("multi",), "labels": ("single", "scale", "multi"),
-    "top": ("single", "scale"), "ticked": ("multi",), "not_ticked": ("multi",), "unit": ("numeric",),
+    "top": ("single", "scale"), "dont_know": ("single", "scale", "numeric"), "ticked": ("multi",), "not_ticked": ("multi",), "unit": ("numeric",),
     "brackets": ("numeric",),
 }
 
