@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -133,6 +135,18 @@ def test_catalog_translates_every_message_of_the_template(lang):
     assert not missing, f"{lang}: not in the catalog (run scripts/update-catalogs.sh): {missing[:5]}"
     assert not empty, f"{lang}: untranslated: {empty[:5]}"
     assert not fuzzy, f"{lang}: fuzzy (never used at build time): {fuzzy[:5]}"
+
+
+def test_the_template_holds_every_message_the_sources_have(tmp_path):
+    """messages.pot is what scripts/update-catalogs.sh extracts today, so no new message skips the catalogs."""
+    pot = tmp_path / "messages.pot"
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "N_", "-k", "_",
+                    "--no-location", "--omit-header", "--ignore-dirs=.* _* build tests sample_inputs", "-o", str(pot), "."],
+                   cwd=ROOT, check=True, capture_output=True)
+    extracted = {key(message) for message in read_catalog(pot) if message.id}
+    assert "Main points" in extracted  # the outline's titles are extracted too (babel.cfg [extractors])
+    assert not extracted - set(TEMPLATE), f"run scripts/update-catalogs.sh: new {sorted(extracted - set(TEMPLATE))[:5]}"
+    assert not set(TEMPLATE) - extracted, f"run scripts/update-catalogs.sh: gone {sorted(set(TEMPLATE) - extracted)[:5]}"
 
 
 @pytest.mark.parametrize("lang", CATALOG_LANGS)
