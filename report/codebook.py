@@ -88,6 +88,11 @@ class FindingSpec(Schema):
     """Question ids, in the order the finding presents them; a question belongs to one finding at most."""
     title: Localized = Field(default_factory=dict, examples=[{"fr": "Le profil des répondants", "nl": "Profiel van de respondenten"}])
     """The finding's heading in each language of the report (optional: without it the report chooses one)."""
+    charts: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+(\+[A-Za-z0-9_-]+)?$")]] | None = Field(
+        default=None, examples=[["reasons", "rating_offline+rating_online"]])
+    """The charts the finding shows, in order: a question id (its answers with 95 % intervals), or two ids joined by `+` (their answers side by side; both questions need the same answer codes). Default: one chart per single, scale, multi or numeric question; `[]` for none. A chart with fewer than two answers to show is left out."""
+    tables: list[Identifier] = Field(default_factory=list, examples=[["purpose"]])
+    """Questions whose answers the finding also shows as a table (counts, shares, 95 % intervals, missing and "don't know")."""
 
 
 class CodebookSpec(Schema):
@@ -283,6 +288,12 @@ def _finding_problems(spec: CodebookSpec) -> Iterable[Problem]:
                 yield (f"findings[{index}].questions: '{qid}' is already in finding '{placed[qid]}'", where)
             else:
                 placed[qid] = finding.id
+        for kind, items in (("charts", [part for chart in finding.charts or () for part in chart.split("+")]),
+                            ("tables", finding.tables)):
+            for position, qid in enumerate(items):
+                if qid not in finding.questions:
+                    yield (f"findings[{index}].{kind}: '{qid}' is not one of this finding's questions"
+                           f"{_did_you_mean(qid, finding.questions)}", (*at, kind, position))
 
 
 def _did_you_mean(name: str, allowed: Sequence[str]) -> str:
@@ -292,7 +303,8 @@ def _did_you_mean(name: str, allowed: Sequence[str]) -> str:
 
 def _codebook(spec: CodebookSpec) -> Codebook:
     questions = {qid: _question(qid, question) for qid, question in spec.questions.items()}
-    findings = [SurveyFinding(f.id, tuple(f.questions), dict(f.title)) for f in spec.findings or ()]
+    findings = [SurveyFinding(f.id, tuple(f.questions), dict(f.title), None if f.charts is None else tuple(f.charts), tuple(f.tables))
+                for f in spec.findings or ()]
     placed = {qid for finding in findings for qid in finding.questions}
     findings += [SurveyFinding(qid, (qid,)) for qid in questions if qid not in placed and spec.findings is not None]
     return Codebook(questions=questions, findings=tuple(findings))

@@ -162,6 +162,8 @@ class SurveyFinding:
     id: str
     questions: tuple[str, ...]
     title: Mapping[str, str] = field(default_factory=dict)  # lang -> heading; empty: the report chooses one
+    charts: tuple[str, ...] | None = None  # question ids, or `a+b` for two side by side; None: one per question
+    tables: tuple[str, ...] = ()  # questions also shown as a table
 
 
 @dataclass(frozen=True)

@@ -413,18 +413,19 @@ def survey_findings(planner: Planner) -> list[Finding | LeftOut]:
         body: list[Placed] = [Say("survey", f"finding_{group.id}", scope, optional=True)]
         own_prose = Say("survey", f"finding_{group.id}", scope, optional=True)
         for qid in qids:
-            question = codebook.questions[qid]
             body.append(Block("p", (Say("survey", f"q_{qid}", {"qid": qid}, optional=True),
                                     *_default_sentences(planner.stats, qid, (own_prose.name, f"q_{qid}")))))
-            chart_id = f"survey.{qid}"
-            if question.type in CHARTED_TYPES and chart_id in _wanted(group, "charts", qids) and planner.drawable(chart_id):
+        for chart_id in _charts(group, qids, codebook):
+            if planner.drawable(chart_id):
                 planner.counter.charts.append(chart_id)
                 body.append(ChartRef(chart_id, len(planner.counter.charts)))
-            if question.type in CHARTED_TYPES and qid in _wanted(group, "tables", qids, default=[]) and qid in survey.tables:
+        for qid in getattr(group, "tables", ()) or ():
+            if qid in survey.tables:
                 planner.counter.tables += 1
                 body.append(Table("survey", planner.counter.tables, {"qid": qid}))
-        for rows, columns in getattr(group, "crosstabs", ()) or ():
-            if f"crosstab.{rows}.{columns}" in survey.tables:
+        for name in survey.tables:  # cross-tabulations (config `crosstabs`) go with the finding of their rows question
+            rows, _, columns = name.removeprefix("crosstab.").partition(".")
+            if name.startswith("crosstab.") and rows in qids:
                 planner.counter.tables += 1
                 body.append(Table("crosstab", planner.counter.tables, {"rows_q": rows, "columns_q": columns}))
         findings.append(Finding(f"survey-{group.id}", "buyers", heading, tuple(body)))
@@ -479,12 +480,12 @@ def _shown_codes(stats: Statistics, qid: str) -> list[str]:
     return [str(key) for key in table.key if _value(stats, f"{prefix}.{key}.share") is not None]
 
 
-def _wanted(group: Any, kind: str, qids: list[str], default: list[str] | None = None) -> list[str]:
-    """The charts (or tables) a codebook finding asks for; by default a chart for every question and no table."""
-    chosen = getattr(group, kind, None)
+def _charts(group: Any, qids: list[str], codebook: Any) -> list[str]:
+    """The chart ids a codebook finding asks for (`a+b`: two questions side by side); by default one per question."""
+    chosen = getattr(group, "charts", None)
     if chosen is None:
-        return [f"survey.{qid}" for qid in qids] if default is None else default
-    return [f"survey.{item}" for item in chosen] if kind == "charts" else list(chosen)
+        return [f"survey.{qid}" for qid in qids if codebook.questions[qid].type in CHARTED_TYPES]
+    return [f"survey.compare.{item.replace('+', '.')}" if "+" in item else f"survey.{item}" for item in chosen]
 
 
 @dataclass(frozen=True)

@@ -1297,7 +1297,22 @@ def bracket_entry(lower: int | None, upper: int | None, fr: str, nl: str, de: st
 
 
 def finding_entry(finding_id: str, questions: tuple[str, ...], title: tuple[str, str, str]) -> dict:
-    return {"id": finding_id, "questions": FlowList(questions), "title": lang(*title)}
+    entry = {"id": finding_id, "questions": FlowList(questions), "title": lang(*title)}
+    charts, tables = PRESENTATION.get(finding_id, ((), ()))
+    entry["charts"] = FlowList(charts)
+    if tables:
+        entry["tables"] = FlowList(tables)
+    return entry
+
+
+# The charts and tables each finding shows (the rest is said in sentences), as in the CRYPTODRUG summary.
+PRESENTATION: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "purpose": (("spending_eur",), ("purpose",)),
+    "discovery": (("discovery",), ()),
+    "forums": (("harm_info",), ()),
+    "reasons": (("reasons", "rating_offline+rating_online"), ()),
+    "vendor_choice": ((), ("vendor_choice",)),
+}
 
 
 CODEBOOK_HEADER = """\
