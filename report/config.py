@@ -144,7 +144,7 @@ class Source(Schema):
     encoding: str = Field(default="utf-8", examples=["cp1252", "mac_roman"])
     """Text encoding of a CSV file (a byte-order mark is fine)."""
     columns: dict[str, ColumnSpec] = Field(default_factory=dict, examples=[{"vendor": "Vendor Name", "market": {"value": "Dream Market"}}])
-    """Contract column -> the export's column name, or a mapping (constant, parsed text, flags). Unmapped contract columns are looked up by their own name."""
+    """Contract column -> the export's column name, or a mapping (constant, parsed text, flags, several columns). Unmapped contract columns are looked up by their own name. Market events: market, date (with `format`), kind. Survey: the codebook's column name -> the file's (renames only)."""
     sheet: str | None = Field(default=None, examples=["Responses"])
     """For a survey exported as an Excel workbook (.xlsx): the sheet that holds the responses."""
     missing: list[str] = Field(default_factory=list, examples=[["null", "N/A", "#NAME?"]])

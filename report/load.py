@@ -250,7 +250,8 @@ class Mender:
         self.config = TextFixerConfig(unescape_html=False, remove_terminal_escapes=False, uncurl_quotes=False,
                                       fix_latin_ligatures=False, fix_character_width=False, fix_line_breaks=False,
                                       remove_control_chars=False, normalization=None, explain=False)
-        self.fields, self.first_line = 0, None
+        self.fields = 0
+        self.first_line: int | None = None
 
     def row(self, row: list[str], line: int) -> list[str]:
         from ftfy import fix_text
