@@ -764,7 +764,8 @@ def _migration(engine: Engine, params: MarketParams, markets: list[str]) -> tupl
             figures += [
                 Figure(f"{key}.count", migrated, "count", base=active),
                 Figure(f"{key}.new_vendors", new, "count"),
-                Figure(f"{key}.share_of_new", _share(migrated, new), "share", base=new),
+                Figure(f"{key}.share_of_new", _share(migrated, new), "share", base=new,
+                       reason=None if new else "no new vendor on this market after the shutdown"),
                 Figure(f"{key}.focus.count", migrated_focus, "count", base=migrated),
             ]
             rows.append({"from_market": event.market, "to_market": target, "active": active, "new": new,

@@ -104,7 +104,7 @@ def assert_every_id(figures: Figures, markets: list[str]) -> None:
     missing += [f"{f}.{m}" for m in markets for f in PER_MARKET_IDS if f"{f}.{m}" not in figures]
     assert not missing
     unexplained = [f.id for f in figures.values() if f.value is None and not f.reason]
-    assert not unexplained, "a figure without a value must say why"
+    assert not unexplained, f"a figure without a value must say why: {unexplained[:5]}"
 
 
 # ---------------------------------------------------------------- focus country and origins
