@@ -395,7 +395,8 @@ def _scrape(spec: ProjectSpec, vendors: list[Vendor], rng: random.Random) -> tup
                 for _ in range(rng.randint(1, 2)):
                     counter += 1
                     listing = f"L{m_index}-{counter:05d}"
-                    category = rng.choice(spec.categories)
+                    # the first listing is a drug (a scrape without any is an input error, not a shape)
+                    category = spec.categories[0] if counter == 1 else rng.choice(spec.categories)
                     currency = rng.choice(CURRENCIES)
                     price = _price(currency, rng)
                     ships_to = _ships_to(spec, rng)

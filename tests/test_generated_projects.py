@@ -15,6 +15,7 @@ import json
 import math
 import os
 import re
+import shutil
 import sys
 import tempfile
 import traceback
@@ -44,7 +45,7 @@ VOID = {"meta", "link", "img", "br", "hr", "input", "source", "wbr", "col", "are
 # seconds; a failing example's shape is printed (note) instead.
 DERANDOMIZE = os.environ.get("GENERATED_RANDOM") != "1"
 COMMON = dict(deadline=None, derandomize=DERANDOMIZE, database=None, phases=[Phase.explicit, Phase.generate],
-              suppress_health_check=list(HealthCheck), print_blob=False)
+              suppress_health_check=list(HealthCheck), print_blob=True)
 
 
 class _Blocks(HTMLParser):
@@ -119,13 +120,14 @@ def _no_constants(name: str) -> float:
     raise ValueError(f"{name} in figures.json")
 
 
-def build_and_check(spec: ProjectSpec, root: Path, formats: list[str]) -> list[str]:
+def build_and_check(spec: ProjectSpec, root: Path, formats: list[str],
+                    languages: tuple[str, ...] = LANGUAGES) -> list[str]:
     """Write the project, build it (raises on a build error) and return what its text gets wrong."""
-    config = write_project(spec, root / "project", LANGUAGES)
+    config = write_project(spec, root / "project", languages)
     result = build(config, formats=formats, out=root / "out")
     problems: list[str] = []
     ids: dict[str, set[str]] = {}
-    for lang in LANGUAGES:
+    for lang in languages:
         html = (result.folder / lang / "report.html").read_text(encoding="utf-8")
         found, ids[lang] = text_problems(html, lang)
         problems += found
@@ -133,8 +135,8 @@ def build_and_check(spec: ProjectSpec, root: Path, formats: list[str]) -> list[s
             pdf = result.folder / lang / "report.pdf"
             if not pdf.is_file() or pdf.stat().st_size < 1000:
                 problems.append(f"{lang}: no PDF")
-    first = LANGUAGES[0]
-    for lang in LANGUAGES[1:]:
+    first = languages[0]
+    for lang in languages[1:]:
         if ids[lang] != ids[first]:
             problems.append(f"figure ids differ: only in {first}: {sorted(ids[first] - ids[lang])[:8]}; "
                             f"only in {lang}: {sorted(ids[lang] - ids[first])[:8]}")
@@ -208,30 +210,43 @@ def accepted_by_the_old_schema(spec: ProjectSpec) -> bool:
             and spec.compare_country is None)
 
 
-def explore(examples: int, old_schema: bool = False) -> dict[str, tuple[ProjectSpec, str]]:
-    """Build `examples` projects; return each distinct failure with its smallest shape."""
-    found: dict[str, tuple[ProjectSpec, str]] = {}
+def explore(examples: int, old_schema: bool = False) -> dict[str, tuple[ProjectSpec, list[str]]]:
+    """Build `examples` projects; return each distinct failure with its smallest shape and a few of its texts."""
+    found: dict[str, tuple[ProjectSpec, list[str]]] = {}
 
     def record(key: str, spec: ProjectSpec, detail: str) -> None:
-        if key not in found or spec.size() < found[key][0].size():
-            found[key] = (spec, detail)
+        smallest, details = found.get(key, (spec, []))
+        if detail not in details and len(details) < 4:
+            details.append(detail)
+        found[key] = (spec if spec.size() < smallest.size() else smallest, details)
 
     @settings(max_examples=examples, **COMMON)
     @given(spec=projects().filter(accepted_by_the_old_schema) if old_schema else projects())
     def run(spec: ProjectSpec) -> None:
-        with tempfile.TemporaryDirectory(prefix="generated-") as tmp:
-            try:
-                problems = build_and_check(spec, Path(tmp), ["html"])
-            except Exception as exc:  # noqa: BLE001 - every failure is recorded
-                for key in signatures(exc):
-                    record(key, spec, "".join(traceback.format_exception_only(exc)).strip()[:600])
-                return
-        for problem in problems:
-            record(problem_signature(problem), spec, problem[:400])
+        for languages in [LANGUAGES, *[(lang,) for lang in LANGUAGES]]:
+            tag = "" if languages == LANGUAGES else f"[{languages[0]} alone] "
+            with tempfile.TemporaryDirectory(prefix="generated-") as tmp:
+                try:
+                    problems = build_and_check(spec, Path(tmp), ["html"], languages)
+                except Exception as exc:  # noqa: BLE001 - every failure is recorded
+                    detail = "".join(traceback.format_exception_only(exc)).strip()[:600]
+                    for key in signatures(exc):
+                        record(tag + key, spec, detail)
+                    continue
+            for problem in problems:
+                record(tag + problem_signature(problem), spec, problem[:400])
+            if languages == LANGUAGES:
+                return  # every edition built: no need to build them one by one
 
     run()
-    for key, (spec, detail) in sorted(found.items()):
-        print(f"\n## {key}\n- shape: {spec.describe()}\n- detail: {detail}", file=sys.stderr)
+    keep = Path(os.environ.get("GENERATED_KEEP", tempfile.gettempdir())) / "generated-failures"
+    for index, (key, (spec, details)) in enumerate(sorted(found.items())):
+        folder = keep / f"{index:02d}"
+        shutil.rmtree(folder, ignore_errors=True)
+        write_project(spec, folder, LANGUAGES)
+        print(f"\n## {key}\n- smallest shape: {spec.describe()}\n- project: {folder}/config/config.yaml", file=sys.stderr)
+        for detail in details:
+            print(f"- {detail}", file=sys.stderr)
     return found
 
 
