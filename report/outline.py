@@ -442,7 +442,7 @@ def _default_sentences(stats: Statistics, qid: str, own_prose: tuple[str, ...]) 
         return Say("survey", name, args, skip_if_defined=own_prose)
 
     if question.type == "text":
-        return (say("text_answered"),)
+        return (say("text_answered") if (_value(stats, f"survey.{qid}.answered") or 0) > 0 else say("too_few"),)
     shown = _shown_codes(stats, qid)
     hidden = stats.survey.tables[qid].suppressed.any() if qid in stats.survey.tables else False
     prefix = f"survey.{qid}" + (".bracket" if question.type == "numeric" else "")
@@ -467,7 +467,8 @@ def _default_sentences(stats: Statistics, qid: str, own_prose: tuple[str, ...]) 
         return (say("too_few"),)
     if hidden:
         sentences.append(say("hidden"))
-    if question.dont_know and (_value(stats, f"survey.{qid}.dont_know") or 0) > 0:
+    threshold = _value(stats, "disclosure.threshold") or 1  # a count under the threshold is never printed
+    if question.dont_know and (_value(stats, f"survey.{qid}.dont_know") or 0) >= threshold:
         sentences.append(say("dont_know"))
     return tuple(sentences)
 

@@ -107,6 +107,12 @@ class Inserter:
                 figure_id, self.gettext("not shown (too few answers)"))
         if figure.value is None:
             return Markup('<span class="fig fig-missing" data-fig="{}">{}</span>').format(figure_id, self.gettext("not available"))
+        threshold = self.value("disclosure.threshold") if "disclosure.threshold" in self.figures else None
+        if figure.unit == "share" and style is None and threshold and figure.base is not None and 0 < figure.base < threshold:
+            # No percentage on a base under the disclosure threshold: the count and its base say the same, honestly.
+            count = round(float(figure.value) * figure.base)  # type: ignore[arg-type]
+            return Markup('<span class="fig fig-small-base" data-fig="{}">{}</span>').format(figure_id, self.gettext(
+                "%(count)s of %(base)s") % {"count": self.fmt.number(count), "base": self.fmt.number(figure.base)})
         shown = Markup('<span class="fig" data-fig="{}">{}</span>').format(figure_id, self.format(figure, style, digits))
         if figure.unit == "share" and figure_id.startswith("survey.") and figure.base is not None \
                 and figure.base < self.context.meta.get("indicative_base", 0):
@@ -366,6 +372,8 @@ def render_html(templates: Path, context: RenderContext) -> str:
     try:
         template = env.get_template("layout.html.j2")
         plan = PlanRenderer(env, context, env.globals["chart"])  # type: ignore[arg-type]
+        # A fragment may call another by name, the project's own first: a hook a project can fill in.
+        env.globals["fragment"] = lambda file, name, **args: plan.say(Say(file, name, args, optional=True))
         return template.render(ctx=context, meta=context.meta, lang=context.lang, mode=context.mode,
                                stats=context.stats, fmt=fmt, plan=context.plan, placed=plan.many, inline=plan.inline)
     except jinja2.TemplateNotFound as exc:
