@@ -135,6 +135,9 @@ class ProjectSpec:
                 parts.append(f"findings={len(self.survey.findings)}")
         return " ".join(parts)
 
+    def __repr__(self) -> str:  # Hypothesis prints the failing example: its shape, not every label
+        return f"ProjectSpec<seed={self.seed} {self.describe()}>"
+
     def size(self) -> int:
         """A rough size, to keep the smallest example of a failure."""
         questions = len(self.survey.questions) if self.survey else 0
