@@ -100,6 +100,7 @@ class FindingSpec(_Schema):
     id: str
     topic: str  # what the finding measures, as a catalog message: used when it is left out
     needs: list[str] = Field(default_factory=list)
+    when: str | None = None  # an alternative finding: said only when this holds, silently omitted otherwise
     heading: list[Node]
     body: list[Node]
 
@@ -202,6 +203,17 @@ class Section:
     body: tuple[Placed, ...]
     findings: tuple[Finding | LeftOut, ...]
     after: tuple[Placed, ...] = ()
+
+    def runs(self) -> list[Finding | tuple[LeftOut, ...]]:
+        """The findings in order, consecutive ones left out for the same reason together (said in one sentence)."""
+        runs: list[Finding | tuple[LeftOut, ...]] = []
+        for finding in self.findings:
+            last = runs[-1] if runs else None
+            if isinstance(finding, LeftOut) and isinstance(last, tuple) and last[0].reason == finding.reason:
+                runs[-1] = (*last, finding)
+            else:
+                runs.append((finding,) if isinstance(finding, LeftOut) else finding)
+        return runs
 
 
 @dataclass(frozen=True)
@@ -362,7 +374,9 @@ class Planner:
         self.counter.charts.append(chart_id)
         return [ChartRef(chart_id, len(self.counter.charts))]
 
-    def finding(self, spec: FindingSpec, section: SectionSpec) -> Finding | LeftOut:
+    def finding(self, spec: FindingSpec, section: SectionSpec) -> Finding | LeftOut | None:
+        if spec.when and not self.decider.holds(spec.when, {}):
+            return None
         reason = self.missing(spec.needs)
         if reason is not None:
             return LeftOut(spec.id, section.id, spec.topic, reason)
@@ -375,7 +389,8 @@ class Planner:
         if self.missing(spec.needs):
             return None
         body = self.nodes(spec.body, spec.prose, {})
-        findings: list[Finding | LeftOut] = [self.finding(finding, spec) for finding in spec.findings]
+        findings: list[Finding | LeftOut] = [found for finding in spec.findings
+                                             if (found := self.finding(finding, spec)) is not None]
         if spec.survey_findings and self.survey_nodes is not None:
             findings += self.survey_nodes(self)
         extra = Say(spec.prose, "extra", optional=True)  # a project's own text at the end of a section

@@ -359,6 +359,9 @@ def render_html(templates: Path, context: RenderContext) -> str:
         moved=condition_helpers(context.stats)["moved"],
         migration_events=condition_helpers(context.stats)["migration_events"],
         focus=context.meta.get("focus_name", ""),
+        top_origins=lambda k: [Markup("{} ({})").format(origin_name(str(code), fmt, gettext), insert.fig(f"origins.all.{code}.share", digits=1))
+                               for code in context.stats.market.tables["origin_shares"].origin.head(k)
+                               if insert.available(f"origins.all.{code}.share")],
         excluded=lambda: [Markup("{} ({})").format(fmt.country(str(insert.value(f"shipping.excluded.rank{rank}"))),
                                                    insert.fig(f"shipping.excluded.rank{rank}.count"))
                           for rank in (1, 2, 3) if insert.available(f"shipping.excluded.rank{rank}")],
@@ -368,7 +371,7 @@ def render_html(templates: Path, context: RenderContext) -> str:
         value_brackets=lambda: value_bracket_labels(fmt, gettext),
         market_slug=slug,
     )
-    env.filters.update(cssstring=escape_css_string, slug=slug, num=fmt.number, pct=fmt.percent, eur=fmt.euro, date=fmt.date, month=fmt.month)
+    env.filters.update(gettext=gettext, cssstring=escape_css_string, slug=slug, num=fmt.number, pct=fmt.percent, eur=fmt.euro, date=fmt.date, month=fmt.month)
     try:
         template = env.get_template("layout.html.j2")
         plan = PlanRenderer(env, context, env.globals["chart"])  # type: ignore[arg-type]
