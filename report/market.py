@@ -180,8 +180,8 @@ def _build_sales(engine: Engine, params: MarketParams) -> None:
     # Without a feedback_id, every row is a sale: rows alike (same listing, date, text and rating) within one crawl
     # are numbered 1, 2, ..., and only the n-th such row of one crawl and the n-th of another are the same sale.
     # So the sales of one kind are as many as the crawl that shows the most of them shows, never fewer.
-    same = "PARTITION BY market, feedback_id, {0}listing_id{1}, {0}left_at{1}, {0}text{1}, {0}rating{1}, {0}copy_n{1}".format(
-        "CASE WHEN feedback_id IS NULL THEN ", " END")
+    same = "PARTITION BY market, feedback_id, " + ", ".join(
+        f"CASE WHEN feedback_id IS NULL THEN {column} END" for column in ("listing_id", "left_at", "text", "rating", "copy_n"))
     engine.create(
         "feedback",
         f"""
