@@ -38,6 +38,7 @@ IMPLICIT = [
     ("title: {fr: Petit, nl: Klein}", "title: {fr: Petit, nl: no}", "got False", "config.yaml:2:"),
     ("authors: {fr: [Test], nl: [Test]}", "authors: {fr: [2019-01-01], nl: [Test]}", "got datetime.date(2019, 1, 1)", "config.yaml:3:"),
     ("focus_country: BE", "focus_country: NO", "got False", "config.yaml:4:"),
+    ("edition: tiny", "edition: tiny\ncompare_country: NO", "got False", "config.yaml:2:"),
     ("listings: listings.csv", "listings: 2019-01-01", "YAML read it as a date", "config.yaml:7:"),
     ("codebook: codebook.yaml", "codebook: on", "got True", "config.yaml:12:"),
     ('match: ["Drugs/Cocaine"]', "match: [yes]", "got True", "config.yaml:15:"),
@@ -99,9 +100,10 @@ def test_every_text_field_of_the_schema_is_covered_by_the_implicit_type_cases():
                "inputs.listings.columns", "inputs.listings.columns.column", "inputs.listings.columns.value",
                "inputs.listings.columns.parse", "inputs.listings.columns.format", "inputs.listings.columns.separator",
                "inputs.listings.columns.flags", "inputs.listings.sheet", "inputs.sales", "engine", "spark.master",
-               "spark.driver_memory"}
+               "spark.driver_memory", "compare_country"}
     # every scrape input and the survey share one Source model: its cases are written for inputs.listings
-    fields = {re.sub(r"^inputs\.(feedback|exchange_rates|survey)\.", "inputs.listings.", name) for name in text_fields(ReportConfig)}
+    fields = {re.sub(r"^inputs\.(feedback|exchange_rates|market_events|survey)\.", "inputs.listings.", name)
+              for name in text_fields(ReportConfig)}
     assert fields <= covered, "a new text field: add a case to IMPLICIT"
 
 
