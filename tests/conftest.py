@@ -12,7 +12,7 @@ import pytest
 from report.build import build
 
 ROOT = Path(__file__).resolve().parent.parent
-LANGS = ("fr", "nl")
+LANGS = ("fr", "nl", "de")
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ def squash(text: str) -> str:
 
 def test_every_output_is_written(sample):
     names = sorted(str(p.relative_to(sample.folder)) for p in sample.folder.rglob("*") if p.is_file())
-    assert names == ["figures.json", "fr/report.html", "fr/report.pdf", "manifest.json", "nl/report.html", "nl/report.pdf"]
+    assert names == sorted(["figures.json", "manifest.json", *(f"{lang}/report.{kind}" for lang in LANGS for kind in ("html", "pdf"))])
 
 
 def test_required_figures_exist_overall_and_per_market(sample):
@@ -66,9 +66,10 @@ def test_every_number_in_the_text_is_a_computed_figure(sample, lang):
     assert not stray, f"{lang}: numbers in the text that are no figure: {stray[:20]}"
 
 
-def test_french_and_dutch_state_the_same_figures(sample):
+def test_every_language_states_the_same_figures(sample):
     ids = {lang: prose(sample.html(lang))[1] for lang in LANGS}
-    assert set(ids["fr"]) == set(ids["nl"])
+    for lang in LANGS:
+        assert set(ids[lang]) == set(ids["fr"]), lang
     assert len(set(ids["fr"])) > 60
 
 
@@ -78,9 +79,10 @@ def test_numbers_follow_the_edition_conventions(sample, lang):
     vendors_total = sample.figures()["vendors.total"]["value"]
     assert vendors_total >= 1000
     thousands, rest = divmod(vendors_total, 1000)
-    expected = f"{thousands}\u202f{rest:03d}" if lang == "fr" else f"{thousands}.{rest:03d}"
+    expected = {"fr": f"{thousands}\u202f{rest:03d}", "nl": f"{thousands}.{rest:03d}", "de": f"{thousands}.{rest:03d}"}[lang]
     assert expected in text
-    assert (" %" in text or "\u202f%" in text) if lang == "fr" else re.search(r"\d%", text)
+    assert {"fr": lambda: re.search(r"\d[\u00a0\u202f]%", text), "nl": lambda: re.search(r"\d%", text),
+            "de": lambda: re.search(r"\d[\u00a0\u202f]%", text)}[lang]()
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -116,7 +118,7 @@ def test_manifest_records_hashes_and_versions(sample):
     assert all(len(entry["sha256"]) == 64 for entry in manifest["inputs"].values())
     assert manifest["config"]["sha256"] and manifest["templates"] and manifest["fonts"]
     assert manifest["libraries"]["weasyprint"]
-    assert set(manifest["outputs"]) == {"figures.json", "fr/report.html", "fr/report.pdf", "nl/report.html", "nl/report.pdf"}
+    assert set(manifest["outputs"]) == {"figures.json", *(f"{lang}/report.{kind}" for lang in LANGS for kind in ("html", "pdf"))}
 
 
 def test_shorter_period_recomputes_every_figure(sample, short):
