@@ -16,7 +16,7 @@ import vl_convert
 from babel.lists import format_list
 
 from .errors import RenderError
-from .i18n import Formatter, bracket_label, origin_name, translations, value_bracket_labels
+from .i18n import Formatter, bracket_label, from_country, origin_name, translations, value_bracket_labels
 from .model import Chart, Codebook, Question, Statistics
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ class Labels:
     gettext: Callable[[str], str]
     ngettext: Callable[[str, str, int], str]
     fmt: Formatter
-    focus_name: str
+    from_country: str  # the focus country as the catalog's %(from_country)s (i18n.from_country)
     category: Callable[[str], str]
 
     def answer(self, question: Question, key: str) -> str:
@@ -128,7 +128,7 @@ def listings_monthly(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
 def category_mix(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
     table = stats.market.tables["categories"]
     rows = []
-    for group, column in ((t.gettext("Vendors shipping from %(country)s") % {"country": t.focus_name}, "listings_focus"),
+    for group, column in ((t.gettext("Vendors shipping %(from_country)s") % {"from_country": t.from_country}, "listings_focus"),
                           (t.gettext("All vendors"), "listings_all")):
         total = table[column].sum()
         for row in table.itertuples():
@@ -454,16 +454,16 @@ def to_svg(spec: Mapping[str, Any], fmt: Formatter) -> str:
 
 #: Market chart titles and alternative texts are fixed strings: they live in the message catalogs.
 CHART_TEXT: Mapping[str, tuple[str, str]] = {
-    "vendors_monthly": (N_("Vendors shipping from %(country)s per month, by market"),
-                        N_("Line chart of the number of vendors shipping from %(country)s each month on each market, with market closures and seizures marked.")),
-    "listings_monthly": (N_("Listings shipped from %(country)s per month, by market"),
-                         N_("Line chart of the number of listings shipped from %(country)s each month on each market, with market closures and seizures marked.")),
-    "category_mix": (N_("Offer by drug category: vendors shipping from %(country)s and all vendors"),
-                     N_("Bar chart comparing the share of listings in each drug category for vendors shipping from %(country)s and for all vendors.")),
-    "origin_combinations": (N_("Countries shipped from by vendors who declared %(country)s"),
-                            N_("Bar chart of the combinations of countries of dispatch declared by vendors who shipped from %(country)s at least once.")),
-    "transaction_values": (N_("Sales of vendors shipping from %(country)s by transaction value"),
-                           N_("Bar chart of the share of sales and the share of sales value in each transaction value bracket, for vendors shipping from %(country)s.")),
+    "vendors_monthly": (N_("Vendors shipping %(from_country)s per month, by market"),
+                        N_("Line chart of the number of vendors shipping %(from_country)s each month on each market, with market closures and seizures marked.")),
+    "listings_monthly": (N_("Listings shipped %(from_country)s per month, by market"),
+                         N_("Line chart of the number of listings shipped %(from_country)s each month on each market, with market closures and seizures marked.")),
+    "category_mix": (N_("Offer by drug category: vendors shipping %(from_country)s and all vendors"),
+                     N_("Bar chart comparing the share of listings in each drug category for vendors shipping %(from_country)s and for all vendors.")),
+    "origin_combinations": (N_("Countries of dispatch declared by vendors shipping %(from_country)s"),
+                            N_("Bar chart of the combinations of countries of dispatch declared by vendors who shipped %(from_country)s at least once.")),
+    "transaction_values": (N_("Sales of vendors shipping %(from_country)s by transaction value"),
+                           N_("Bar chart of the share of sales and the share of sales value in each transaction value bracket, for vendors shipping %(from_country)s.")),
     "vendor_migration": (N_("New vendors on the remaining markets after a closure or seizure"),
                          N_("Bar chart of the vendors new on each market after another market closed, split into vendors seen on the closed market and other new vendors.")),
 }
@@ -561,7 +561,7 @@ def _market_text(config: ReportConfig, stats: Statistics, t: Labels, chart_id: s
     markets = format_list(list(stats.market.markets), locale=t.fmt.locale) if stats.market.markets else ""
     source = t.gettext("web scraping of %(markets)s, %(start)s to %(end)s") % {
         "markets": markets, "start": t.fmt.month(config.period.start), "end": t.fmt.month(config.period.end)}
-    country = {"country": t.focus_name}
+    country = {"from_country": t.from_country}
     return ChartText(t.gettext(title) % country, t.gettext(alt_text) % country, source)
 
 
@@ -579,10 +579,12 @@ def chart_text(config: ReportConfig, stats: Statistics, t: Labels, chart_id: str
 # One edition's charts.
 
 def labels_for(config: ReportConfig, lang: str, locales: Path) -> Labels:
-    """Catalog, formats and names of one edition language, for every chart of it."""
+    """Catalog, formats and names of one edition language, for every chart of it (the focus country as the language's
+    word helpers in the templates folder, `locales`' parent, write it)."""
     catalog = translations(locales, lang)
     fmt = Formatter(lang)
-    return Labels(gettext=catalog.gettext, ngettext=catalog.ngettext, fmt=fmt, focus_name=fmt.country(config.focus_country),
+    return Labels(gettext=catalog.gettext, ngettext=catalog.ngettext, fmt=fmt,
+                  from_country=from_country(locales.parent, lang, fmt.country(config.focus_country)),
                   category=lambda key: config.taxonomy[key].label.get(lang, key) if key in config.taxonomy else key)
 
 

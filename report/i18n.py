@@ -150,6 +150,24 @@ def origin_name(code: str, fmt: Formatter, gettext: Callable[[str], str]) -> str
     return gettext(REGIONS[code]) if code in REGIONS else fmt.country(code)
 
 
+@lru_cache(maxsize=None)
+def from_country(templates: Path, lang: str, name: str) -> str:
+    """The country where the catalog's English says "from <country>" (`%(from_country)s`), in the form the language's
+    messages need there: the `from_country` macro of the language's `prose/<lang>/_words.html.j2`, so the grammar
+    (French "des États-Unis", Dutch "uit de Verenigde Staten") stays with the language's other word helpers."""
+    import jinja2
+
+    where = templates / "prose" / lang / "_words.html.j2"
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)), undefined=jinja2.StrictUndefined)
+    try:
+        macro = getattr(env.get_template(f"prose/{lang}/_words.html.j2").module, "from_country", None)
+    except jinja2.TemplateNotFound:
+        raise ConfigError(f"no word helpers for language '{lang}'", where=str(where)) from None
+    if macro is None:
+        raise ConfigError(f"the word helpers of language '{lang}' define no from_country(name) macro", where=str(where))
+    return str(macro(name)).strip()
+
+
 def bracket_label(question: Any, key: str, lang: str) -> str:
     """The label of a bracket, or of brackets merged for disclosure control (`2+3` -> "A or B")."""
     from babel.lists import format_list

@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 
 from . import wording
 from .errors import RenderError
-from .i18n import Formatter, bracket_label, origin_name, translations, value_bracket_labels
+from .i18n import Formatter, bracket_label, from_country, origin_name, translations, value_bracket_labels
 from .model import Chart, Figure, Statistics, slug
 from .outline import Block, ChartRef, Placed, Plan, Say, Table, condition_helpers
 
@@ -359,6 +359,8 @@ def render_html(templates: Path, context: RenderContext) -> str:
         moved=condition_helpers(context.stats)["moved"],
         migration_events=condition_helpers(context.stats)["migration_events"],
         focus=context.meta.get("focus_name", ""),
+        # the focus country as the catalog's %(from_country)s: the language's from_country macro writes it
+        focus_from=from_country(templates, context.lang, fmt.country(str(context.meta.get("focus_country", "")))),
         top_origins=lambda k: [Markup("{} ({})").format(origin_name(str(code), fmt, gettext), insert.fig(f"origins.all.{code}.share", digits=1))
                                for code in context.stats.market.tables["origin_shares"].origin.head(k)
                                if insert.available(f"origins.all.{code}.share")],
