@@ -601,3 +601,25 @@ def _config(spec: ProjectSpec, languages: tuple[str, ...]) -> dict[str, Any]:
     if spec.survey is not None and spec.survey.crosstab:
         config["crosstabs"] = [{"rows": spec.survey.crosstab[0], "columns": spec.survey.crosstab[1]}]
     return config
+
+
+# ---------------------------------------------------------------- what the figures must say
+
+def expected_figures(spec: ProjectSpec) -> dict[str, Any]:
+    """Figures the data fix exactly (replaying the seeded rows write_project wrote): markets, categories and
+    calendar months with drug listings, market events in the period on crawled markets, the sales source."""
+    rng = random.Random(spec.seed)
+    listings, _ = _scrape(spec, _vendors(spec, rng), rng)
+    drug = {raw.casefold() for c in spec.categories if c.drug for raw in c.raw}
+    category_of = {raw.casefold(): c.id for c in spec.categories for raw in c.raw}
+    rows = [row for row in listings if row["category"].casefold() in drug]
+    markets = {row["market"] for row in rows}
+    start, end = spec.period
+    events = [e for e in spec.event_rows if e[2] != "launch" and start <= e[1] <= end and e[0] in markets]
+    return {
+        "markets.count": len(markets),
+        "categories.count": len({category_of[row["category"].casefold()] for row in rows}),
+        "months.count": len({row["crawled_at"][:7] for row in rows}),
+        "events.count": len(events),
+        "sales.source": "feedback" if spec.sales == "feedback_noid" else spec.sales,
+    }

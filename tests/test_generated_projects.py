@@ -27,7 +27,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, note, settings
 
 from report.build import build
-from tests.generated_projects import ProjectSpec, projects, write_project
+from tests.generated_projects import ProjectSpec, expected_figures, projects, write_project
 
 # The editions every generated project is built in (the generator writes fr, nl and de labels): add "de" here
 # once templates/de exists.
@@ -36,6 +36,12 @@ NOT_AVAILABLE = {"fr": "non disponible", "nl": "niet beschikbaar", "de": "nicht 
 # Whole words a formatted figure never prints as; template syntax that escaped rendering.
 LEAKS = (re.compile(r"\bNone\b"), re.compile(r"\bnan\b"), re.compile(r"\bNaN\b"), re.compile(r"\binf\b"),
          re.compile(r"\{\{"), re.compile(r"\}\}"), re.compile(r"\{%"), re.compile(r"\bUndefined\b"))
+# French takes the singular after 0 and 1 (CLDR "one"): "1 jours", "0 ventes" are errors; words ending in s or x
+# in the singular are not.
+FRENCH_SINGULAR = re.compile(r"(?<![\d,.\u00a0\u202f])([01])[ \u00a0\u202f]([a-zàâçéèêëîïôûùüÿœæ]+[sx])\b")
+FRENCH_INVARIANT = {"fois", "pays", "mois", "prix", "cas", "temps", "avis", "choix", "poids", "sens", "cours", "corps",
+                    "repas", "taux", "colis", "accès", "succès", "procès", "progrès", "recours", "discours", "os", "bras",
+                    "jus", "tas", "mas", "gros", "dos", "lieux", "voix", "croix", "paix", "noix", "héros", "refus", "abus"}
 SKIPPED = {"script", "style", "svg", "head", "template"}
 BLOCKS = {"p", "li", "td", "th", "dd", "dt", "figcaption", "caption", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
           "div", "section", "article", "header", "footer", "aside", "nav", "main", "figure", "table", "ul", "ol", "body"}
@@ -106,6 +112,10 @@ def text_problems(html: str, lang: str) -> tuple[list[str], set[str]]:
             found = leak.search(text)
             if found:
                 problems.append(f"{lang}: {found.group(0)!r} in <{tag}>: {_around(text, found.start())}")
+        if lang == "fr":
+            for found in FRENCH_SINGULAR.finditer(text):
+                if found.group(2).casefold() not in FRENCH_INVARIANT:
+                    problems.append(f"{lang}: plural after {found.group(1)} in <{tag}>: {_around(text, found.start())}")
         at = text.casefold().find(phrase)
         if at >= 0 and re.search(r"\w", text.casefold().replace(phrase, "")):
             problems.append(f"{lang}: {phrase!r} inside a sentence <{tag}>: {_around(text, at)}")
@@ -141,9 +151,13 @@ def build_and_check(spec: ProjectSpec, root: Path, formats: list[str],
             problems.append(f"figure ids differ: only in {first}: {sorted(ids[first] - ids[lang])[:8]}; "
                             f"only in {lang}: {sorted(ids[lang] - ids[first])[:8]}")
     try:
-        json.loads((result.folder / "figures.json").read_text(encoding="utf-8"), parse_constant=_no_constants)
+        records = json.loads((result.folder / "figures.json").read_text(encoding="utf-8"), parse_constant=_no_constants)
     except ValueError as exc:
-        problems.append(str(exc))
+        return [*problems, str(exc)]
+    figures = {record["id"]: record.get("value") for record in records["figures"]}
+    for figure_id, value in expected_figures(spec).items():
+        if figures.get(figure_id, "absent") != value:
+            problems.append(f"figure {figure_id} = {figures.get(figure_id, 'absent')!r}, the data say {value!r}")
     return problems
 
 
@@ -171,6 +185,7 @@ def test_generated_projects_build_pdf(spec: ProjectSpec) -> None:
 def test_text_checker_finds_what_it_looks_for() -> None:
     """The checks above can fail: leaks and a "not available" inside a sentence are found, a bare cell is not."""
     html = ("<html><head><title>None</title></head><body><p>Il y a <span data-fig='a'>non disponible</span> vendeurs.</p>"
+            "<p>Une collecte tous les 1 jours, 1 fois par mois, 1,5 grammes, 0 vente.</p>"
             "<table><tr><td>non disponible</td><td>nan</td></tr></table><p>{{ x }}</p>"
             "<script>var None = NaN;</script><svg><text>None</text></svg></body></html>")
     problems, ids = text_problems(html, "fr")
@@ -179,7 +194,8 @@ def test_text_checker_finds_what_it_looks_for() -> None:
     assert any("'nan' in <td>" in p for p in problems)
     assert any("'{{' in <p>" in p for p in problems)
     assert not any("<td>: …non disponible" in p for p in problems)
-    assert len(problems) == 4, problems  # '{{', '}}', 'nan', the sentence; nothing from head, script or svg
+    assert any("plural after 1 in <p>: …Une collecte tous les 1 jours" in p for p in problems)
+    assert len(problems) == 5, problems  # '{{', '}}', 'nan', the sentence, '1 jours'; nothing from head, script or svg
 
 
 # ---------------------------------------------------------------- exploring failures by hand
