@@ -42,6 +42,8 @@ FRENCH_SINGULAR = re.compile(r"(?<![\d,.\u00a0\u202f])([01])[ \u00a0\u202f]([a-z
 FRENCH_INVARIANT = {"fois", "pays", "mois", "prix", "cas", "temps", "avis", "choix", "poids", "sens", "cours", "corps",
                     "repas", "taux", "colis", "accès", "succès", "procès", "progrès", "recours", "discours", "os", "bras",
                     "jus", "tas", "mas", "gros", "dos", "lieux", "voix", "croix", "paix", "noix", "héros", "refus", "abus"}
+# French elides "de" and "que" before a vowel: "de octobre" is an error (month names are the words the text puts there).
+FRENCH_ELISION = re.compile(r"\b(de|que|le|la) (avril|août|octobre)\b", re.IGNORECASE)
 SKIPPED = {"script", "style", "svg", "head", "template"}
 BLOCKS = {"p", "li", "td", "th", "dd", "dt", "figcaption", "caption", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
           "div", "section", "article", "header", "footer", "aside", "nav", "main", "figure", "table", "ul", "ol", "body"}
@@ -116,6 +118,8 @@ def text_problems(html: str, lang: str) -> tuple[list[str], set[str]]:
             for found in FRENCH_SINGULAR.finditer(text):
                 if found.group(2).casefold() not in FRENCH_INVARIANT:
                     problems.append(f"{lang}: plural after {found.group(1)} in <{tag}>: {_around(text, found.start())}")
+            for found in FRENCH_ELISION.finditer(text):
+                problems.append(f"{lang}: no elision in '{found.group(0)}' in <{tag}>: {_around(text, found.start())}")
         at = text.casefold().find(phrase)
         if at >= 0 and re.search(r"\w", text.casefold().replace(phrase, "")):
             problems.append(f"{lang}: {phrase!r} inside a sentence <{tag}>: {_around(text, at)}")
@@ -185,7 +189,7 @@ def test_generated_projects_build_pdf(spec: ProjectSpec) -> None:
 def test_text_checker_finds_what_it_looks_for() -> None:
     """The checks above can fail: leaks and a "not available" inside a sentence are found, a bare cell is not."""
     html = ("<html><head><title>None</title></head><body><p>Il y a <span data-fig='a'>non disponible</span> vendeurs.</p>"
-            "<p>Une collecte tous les 1 jours, 1 fois par mois, 1,5 grammes, 0 vente.</p>"
+            "<p>Une collecte tous les 1 jours, 1 fois par mois, 1,5 grammes, 0 vente, d'avril à août.</p><li>Collecte de octobre</li>"
             "<table><tr><td>non disponible</td><td>nan</td></tr></table><p>{{ x }}</p>"
             "<script>var None = NaN;</script><svg><text>None</text></svg></body></html>")
     problems, ids = text_problems(html, "fr")
@@ -195,7 +199,8 @@ def test_text_checker_finds_what_it_looks_for() -> None:
     assert any("'{{' in <p>" in p for p in problems)
     assert not any("<td>: …non disponible" in p for p in problems)
     assert any("plural after 1 in <p>: …Une collecte tous les 1 jours" in p for p in problems)
-    assert len(problems) == 5, problems  # '{{', '}}', 'nan', the sentence, '1 jours'; nothing from head, script or svg
+    assert any("no elision in 'de octobre' in <li>" in p for p in problems)
+    assert len(problems) == 6, problems  # '{{', '}}', 'nan', the sentence, '1 jours', 'de octobre'; not head, script, svg
 
 
 # ---------------------------------------------------------------- exploring failures by hand
