@@ -173,7 +173,7 @@ def _run(spec: ProjectSpec, formats: list[str]) -> None:
 
 
 @pytest.mark.slow
-@settings(max_examples=14, **COMMON)
+@settings(max_examples=12, **COMMON)
 @given(spec=projects())
 def test_generated_projects_build_html_in_every_language(spec: ProjectSpec) -> None:
     _run(spec, ["html"])
