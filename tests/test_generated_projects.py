@@ -29,9 +29,8 @@ from hypothesis import HealthCheck, Phase, given, note, settings
 from report.build import build
 from tests.generated_projects import ProjectSpec, expected_figures, projects, write_project
 
-# The editions every generated project is built in (the generator writes fr, nl and de labels): add "de" here
-# once templates/de exists.
-LANGUAGES: tuple[str, ...] = ("fr", "nl")
+# The editions every generated project is built in (the generator writes fr, nl and de labels).
+LANGUAGES: tuple[str, ...] = ("fr", "nl", "de")
 NOT_AVAILABLE = {"fr": "non disponible", "nl": "niet beschikbaar", "de": "nicht verfügbar"}
 # Whole words a formatted figure never prints as; template syntax that escaped rendering.
 LEAKS = (re.compile(r"\bNone\b"), re.compile(r"\bnan\b"), re.compile(r"\bNaN\b"), re.compile(r"\binf\b"),
@@ -173,7 +172,7 @@ def _run(spec: ProjectSpec, formats: list[str]) -> None:
 
 
 @pytest.mark.slow
-@settings(max_examples=12, **COMMON)
+@settings(max_examples=10, **COMMON)
 @given(spec=projects())
 def test_generated_projects_build_html_in_every_language(spec: ProjectSpec) -> None:
     _run(spec, ["html"])
