@@ -137,6 +137,21 @@ def test_market_charts_of_one_month_one_market_one_category_still_draw(config):
     assert all(chart.svg and chart.svg.startswith("<svg") for chart in charts.values())
 
 
+
+FROM_US = {"fr": "des États-Unis", "nl": "uit de Verenigde Staten", "de": "Versandland Vereinigte Staaten"}
+
+
+@pytest.mark.parametrize("lang", sorted(FROM_US))
+def test_market_chart_titles_name_a_focus_country_with_its_article(config, lang):
+    """The language's from_country macro writes the country: not "Vendeurs de États-Unis", "Verkopers uit Verenigde Staten"."""
+    placed = ["vendors_monthly", "listings_monthly", "category_mix", "origin_combinations", "transaction_values"]
+    charts = make_charts(config.model_copy(update={"focus_country": "US"}), stats_with(market()), lang, False, LOCALES, placed)
+    assert all(FROM_US[lang] in chart.title and FROM_US[lang] in chart.alt for chart in charts.values()), \
+        [(chart.title, chart.alt) for chart in charts.values()]
+    legend = {row["group"] for data in charts["category_mix"].spec["datasets"].values() for row in data}
+    assert any(FROM_US[lang] in group for group in legend), legend
+
+
 # --- survey charts ---------------------------------------------------------------------------------------------------
 
 def test_no_survey_draws_no_survey_chart():

@@ -12,7 +12,7 @@ import pytest
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
-from report.i18n import Formatter, LOCALES, origin_name, translations, value_bracket_labels
+from report.i18n import Formatter, LOCALES, from_country, origin_name, translations, value_bracket_labels
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES_DIR = ROOT / "templates" / "locales"
@@ -234,3 +234,68 @@ def test_no_python_code_branches_on_a_language_code():
 def test_the_language_check_catches_a_branch():
     assert language_comparisons('x = "€ " if self.lang == "nl" else " €"\nif lang in ("fr", "de"): pass\n') == [1, 2]
     assert language_comparisons('if lang in finding.title: pass\n') == []
+
+
+# --- the focus country inside catalog messages (%(from_country)s) -------------------------------------------------
+
+#: What each language prints for "from <country>" in a caption, chart title or alt text: French contracts the
+#: preposition with the article, Dutch needs the article after uit/vanuit, German names the country after "Versandland".
+FROM_COUNTRY = {
+    "US": {"fr": "des États-Unis", "nl": "uit de Verenigde Staten", "de": "Versandland Vereinigte Staaten"},
+    "GB": {"fr": "du Royaume-Uni", "nl": "uit het Verenigd Koninkrijk", "de": "Versandland Vereinigtes Königreich"},
+    "NL": {"fr": "des Pays-Bas", "nl": "uit Nederland", "de": "Versandland Niederlande"},
+    "BE": {"fr": "de Belgique", "nl": "uit België", "de": "Versandland Belgien"},
+}
+TEMPLATES_DIR = LOCALES_DIR.parent
+
+
+def focus_messages(lang: str, country: str) -> list[str]:
+    """Every catalog message that names the focus country, filled in as the charts and tables fill it."""
+    gettext = translations(LOCALES_DIR, lang).gettext
+    return [gettext(message_id) % {"from_country": country} for message_id in TEMPLATE if "%(from_country)s" in message_id]
+
+
+def misnamed(lang: str, code: str, country: str) -> list[str]:
+    return [text for text in focus_messages(lang, country) if FROM_COUNTRY[code][lang] not in text]
+
+
+@pytest.mark.parametrize("code", sorted(FROM_COUNTRY))
+@pytest.mark.parametrize("lang", ["fr", "nl", "de"])
+def test_captions_and_chart_titles_name_the_focus_country_with_its_article(lang, code):
+    assert len(focus_messages(lang, "X")) >= 10  # table captions and headers, chart titles, alt texts, a legend
+    country = from_country(TEMPLATES_DIR, lang, Formatter(lang).country(code))
+    assert not misnamed(lang, code, country), f"{lang}/{code}: {misnamed(lang, code, country)[:3]}"
+
+
+def test_the_focus_country_check_catches_a_bare_name():
+    """The bare CLDR name, as these messages had it: "Vendeurs de États-Unis", "Verkopers uit Verenigde Staten"."""
+    for lang, bare in {"fr": "de États-Unis", "nl": "Verenigde Staten"}.items():
+        assert misnamed(lang, "US", bare)
+
+
+@pytest.fixture(scope="module")
+def tiny_statistics():
+    from report.build import compute
+    from report.config import load_config
+    from report.load import load_inputs
+
+    config, base = load_config(ROOT / "tests" / "fixtures" / "tiny" / "config.yaml")
+    return config, compute(config, load_inputs(config, base))
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl"])  # the tiny project's codebook has French and Dutch labels
+def test_table_captions_take_the_phrase_from_the_language(tiny_statistics, lang):
+    from report.build import TEMPLATES, _meta
+    from report.charts import make_charts
+    from report.outline import plan_report
+    from report.render import RenderContext, render_html
+
+    config, stats = tiny_statistics
+    config = config.model_copy(update={"focus_country": "US"})
+    plan = plan_report(TEMPLATES / "outline.yaml", stats)
+    charts = make_charts(config, stats, lang, svg=False, locales=LOCALES_DIR, placed=plan.charts)
+    page = render_html(TEMPLATES, RenderContext(lang, "html", stats, charts, _meta(config, lang, stats), {}, plan=plan,
+                                                vega_bundle=""))
+    captions = [re.sub(r"<[^>]+>", "", caption) for caption in re.findall(r"<caption>(.*?)</caption>", page, re.S)]
+    naming = [caption for caption in captions if Formatter(lang).country("US") in caption]
+    assert naming and all(FROM_COUNTRY["US"][lang] in caption for caption in naming), captions
