@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 
 from typing import Any, Iterable, Literal, Mapping
@@ -12,8 +14,17 @@ import pandas as pd
 VALUE_BRACKETS = (0, 50, 100, 200, 500, 1000)  # EUR lower bounds of the transaction value distribution
 
 def slug(name: str) -> str:
-    """`Wall Street Market` -> `wall-street-market`, for figure ids."""
-    return re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")
+    """`Wall Street Market` -> `wall-street-market`, for figure ids.
+
+    Accents are dropped (`Öre` -> `ore`); a name that holds anything but letters a-z, digits and single spaces
+    also gets a short hash of the name, so two names that read alike (`Öre X`, `Ore X`, `Ore-X`) keep apart ids.
+    """
+    folded = name.casefold()
+    plain = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode("ascii")
+    readable = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
+    if re.fullmatch(r"[a-z0-9]+( [a-z0-9]+)*", folded):
+        return readable
+    return f"{readable}-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:6]}".lstrip("-")
 
 
 Unit = Literal["count", "share", "eur", "change", "number", "years", "date", "key"]

@@ -58,7 +58,8 @@ NEEDS: Mapping[str, tuple[Callable[[Statistics], bool], str]] = {
     "multi_origin": (_at_least("origins.multi.count", 1), N_("none of these vendors declared a second country of dispatch")),
     "sales": (_sales, N_("the scrape has no sales source (no buyer feedback and no sales counters)")),
     "focus_sales": (_at_least("transactions.count", 1), N_("no sale of these vendors could be priced")),
-    "events": (_migrations, N_("no market closed, was seized or ended in an exit scam during the period")),
+    "events": (_at_least("events.count", 1), N_("no market closed, was seized or ended in an exit scam during the period")),
+    "migration": (_migrations, N_("no other market was crawled after the closure, seizure or exit scam")),
     "survey": (lambda stats: _value(stats, "survey.respondents") is not None, N_("no survey was part of this edition")),
 }
 
@@ -280,6 +281,9 @@ def condition_helpers(stats: Statistics) -> dict[str, Any]:
         "direction": lambda figure_id: wording.direction(figure(figure_id)),
         "compare": lambda left, right: wording.compare(figure(left), figure(right)),
         "is_zero": lambda figure_id: wording.is_zero(figure(figure_id)),
+        # a share on a base under the disclosure threshold is printed as a count (3/6): sentences built around a
+        # percentage test this first
+        "small_base": lambda figure_id: (figure(figure_id).base or 0) < (_value(stats, "disclosure.threshold") or 0),
         "markets": list(stats.market.markets),
         "market_slug": slug,
         "migration_events": lambda: migration_events(stats),

@@ -112,7 +112,7 @@ class Inserter:
             # No percentage on a base under the disclosure threshold: the count and its base say the same, honestly.
             count = round(float(figure.value) * figure.base)  # type: ignore[arg-type]
             return Markup('<span class="fig fig-small-base" data-fig="{}">{}</span>').format(figure_id, self.gettext(
-                "%(count)s of %(base)s") % {"count": self.fmt.number(count), "base": self.fmt.number(figure.base)})
+                "%(count)s/%(base)s") % {"count": self.fmt.number(count), "base": self.fmt.number(figure.base)})
         shown = Markup('<span class="fig" data-fig="{}">{}</span>').format(figure_id, self.format(figure, style, digits))
         if figure.unit == "share" and figure_id.startswith("survey.") and figure.base is not None \
                 and figure.base < self.context.meta.get("indicative_base", 0):
