@@ -1,6 +1,7 @@
 """Bad configs and inputs: one clear message naming file and line (or key/column), a non-zero exit."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 
@@ -73,9 +74,18 @@ def test_missing_input_file_is_named(project, capsys):
 
 
 def test_missing_column_is_named(project, capsys):
-    edit(project / "listings.csv", "ships_from,", "origin,")
+    edit(project / "listings.csv", ",vendor,", ",seller,")
     code, err = run(capsys, "validate", str(project / "config.yaml"))
-    assert code == 3 and "listings.csv:1" in err and "ships_from" in err
+    assert code == 3 and "listings.csv:1" in err and "vendor" in err
+
+
+def test_a_scrape_without_ships_from_validates_and_says_what_it_cannot_measure(project, capsys):
+    edit(project / "listings.csv", "ships_from,", "origin,")
+    code = main(["validate", str(project / "config.yaml")])
+    out = capsys.readouterr().out
+    assert code == 0
+    for finding in ("share", "offer", "shipping", "origins", "wholesale"):
+        assert re.search(rf"vendors\s+{finding}\s+left out: the scrape does not record the country vendors ship from", out), out
 
 
 def test_text_in_a_numeric_column_names_the_line(project, capsys):
