@@ -486,7 +486,20 @@ def load_config(path: str | Path) -> tuple[ReportConfig, Path]:
         raise ConfigError("\n".join(messages[:10]) + (f"\n... and {len(messages) - 10} more" if len(messages) > 10 else "")) from None
     base = source.resolve().parent
     _check_input_paths(config, base, document)
+    _check_prose_folder(config, base, document)
     return config, base
+
+
+def _check_prose_folder(config: ReportConfig, base: Path, document: YamlDocument) -> None:
+    """The project's prose folder exists and stays inside the project, like the inputs."""
+    if config.prose is None:
+        return
+    folder = (base / config.prose).resolve()
+    if not folder.is_relative_to(project_root(base)):
+        raise document.located(f"prose ({config.prose}) resolves to {folder}, outside the project folder {project_root(base)}",
+                               ("prose",))
+    if not folder.is_dir():
+        raise document.located(f"prose: no folder {folder} (the project's prose fragments, <lang>/<file>.html.j2)", ("prose",))
 
 
 _URL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://|data:|javascript:)", re.IGNORECASE)

@@ -257,7 +257,7 @@ class Decider:
         if not name.strip():
             raise RenderError(f"outline: each must read '<items> as <name>' (got '{expression}')")
         values = self.env.compile_expression(source.strip())(**scope)
-        return name.strip(), list(values)
+        return name.strip(), list(values or ())
 
 
 def condition_helpers(stats: Statistics) -> dict[str, Any]:

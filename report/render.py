@@ -197,7 +197,7 @@ def top_codes(stats: Statistics, qid: str) -> list[str]:
     prefix = f"survey.{qid}" + (".bracket" if stats.survey.codebook.questions[qid].type == "numeric" else "")
     shown = [(stats.figures[f"{prefix}.{key}.share"].value, index, str(key)) for index, key in enumerate(table.key)
              if f"{prefix}.{key}.share" in stats.figures and stats.figures[f"{prefix}.{key}.share"].available]
-    return [key for share, index, key in sorted(shown, key=lambda row: (-float(row[0]), row[1]))]
+    return [key for share, index, key in sorted(shown, key=lambda row: (-float(row[0] or 0), row[1]))]
 
 
 class PlanRenderer:
@@ -332,7 +332,7 @@ def render_html(templates: Path, context: RenderContext) -> str:
 
     def quote(text: str) -> Markup:
         """Text in the language's quotation marks (a catalog entry: « » in French, „ “ in German)."""
-        return Markup(gettext("\u201c%(text)s\u201d")) % {"text": text}
+        return Markup(gettext("\u201c%(text)s\u201d")) % {"text": _finalize(text)}
 
     env.globals.update(
         fig=insert.fig, ci=insert.ci, value=insert.value, available=insert.available, base=insert.base,
@@ -354,8 +354,9 @@ def render_html(templates: Path, context: RenderContext) -> str:
         numeric_style=lambda q: "eur" if (codebook.questions[q].unit or "").upper() == "EUR" else "number",
         finding_title=lambda fid: next((dict(f.title).get(context.lang, "") for f in getattr(codebook, "findings", ()) or ()
                                         if f.id == fid), ""),
-        and_list=lambda items: Markup(format_list([str(escape(item)) for item in items], locale=fmt.locale)),
-        or_list=lambda items: Markup(format_list([str(escape(item)) for item in items], style="or", locale=fmt.locale)),
+        and_list=lambda items: Markup(format_list([str(escape(_finalize(item))) for item in items], locale=fmt.locale)),
+        or_list=lambda items: Markup(format_list([str(escape(_finalize(item))) for item in items], style="or",
+                                                 locale=fmt.locale)),
         moved=condition_helpers(context.stats)["moved"],
         migration_events=condition_helpers(context.stats)["migration_events"],
         focus=context.meta.get("focus_name", ""),

@@ -110,3 +110,10 @@ def test_failed_build_leaves_previous_output_untouched(project, tmp_path, capsys
     assert code == 2
     assert previous.read_text() == "previous good output"
     assert sorted(p.name for p in out.iterdir()) == ["tiny"]
+
+
+def test_a_prose_folder_that_does_not_exist_is_named(project, capsys):
+    config = project / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "prose: our-prose\n", encoding="utf-8")
+    code, err = run(capsys, "validate", str(config))
+    assert code == 2 and "config.yaml:" in err and "prose: no folder" in err and "our-prose" in err

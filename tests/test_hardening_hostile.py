@@ -68,6 +68,7 @@ def hostile_copy(project: Path) -> Path:
     """The sample project with hostile market and vendor names."""
     (project / "config").mkdir(parents=True)
     shutil.copy(SAMPLE, project / "config" / "sample.yaml")
+    shutil.copytree(SAMPLE.parent / "prose", project / "config" / "prose")
     shutil.copytree(ROOT / "sample_inputs", project / "sample_inputs")
     for name in ("listings.csv.gz", "feedback.csv.gz"):
         path = project / "sample_inputs" / name

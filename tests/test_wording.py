@@ -19,8 +19,10 @@ from report.wording import direction, portion
 ROOT = Path(__file__).resolve().parent.parent
 WORDS = {  # (heading, sentence) that each edition must use for a rise and for a fall
     "fr": {"up": ("mais en hausse", "a augmenté au cours de la période"), "down": ("et en recul", "a diminué au cours de la période")},
-    "nl": {"up": ("groeiende aanwezigheid", "is in de loop van de periode gestegen"),
-           "down": ("dalende aanwezigheid", "is in de loop van de periode gedaald")},
+    "nl": {"up": ("maar in opmars", "is in de loop van de periode gestegen"),
+           "down": ("die afneemt", "is in de loop van de periode gedaald")},
+    "de": {"up": ("mit steigender Tendenz", "ist im Beobachtungszeitraum gestiegen"),
+           "down": ("mit sinkender Tendenz", "ist im Beobachtungszeitraum gesunken")},
 }
 
 
@@ -48,7 +50,7 @@ def finding_text(config, stats, lang: str) -> str:
     return re.sub(r"<[^>]+>", "", article)
 
 
-@pytest.mark.parametrize("lang", ["fr", "nl"])
+@pytest.mark.parametrize("lang", ["fr", "nl", "de"])
 def test_a_reversed_trend_reverses_the_wording(sample_stats, lang):
     config, stats = sample_stats
     rising = finding_text(config, with_trend(stats, 12, 18), lang)
