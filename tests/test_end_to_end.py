@@ -121,6 +121,7 @@ def test_manifest_records_hashes_and_versions(sample):
     assert set(manifest["outputs"]) == {"figures.json", *(f"{lang}/report.{kind}" for lang in LANGS for kind in ("html", "pdf"))}
 
 
+@pytest.mark.slow
 def test_shorter_period_recomputes_every_figure(sample, short):
     full, spring = sample.figures(), short.figures()
     assert spring["period.end"]["value"] == "2019-04-30"

@@ -35,6 +35,7 @@ from .conftest import LANGS
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "config" / "sample.yaml"
+pytestmark = pytest.mark.slow  # builds the whole sample with hostile names, HTML and PDF in every language
 
 # (case, market name it goes into, what must show, what must not show in the HTML)
 CASES = {
@@ -302,7 +303,7 @@ def test_the_worker_turns_a_pdf_timeout_into_an_error_naming_the_edition(sample_
     config, stats = sample_stats
     config = config.model_copy(update={"limits": config.limits.model_copy(update={"pdf_seconds": 0.01})})
     with pytest.raises(RenderError, match=r"^cryptodrug-2019/fr: PDF layout took longer than limits.pdf_seconds \(0.01 s\)"):
-        render_language(config, stats, "fr", ["pdf"], None)
+        render_language(config, stats, plan_report(TEMPLATES / "outline.yaml", stats), "fr", ["pdf"], None)
 
 
 HOSTILE_ALPHABET = st.characters(codec="utf-8", categories=("L", "N", "P", "S", "Zs", "Cc", "Cf"),

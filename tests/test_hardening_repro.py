@@ -27,6 +27,7 @@ TINY = Path(__file__).parent / "fixtures" / "tiny"
 
 # -- byte-identical builds --------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_build_in_other_conditions_is_byte_identical(sample, tmp_path):
     """The session's sample build against one run in a child process with another hash seed, time zone, locale,
     working directory and (necessarily) another time."""

@@ -8,6 +8,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_mypy_reports_no_errors(tmp_path: Path) -> None:
     api = pytest.importorskip("mypy.api", reason="mypy is not installed (pip install -e '.[test]')")
     stdout, stderr, status = api.run([
