@@ -267,6 +267,14 @@ class PlanRenderer:
         text = Markup(" ").join(parts)
         return Markup("<p>{}</p>").format(text) if text else Markup("")
 
+    @staticmethod
+    def branches(nodes: Any) -> str:
+        """The fragments a heading is made of (`heading_limited heading_rising`): which branch the data chose."""
+        names: list[str] = []
+        for node in nodes:
+            names += [node.name] if isinstance(node, Say) else PlanRenderer.branches(getattr(node, "children", ())).split()
+        return " ".join(names)
+
     def inline(self, nodes: Any) -> Markup:
         """Nodes run together on one line (a heading made of parts)."""
         return Markup("").join(self.render(node) for node in nodes)
@@ -381,7 +389,8 @@ def render_html(templates: Path, context: RenderContext) -> str:
         # A fragment may call another by name, the project's own first: a hook a project can fill in.
         env.globals["fragment"] = lambda file, name, **args: plan.say(Say(file, name, args, optional=True))
         return template.render(ctx=context, meta=context.meta, lang=context.lang, mode=context.mode,
-                               stats=context.stats, fmt=fmt, plan=context.plan, placed=plan.many, inline=plan.inline)
+                               stats=context.stats, fmt=fmt, plan=context.plan, placed=plan.many, inline=plan.inline,
+                               branches=plan.branches)
     except jinja2.TemplateNotFound as exc:
         raise RenderError(f"template not found: {exc.name}", where=_template_where(exc) or str(templates)) from None
     except jinja2.UndefinedError as exc:

@@ -158,9 +158,47 @@ def build_and_check(spec: ProjectSpec, root: Path, formats: list[str],
     except ValueError as exc:
         return [*problems, str(exc)]
     figures = {record["id"]: record.get("value") for record in records["figures"]}
+    html = (result.folder / languages[0] / "report.html").read_text(encoding="utf-8")
+    problems += heading_contradictions(html, figures)
     for figure_id, value in expected_figures(spec).items():
         if figures.get(figure_id, "absent") != value:
             problems.append(f"figure {figure_id} = {figures.get(figure_id, 'absent')!r}, the data say {value!r}")
+    return problems
+
+
+# What each data-chosen heading claims, checked against figures.json (not against the outline's own conditions):
+# the heading's fragment name -> a test on the figures that must hold when it is chosen.
+STABLE = 0.05
+HEADING_CLAIMS: dict[str, Callable[[dict], bool]] = {
+    "heading_rising": lambda f: (f.get("vendors.focus.change") or 0) > STABLE,
+    "heading_falling": lambda f: (f.get("vendors.focus.change") or 0) < -STABLE,
+    "heading_stable": lambda f: f.get("vendors.focus.change") is not None and abs(f["vendors.focus.change"]) <= STABLE,
+    "heading_limited": lambda f: (f.get("vendors.focus_share") or 0) < 0.1,
+    "heading_marked": lambda f: (f.get("vendors.focus_share") or 0) >= 0.1,
+    "shipping_heading_restricted": lambda f: (f.get("shipping.restricted.count") or 0) > 0
+                                              and (f.get("shipping.abroad.share") or 0) > 0.5,
+    "shipping_heading_abroad": lambda f: f.get("shipping.restricted.count") == 0 and (f.get("shipping.abroad.share") or 0) > 0.5,
+    "shipping_heading_domestic": lambda f: (f.get("shipping.abroad.share") or 0) <= 0.5,
+    "origins_heading_none": lambda f: f.get("origins.multi.count") == 0,
+    "origins_heading_multi": lambda f: (f.get("origins.multi.count") or 0) > 0,
+    "origins_heading_partner": lambda f: (f.get("origins.multi.partner.share") or 0) > 0.5,
+    "wholesale_heading_retail_only": lambda f: f.get("transactions.wholesale.count") == 0
+                                                and (f.get("transactions.share_below_retail") or 0) > 0.5,
+    "wholesale_heading_mostly_retail": lambda f: (f.get("transactions.share_below_retail") or 0) > 0.5,
+    "wholesale_heading_mixed": lambda f: (f.get("transactions.share_below_retail") or 0) <= 0.5,
+    "migration_heading_moved": lambda f: any(v for k, v in f.items() if k.startswith("migration.") and k.endswith(".count")
+                                             and k.count(".") == 3 and isinstance(v, int)),
+}
+
+
+def heading_contradictions(html: str, figures: dict) -> list[str]:
+    """Each data-chosen heading (its fragments in data-branch) against what figures.json says."""
+    problems = []
+    for branch in re.findall(r'<h3 data-branch="([^"]*)"', html):
+        for name in branch.split():
+            claim = HEADING_CLAIMS.get(name)
+            if claim is not None and not claim(figures):
+                problems.append(f"heading '{name}' contradicts the figures")
     return problems
 
 
@@ -200,6 +238,15 @@ def test_text_checker_finds_what_it_looks_for() -> None:
     assert any("plural after 1 in <p>: …Une collecte tous les 1 jours" in p for p in problems)
     assert any("no elision in 'de octobre' in <li>" in p for p in problems)
     assert len(problems) == 6, problems  # '{{', '}}', 'nan', the sentence, '1 jours', 'de octobre'; not head, script, svg
+
+
+def test_heading_checker_finds_a_heading_its_figures_contradict() -> None:
+    rising = '<h3 data-branch="heading_limited heading_rising">x</h3>'
+    assert heading_contradictions(rising, {"vendors.focus.change": 0.5, "vendors.focus_share": 0.05}) == []
+    assert heading_contradictions(rising, {"vendors.focus.change": 0.01, "vendors.focus_share": 0.05}) == [
+        "heading 'heading_rising' contradicts the figures"]
+    assert heading_contradictions('<h3 data-branch="origins_heading_multi">x</h3>', {"origins.multi.count": 0}) == [
+        "heading 'origins_heading_multi' contradicts the figures"]
 
 
 # ---------------------------------------------------------------- exploring failures by hand
