@@ -36,8 +36,8 @@ NOT_AVAILABLE = {"fr": "non disponible", "nl": "niet beschikbaar", "de": "nicht 
 LEAKS = (re.compile(r"\bNone\b"), re.compile(r"\bnan\b"), re.compile(r"\bNaN\b"), re.compile(r"\binf\b"),
          re.compile(r"\{\{"), re.compile(r"\}\}"), re.compile(r"\{%"), re.compile(r"\bUndefined\b"))
 # French takes the singular after 0 and 1 (CLDR "one"): "1 jours", "0 ventes" are errors; words ending in s or x
-# in the singular are not.
-FRENCH_SINGULAR = re.compile(r"(?<![\d,.\u00a0\u202f])([01])[ \u00a0\u202f]([a-zàâçéèêëîïôûùüÿœæ]+[sx])\b")
+# in the singular are not, nor the denominator of a count on a small base ("1/1 des vendeurs").
+FRENCH_SINGULAR = re.compile(r"(?<![\d,./\u00a0\u202f])([01])[ \u00a0\u202f]([a-zàâçéèêëîïôûùüÿœæ]+[sx])\b")
 FRENCH_INVARIANT = {"fois", "pays", "mois", "prix", "cas", "temps", "avis", "choix", "poids", "sens", "cours", "corps",
                     "repas", "taux", "colis", "accès", "succès", "procès", "progrès", "recours", "discours", "os", "bras",
                     "jus", "tas", "mas", "gros", "dos", "lieux", "voix", "croix", "paix", "noix", "héros", "refus", "abus"}
