@@ -423,4 +423,6 @@ def _template_where(exc: BaseException) -> str | None:
 def escape_css_string(text: str) -> str:
     """Text placed inside a CSS string (running header, page labels): all but letters, digits and ` .,-:` as
     CSS escapes, so nothing can end the string or the <style> element (no HTML escaping: <style> shows it as is)."""
-    return "".join(ch if ch.isalnum() or ch in " .,-:" else f"\\{ord(ch):06x}" for ch in safe_text(str(text)))
+    # An escape is ended by a space, which the CSS parser then consumes: without it, a real space after an escaped
+    # character (`« généré »`) would vanish from the running header.
+    return "".join(ch if ch.isalnum() or ch in " .,-:" else f"\\{ord(ch):06x} " for ch in safe_text(str(text)))
