@@ -51,7 +51,7 @@ def test_pdf_has_every_section_and_finding(sample, lang):
         assert translated != title or lang == "en", f"'{title}' is not translated to {lang}"
         assert squash(translated) in text, f"section '{translated}' missing from the {lang} PDF"
     html = sample.html(lang)
-    findings = re.findall(r'<article class="finding"[^>]*>\s*<h3>(.*?)</h3>', html, re.S)
+    findings = re.findall(r'<article class="finding"[^>]*>\s*<h3[^>]*>(.*?)</h3>', html, re.S)
     assert len(findings) >= 12, f"{lang}: only {len(findings)} findings"
     for title in findings:
         plain = re.sub(r"<[^>]+>", "", title)
