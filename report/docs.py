@@ -118,9 +118,9 @@ Example:
 
 ```yaml
 questions:
-  purpose:
+  buys_for:
     type: multi
-    columns: {self: purpose_self, friends: purpose_friends}
+    columns: {self: buys_self, friends: buys_friends}
     text: {fr: "Pour qui achetez-vous ?", nl: "Voor wie koopt u?"}
     labels:
       self: {fr: Pour moi-même, nl: Voor mezelf}
@@ -128,17 +128,17 @@ questions:
     ticked: ["Yes"]
     not_ticked: ["No"]
     missing: [-99]
-  spending_eur:
+  spent_12m:
     type: numeric
-    column: spending_eur
+    column: spent_12m
     unit: EUR
     text: {fr: "Combien avez-vous dépensé ?", nl: "Hoeveel hebt u uitgegeven?"}
     brackets:
     - {upper: 100, label: {fr: moins de 100 €, nl: minder dan 100 euro}}
     - {lower: 100, label: {fr: 100 € ou plus, nl: 100 euro of meer}}
 findings:
-- id: purpose
-  questions: [purpose, spending_eur]
+- id: buying
+  questions: [buys_for, spent_12m]
   title: {fr: "Pour qui achète-t-on ?", nl: "Voor wie wordt er gekocht?"}
 ```
 
