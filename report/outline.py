@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Literal, Mapping, Sequence, Union
+from typing import Annotated, Any, Callable, Iterable, Literal, Mapping, Sequence, Union
 
 import jinja2
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from . import wording
 from .errors import RenderError
@@ -71,6 +71,15 @@ class _Schema(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def _known_need(need: str) -> str:
+    if need not in NEEDS:
+        raise ValueError(f"unknown need '{need}' (known: {', '.join(NEEDS)})")
+    return need
+
+
+Need = Annotated[str, AfterValidator(_known_need)]  # a key of NEEDS, checked wherever the outline names one
+
+
 class Node(_Schema):
     """One placed element: a prose fragment (`say`), a paragraph or list of nodes, a choice, a table or a chart."""
 
@@ -83,7 +92,7 @@ class Node(_Schema):
     chart: str | None = None
     args: dict[str, Any] = Field(default_factory=dict)
     when: str | None = None
-    needs: list[str] = Field(default_factory=list)
+    needs: list[Need] = Field(default_factory=list)
     each: str | None = None  # "markets as m": repeat for each item, binding a name the fragment receives
 
     @model_validator(mode="after")
@@ -91,33 +100,23 @@ class Node(_Schema):
         kinds = [k for k in ("say", "p", "ul", "group", "choose", "table", "chart") if getattr(self, k) is not None]
         if len(kinds) != 1:
             raise ValueError(f"a node is exactly one of say, p, ul, group, choose, table, chart (got {', '.join(kinds) or 'none'})")
-        for need in self.needs:
-            if need not in NEEDS:
-                raise ValueError(f"unknown need '{need}' (known: {', '.join(NEEDS)})")
         return self
 
 
 class FindingSpec(_Schema):
     id: str
     topic: str  # what the finding measures, as a catalog message: used when it is left out
-    needs: list[str] = Field(default_factory=list)
+    needs: list[Need] = Field(default_factory=list)
     when: str | None = None  # an alternative finding: said only when this holds, silently omitted otherwise
     heading: list[Node]
     body: list[Node]
-
-    @model_validator(mode="after")
-    def _known_needs(self) -> FindingSpec:
-        for need in self.needs:
-            if need not in NEEDS:
-                raise ValueError(f"finding {self.id}: unknown need '{need}' (known: {', '.join(NEEDS)})")
-        return self
 
 
 class SectionSpec(_Schema):
     id: str
     title: str
     prose: str
-    needs: list[str] = Field(default_factory=list)
+    needs: list[Need] = Field(default_factory=list)
     body: list[Node] = Field(default_factory=list)
     findings: list[FindingSpec] = Field(default_factory=list)
     survey_findings: bool = False  # the codebook's findings go here

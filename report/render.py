@@ -16,7 +16,7 @@ from . import wording
 from .errors import RenderError
 from .i18n import Formatter, bracket_label, from_country, origin_name, translations, value_bracket_labels
 from .model import Chart, Figure, Statistics, slug
-from .outline import Block, ChartRef, Placed, Plan, Say, Table, condition_helpers
+from .outline import Block, ChartRef, Placed, Plan, Say, Table, migration_events, moved
 
 Mode = Literal["html", "pdf"]
 
@@ -365,8 +365,7 @@ def render_html(templates: Path, context: RenderContext) -> str:
         and_list=lambda items: Markup(format_list([str(escape(_finalize(item))) for item in items], locale=fmt.locale)),
         or_list=lambda items: Markup(format_list([str(escape(_finalize(item))) for item in items], style="or",
                                                  locale=fmt.locale)),
-        moved=condition_helpers(context.stats)["moved"],
-        migration_events=condition_helpers(context.stats)["migration_events"],
+        moved=lambda: moved(context.stats), migration_events=lambda: migration_events(context.stats),
         focus=context.meta.get("focus_name", ""),
         # the focus country as the catalog's %(from_country)s: the language's from_country macro writes it
         focus_from=from_country(templates, context.lang, fmt.country(str(context.meta.get("focus_country", "")))),
