@@ -303,5 +303,5 @@ def test_the_documented_example_is_a_valid_codebook(tmp_path):
     text = (ROOT / "docs" / "codebook.md").read_text(encoding="utf-8")
     example = text.split("```yaml\n", 1)[1].split("```", 1)[0]
     codebook = read_codebook(codebook_file(tmp_path, example), LANGS)
-    assert codebook.questions["purpose"].ticked == ("Yes",)
-    assert [finding.id for finding in codebook.findings] == ["purpose"]
+    assert codebook.questions["buys_for"].ticked == ("Yes",)
+    assert [finding.id for finding in codebook.findings] == ["buying"]
