@@ -23,6 +23,7 @@ from .model import Figure, Statistics
 from .outline import Plan, plan_report
 from .pdf import ASSETS, FetchLog, PdfLimits, html_to_pdf
 from .render import RenderContext, render_html
+from .resources import TEMPLATES
 from .survey import Disclosure, summarise_survey
 from .wording import STABLE_BAND
 from .write import write_edition_folder
@@ -30,8 +31,6 @@ from .write import write_edition_folder
 log = logging.getLogger("report")
 T = TypeVar("T")
 
-PROJECT = Path(__file__).resolve().parent.parent
-TEMPLATES = PROJECT / "templates"
 LIBRARIES = ("jinja2", "weasyprint", "pandas", "altair", "vl-convert-python", "babel", "duckdb", "pydantic", "pyyaml",
              "sqlglot", "pyspark", "openpyxl")
 
