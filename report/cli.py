@@ -6,6 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
+from . import DISTRIBUTION, __version__
 from .errors import ReportError
 
 
@@ -16,6 +17,7 @@ def _list(value: str) -> list[str]:
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="report", description="Bilingual briefs on online drug markets.")
     root.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    root.add_argument("--version", action="version", version=f"report {__version__} ({DISTRIBUTION})")
     commands = root.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="build the report editions of a config")
     build.add_argument("config", type=Path)
