@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from . import __version__
-from .config import ReportConfig, load_config
+from .config import ReportConfig, custom_dir_files, load_config
 from .i18n import Formatter
 from .load import Inputs, load_inputs
 from .market import aggregate_market, market_params
@@ -24,6 +24,7 @@ from .outline import Plan, plan_report
 from .pdf import ASSETS, FetchLog, PdfLimits, html_to_pdf
 from .render import RenderContext, render_html
 from .resources import TEMPLATES
+from .theme import Theme
 from .survey import Disclosure, summarise_survey
 from .wording import STABLE_BAND
 from .write import write_edition_folder
@@ -99,10 +100,6 @@ def _meta(config: ReportConfig, lang: str, stats: Statistics) -> dict[str, Any]:
     }
 
 
-def _css(name: str) -> str:
-    return (TEMPLATES / name).read_text(encoding="utf-8")
-
-
 def pdf_created(config: ReportConfig) -> str:
     """The PDF's creation date: the publication date, else SOURCE_DATE_EPOCH (reproducible builds), else the default."""
     import os
@@ -115,7 +112,7 @@ def pdf_created(config: ReportConfig) -> str:
 
 
 def render_language(config: ReportConfig, stats: Statistics, plan: Plan, lang: str, formats: list[str],
-                    bundle: str | None, prose_dir: Path | None = None) -> tuple[dict[str, bytes], dict[str, float], FetchLog]:
+                    bundle: str | None, theme: Theme = Theme()) -> tuple[dict[str, bytes], dict[str, float], FetchLog]:
     """One edition: charts, HTML for screen and print, PDF. Runs in a worker process."""
     watch = Stopwatch()
     files: dict[str, bytes] = {}
@@ -123,19 +120,19 @@ def render_language(config: ReportConfig, stats: Statistics, plan: Plan, lang: s
     started = time.perf_counter()
     from .charts import make_charts  # imported here: workers load Altair while the main process computes
 
-    charts = make_charts(config, stats, lang, svg="pdf" in formats, locales=TEMPLATES / "locales", placed=plan.charts)
+    charts = make_charts(config, stats, lang, svg="pdf" in formats, theme=theme, placed=plan.charts)
     started = watch.lap("charts", started)
     meta = _meta(config, lang, stats)
     labels = {key: dict(cat.label) for key, cat in config.taxonomy.items()}
     if "html" in formats:
-        context = RenderContext(lang, "html", stats, charts, meta, labels, plan=plan, prose_dir=prose_dir,
-                                vega_bundle=bundle, css=_css("screen.css"))
-        files[f"{lang}/report.html"] = render_html(TEMPLATES, context).encode("utf-8")
+        context = RenderContext(lang, "html", stats, charts, meta, labels, plan=plan, theme=theme,
+                                vega_bundle=bundle, css=theme.css("screen.css"))
+        files[f"{lang}/report.html"] = render_html(context).encode("utf-8")
     if "pdf" in formats:
-        print_html = render_html(TEMPLATES, RenderContext(lang, "pdf", stats, charts, meta, labels, plan=plan, prose_dir=prose_dir))
+        print_html = render_html(RenderContext(lang, "pdf", stats, charts, meta, labels, plan=plan, theme=theme))
         started = watch.lap("render", started)
         limits = PdfLimits(config.limits.pdf_seconds, config.limits.pdf_memory_mb)
-        files[f"{lang}/report.pdf"], fetched = html_to_pdf(print_html, _css("print.css"), created=pdf_created(config),
+        files[f"{lang}/report.pdf"], fetched = html_to_pdf(print_html, theme.css("print.css"), created=pdf_created(config),
                                                            edition=f"{config.edition}/{lang}", limits=limits)
         watch.lap("pdf", started)
     else:
@@ -288,10 +285,11 @@ def sources(config_path: Path, input_files: Mapping[str, Path]) -> dict[str, Any
     }
 
 
-def manifest(config_path: Path, inputs: Inputs, stats: Statistics, files: Mapping[str, bytes]) -> dict[str, Any]:
+def manifest(config_path: Path, config: ReportConfig, inputs: Inputs, stats: Statistics, files: Mapping[str, bytes]
+             ) -> dict[str, Any]:
     """What this build was made from, so a later `report verify` can tell what changed."""
     return {
-        **sources(config_path, inputs.files),
+        **sources(config_path, {**inputs.files, **custom_dir_files(config, config_path.resolve().parent)}),
         "outputs": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
         "suppression_log": list(stats.survey.suppression_log),
         "warnings": list(stats.market.warnings),
@@ -316,9 +314,9 @@ def build(config_path: str | Path, *, languages: list[str] | None = None, format
         stats = watch.stage("compute", compute, config, inputs)
         plan = watch.stage("plan", plan_report, TEMPLATES / "outline.yaml", stats)
         files, fetched = watch.stage("editions", render_editions, pool, config, stats, plan, languages, formats, bundle, watch,
-                                     prose_folder(config, base))
+                                     theme_of(config, base))
     files["figures.json"] = figures_json(stats)
-    record = manifest(Path(config_path), inputs, stats, files)
+    record = manifest(Path(config_path), config, inputs, stats, files)
     record["engine"] = {"name": config.engine, "spark_master": config.spark.master if config.engine == "spark" else None}
     files["manifest.json"] = (json.dumps(record, indent=1, sort_keys=True) + "\n").encode()
     folder = watch.stage("write", write_edition_folder, Path(out), config.edition, files)
@@ -326,13 +324,13 @@ def build(config_path: str | Path, *, languages: list[str] | None = None, format
 
 
 def render_editions(pool: ProcessPoolExecutor, config: ReportConfig, stats: Statistics, plan: Plan, languages: list[str],
-                    formats: list[str], bundle: Future[str] | None, watch: Stopwatch, prose_dir: Path | None = None
+                    formats: list[str], bundle: Future[str] | None, watch: Stopwatch, theme: Theme = Theme()
                     ) -> tuple[dict[str, bytes], dict[str, FetchLog]]:
     """Every language edition, each in a worker process; the workers' warnings are logged here."""
     for warning in stats.market.warnings:
         log.warning(warning)
     script = bundle.result() if bundle else None
-    jobs = {lang: pool.submit(_in_worker, render_language, config, stats, plan, lang, formats, script, prose_dir)
+    jobs = {lang: pool.submit(_in_worker, render_language, config, stats, plan, lang, formats, script, theme)
             for lang in languages}
     files: dict[str, bytes] = {}
     fetched: dict[str, FetchLog] = {}
@@ -344,10 +342,9 @@ def render_editions(pool: ProcessPoolExecutor, config: ReportConfig, stats: Stat
     return files, fetched
 
 
-def prose_folder(config: ReportConfig, base: Path) -> Path | None:
-    """The project's own prose fragments (`prose:` in the config), relative to the config file."""
-    folder = getattr(config, "prose", None)
-    return None if folder is None else (base / folder).resolve()
+def theme_of(config: ReportConfig, base: Path) -> Theme:
+    """The shipped templates with the project's own folder over them (`custom_dir`, relative to the config file)."""
+    return Theme(TEMPLATES, None if config.custom_dir is None else (base / config.custom_dir).resolve())
 
 
 def configured(config_path: str | Path, engine: str | None = None, spark_master: str | None = None
@@ -376,15 +373,14 @@ def validate(config_path: str | Path, engine: str | None = None) -> Validation:
     inputs = load_inputs(config, base)
     stats = compute(config, inputs)
     plan = plan_report(TEMPLATES / "outline.yaml", stats)
-    prose = prose_folder(config, base)
+    theme = theme_of(config, base)
     from .charts import make_charts
 
     for lang in config.languages:
-        charts = make_charts(config, stats, lang, svg=False, locales=TEMPLATES / "locales", placed=plan.charts)
+        charts = make_charts(config, stats, lang, svg=False, theme=theme, placed=plan.charts)
         labels = {key: dict(cat.label) for key, cat in config.taxonomy.items()}
-        render_html(TEMPLATES, RenderContext(lang, "html", stats, charts, _meta(config, lang, stats), labels,
-                                             plan=plan, prose_dir=prose))
-    return Validation(config, inputs, plan, tuple(unused_fragments(prose, stats, config.languages)))
+        render_html(RenderContext(lang, "html", stats, charts, _meta(config, lang, stats), labels, plan=plan, theme=theme))
+    return Validation(config, inputs, plan, tuple(unused_fragments(theme.prose, stats, config.languages)))
 
 
 def unused_fragments(prose: Path | None, stats: Statistics, languages: Sequence[str]) -> list[str]:

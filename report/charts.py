@@ -16,11 +16,12 @@ import vl_convert
 from babel.lists import format_list
 
 from .errors import RenderError
-from .i18n import Formatter, bracket_label, from_country, origin_name, translations, value_bracket_labels
+from .i18n import Formatter, bracket_label, origin_name, value_bracket_labels
 from .model import Chart, Codebook, Question, Statistics
 
 if TYPE_CHECKING:
     from .config import ReportConfig
+    from .theme import Theme
 
 FONT = "Noto Sans"
 FONTS_DIR = Path(__file__).parent / "assets" / "fonts"
@@ -578,13 +579,13 @@ def chart_text(config: ReportConfig, stats: Statistics, t: Labels, chart_id: str
 # ---------------------------------------------------------------------------------------------------------------------
 # One edition's charts.
 
-def labels_for(config: ReportConfig, lang: str, locales: Path) -> Labels:
+def labels_for(config: ReportConfig, lang: str, theme: Theme) -> Labels:
     """Catalog, formats and names of one edition language, for every chart of it (the focus country as the language's
-    word helpers in the templates folder, `locales`' parent, write it)."""
-    catalog = translations(locales, lang)
+    word helpers write it)."""
+    catalog = theme.catalog(lang)
     fmt = Formatter(lang)
     return Labels(gettext=catalog.gettext, ngettext=catalog.ngettext, fmt=fmt,
-                  from_country=from_country(locales.parent, lang, fmt.country(config.focus_country)),
+                  from_country=theme.from_country(lang, fmt.country(config.focus_country)),
                   category=lambda key: config.taxonomy[key].label.get(lang, key) if key in config.taxonomy else key)
 
 
@@ -595,7 +596,7 @@ def build_chart(config: ReportConfig, stats: Statistics, t: Labels, chart_id: st
                  svg=to_svg(spec, t.fmt) if svg else None)
 
 
-def make_charts(config: ReportConfig, stats: Statistics, lang: str, svg: bool, locales: Path,
+def make_charts(config: ReportConfig, stats: Statistics, lang: str, svg: bool, theme: Theme,
                 placed: Sequence[str]) -> dict[str, Chart]:
     """The charts `placed` (in the order the outline placed them, numbered 1..n), labelled in one language.
 
@@ -604,5 +605,5 @@ def make_charts(config: ReportConfig, stats: Statistics, lang: str, svg: bool, l
     repeated = sorted({chart_id for chart_id in placed if list(placed).count(chart_id) > 1})
     if repeated:
         raise RenderError(f"chart {', '.join(repeated)} placed twice: each chart has one place and one number")
-    t = labels_for(config, lang, locales)
+    t = labels_for(config, lang, theme)
     return {chart_id: build_chart(config, stats, t, chart_id, number, svg) for number, chart_id in enumerate(placed, start=1)}

@@ -371,8 +371,8 @@ class ReportConfig(Schema):
     """Survey cross-tabulations the report shows (column percentages, same disclosure control)."""
     limits: Limits = Field(default_factory=Limits)
     """Input size, PDF time and memory limits."""
-    prose: str | None = Field(default=None, examples=["prose"])
-    """A folder of the project's own prose fragments, relative to the config file: `<lang>/<file>.html.j2` files whose macros replace or add to the shipped ones of templates/prose/<lang>/ (e.g. `survey.html.j2` with `finding_<id>` for a codebook finding, `q_<question id>` for one question)."""
+    custom_dir: str | None = Field(default=None, examples=["custom"])
+    """The project's own templates folder, relative to the config file (like MkDocs' `custom_dir`); whatever it holds replaces or adds to what the installed tool ships, the rest comes from the tool: `prose/<lang>/<file>.html.j2` (macros replacing shipped fragments of the same name, or hooks such as `survey.html.j2`'s `finding_<id>` and `q_<question id>`, `extra_<finding>`), `locales/<lang>/LC_MESSAGES/messages.po` (catalog strings over the shipped ones, or a new language with its own `prose/<lang>/`), `screen.css` and `print.css` (replacing the shipped styles), `extra.css` (added after them), `layout.html.j2` and `tables.html.j2`, and `assets/` (the cover's logo). `report export-templates` copies the shipped files to start from; `report validate` lists the overrides in use."""
 
     @field_validator("languages")
     @classmethod
@@ -486,20 +486,21 @@ def load_config(path: str | Path) -> tuple[ReportConfig, Path]:
         raise ConfigError("\n".join(messages[:10]) + (f"\n... and {len(messages) - 10} more" if len(messages) > 10 else "")) from None
     base = source.resolve().parent
     _check_input_paths(config, base, document)
-    _check_prose_folder(config, base, document)
+    _check_custom_dir(config, base, document)
     return config, base
 
 
-def _check_prose_folder(config: ReportConfig, base: Path, document: YamlDocument) -> None:
-    """The project's prose folder exists and stays inside the project, like the inputs."""
-    if config.prose is None:
+def _check_custom_dir(config: ReportConfig, base: Path, document: YamlDocument) -> None:
+    """The project's own templates folder exists and stays inside the project, like the inputs."""
+    if config.custom_dir is None:
         return
-    folder = (base / config.prose).resolve()
+    folder = (base / config.custom_dir).resolve()
     if not folder.is_relative_to(project_root(base)):
-        raise document.located(f"prose ({config.prose}) resolves to {folder}, outside the project folder {project_root(base)}",
-                               ("prose",))
+        raise document.located(f"custom_dir ({config.custom_dir}) resolves to {folder}, outside the project folder "
+                               f"{project_root(base)}", ("custom_dir",))
     if not folder.is_dir():
-        raise document.located(f"prose: no folder {folder} (the project's prose fragments, <lang>/<file>.html.j2)", ("prose",))
+        raise document.located(f"custom_dir: no folder {folder} (the project's own prose, styles, catalogs and assets)",
+                               ("custom_dir",))
 
 
 _URL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://|data:|javascript:)", re.IGNORECASE)
@@ -547,5 +548,11 @@ def manifest_paths(key: str, source: Source, base: Path) -> dict[str, Path]:
 
 def input_files(config: ReportConfig, base: Path) -> dict[str, Path]:
     """Every input file or folder as the manifest names them (see manifest_paths)."""
-    return {label: path for name in INPUT_FILES for key, source in input_sources(config, name)
-            for label, path in manifest_paths(key, source, base).items()}
+    files = {label: path for name in INPUT_FILES for key, source in input_sources(config, name)
+             for label, path in manifest_paths(key, source, base).items()}
+    return files | custom_dir_files(config, base)
+
+
+def custom_dir_files(config: ReportConfig, base: Path) -> dict[str, Path]:
+    """The project's own templates folder, hashed with the inputs: its prose and styles change what a build says."""
+    return {} if config.custom_dir is None else {"custom_dir": (base / config.custom_dir).resolve()}

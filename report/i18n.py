@@ -40,8 +40,19 @@ def locale_for(lang: str) -> Locale:
 
 @lru_cache(maxsize=None)
 def translations(locales_dir: Path, lang: str) -> Translations:
-    """Compile `<locales_dir>/<lang>/LC_MESSAGES/messages.po` in memory."""
+    """The catalog `<locales_dir>/<lang>/LC_MESSAGES/messages.po`, compiled in memory.
+
+    An installed wheel carries the shipped catalogs compiled too (`messages.mo` beside each `.po`, made when the wheel
+    was built from that `.po`); those are loaded as they are. A `.mo` anywhere else (a checkout, a project's own
+    folder) is not trusted: it may be older than the `.po` it was compiled from, which stays the source.
+    """
+    from .resources import PACKAGE
+
     po_path = locales_dir / lang / "LC_MESSAGES" / "messages.po"
+    mo_path = po_path.with_suffix(".mo")
+    if mo_path.is_file() and mo_path.resolve().is_relative_to(PACKAGE / "templates"):
+        with mo_path.open("rb") as handle:
+            return Translations(handle)
     if not po_path.is_file():
         raise ConfigError(f"no message catalog for language '{lang}'", where=str(po_path))
     with po_path.open("rb") as handle:
@@ -151,14 +162,16 @@ def origin_name(code: str, fmt: Formatter, gettext: Callable[[str], str]) -> str
 
 
 @lru_cache(maxsize=None)
-def from_country(templates: Path, lang: str, name: str) -> str:
+def from_country(templates: Path | tuple[Path, ...], lang: str, name: str) -> str:
     """The country where the catalog's English says "from <country>" (`%(from_country)s`), in the form the language's
     messages need there: the `from_country` macro of the language's `prose/<lang>/_words.html.j2`, so the grammar
-    (French "des États-Unis", Dutch "uit de Verenigde Staten") stays with the language's other word helpers."""
+    (French "des États-Unis", Dutch "uit de Verenigde Staten") stays with the language's other word helpers.
+    `templates` is the templates folder, or folders searched in order (the tool's, then a project's own)."""
     import jinja2
 
-    where = templates / "prose" / lang / "_words.html.j2"
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)), undefined=jinja2.StrictUndefined)
+    roots = (templates,) if isinstance(templates, Path) else templates
+    where = roots[0] / "prose" / lang / "_words.html.j2"
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(root) for root in roots]), undefined=jinja2.StrictUndefined)
     try:
         macro = getattr(env.get_template(f"prose/{lang}/_words.html.j2").module, "from_country", None)
     except jinja2.TemplateNotFound:

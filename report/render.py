@@ -14,9 +14,10 @@ from markupsafe import Markup, escape
 
 from . import wording
 from .errors import RenderError
-from .i18n import Formatter, bracket_label, from_country, origin_name, translations, value_bracket_labels
+from .i18n import Formatter, bracket_label, origin_name, value_bracket_labels
 from .model import Chart, Figure, Statistics, slug
 from .outline import Block, ChartRef, Placed, Plan, Say, Table, migration_events, moved
+from .theme import Theme
 
 Mode = Literal["html", "pdf"]
 
@@ -56,7 +57,7 @@ class RenderContext:
     meta: Mapping[str, Any]  # title, subtitle, authors, organisation, published, focus country, period
     category_labels: Mapping[str, Mapping[str, str]]
     plan: Plan | None = None
-    prose_dir: Path | None = None  # the project's own prose fragments (<lang>/<file>.html.j2), over the shipped ones
+    theme: Theme = field(default_factory=Theme)  # the shipped templates, with the project's own folder over them
     vega_bundle: str | None = None
     css: str = ""
     used: set[str] = field(default_factory=set)  # figure ids the text inserted, for checks
@@ -211,7 +212,7 @@ class PlanRenderer:
     def modules(self, prose: str) -> list[Any]:
         """The project's prose file (when it has one) before the shipped one: the first that defines a fragment wins."""
         if prose not in self._modules:
-            names = ([f"project/{self.context.lang}/{prose}.html.j2"] if self.context.prose_dir else []) + \
+            names = ([f"project/{self.context.lang}/{prose}.html.j2"] if self.context.theme.prose else []) + \
                     [f"prose/{self.context.lang}/{prose}.html.j2"]
             modules = []
             for name in names:
@@ -312,12 +313,9 @@ def _migrations(stats: Statistics) -> list[dict[str, str]]:
              "key": f"migration.{slug(row.from_market)}.{slug(row.to_market)}"} for row in table.itertuples()]
 
 
-def environment(templates: Path, lang: str, prose_dir: Path | None = None) -> jinja2.Environment:
-    loader: jinja2.BaseLoader = jinja2.FileSystemLoader(str(templates))
-    if prose_dir is not None:
-        loader = jinja2.ChoiceLoader([loader, jinja2.PrefixLoader({"project": jinja2.FileSystemLoader(str(prose_dir))})])
+def environment(theme: Theme, lang: str) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=loader,
+        loader=theme.loader(),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
@@ -325,15 +323,16 @@ def environment(templates: Path, lang: str, prose_dir: Path | None = None) -> ji
         lstrip_blocks=True,
         finalize=_finalize,
     )
-    env.install_gettext_translations(translations(templates / "locales", lang), newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_translations(theme.catalog(lang), newstyle=True)  # type: ignore[attr-defined]
     return env
 
 
-def render_html(templates: Path, context: RenderContext) -> str:
+def render_html(context: RenderContext) -> str:
     """Render one edition's HTML; `context.mode` says whether it is for the screen or for print."""
-    env = environment(templates, context.lang, context.prose_dir)
+    theme = context.theme
+    env = environment(theme, context.lang)
     fmt = Formatter(context.lang)
-    gettext = translations(templates / "locales", context.lang).gettext
+    gettext = theme.catalog(context.lang).gettext
     insert = Inserter(context, fmt, gettext)
     labels = context.category_labels
     codebook = context.stats.survey.codebook
@@ -368,7 +367,7 @@ def render_html(templates: Path, context: RenderContext) -> str:
         moved=lambda: moved(context.stats), migration_events=lambda: migration_events(context.stats),
         focus=context.meta.get("focus_name", ""),
         # the focus country as the catalog's %(from_country)s: the language's from_country macro writes it
-        focus_from=from_country(templates, context.lang, fmt.country(str(context.meta.get("focus_country", "")))),
+        focus_from=theme.from_country(context.lang, fmt.country(str(context.meta.get("focus_country", "")))),
         top_origins=lambda k: [Markup("{} ({})").format(origin_name(str(code), fmt, gettext), insert.fig(f"origins.all.{code}.share", digits=1))
                                for code in context.stats.market.tables["origin_shares"].origin.head(k)
                                if insert.available(f"origins.all.{code}.share")],
@@ -391,9 +390,9 @@ def render_html(templates: Path, context: RenderContext) -> str:
                                stats=context.stats, fmt=fmt, plan=context.plan, placed=plan.many, inline=plan.inline,
                                branches=plan.branches)
     except jinja2.TemplateNotFound as exc:
-        raise RenderError(f"template not found: {exc.name}", where=_template_where(exc) or str(templates)) from None
+        raise RenderError(f"template not found: {exc.name}", where=_template_where(exc) or str(theme.shipped)) from None
     except jinja2.UndefinedError as exc:
-        raise RenderError(f"template error: {exc.message}", where=_template_where(exc) or str(templates)) from None
+        raise RenderError(f"template error: {exc.message}", where=_template_where(exc) or str(theme.shipped)) from None
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"template syntax error: {exc.message}", where=f"{exc.filename}:{exc.lineno}") from None
     except RenderError as exc:

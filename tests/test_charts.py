@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from report.build import TEMPLATES
+from report.theme import Theme
 from report.charts import chart_drawable, make_charts
 from report.config import load_config
 from report.errors import RenderError
@@ -20,7 +21,7 @@ from report.model import Codebook, Figures, MarketStats, Question, Statistics, S
 from report.survey import Disclosure, summarise_survey
 
 TINY = Path(__file__).parent / "fixtures" / "tiny" / "config.yaml"
-LOCALES = TEMPLATES / "locales"
+THEME = Theme(TEMPLATES)
 THRESHOLD = 3  # the tiny config's disclosure threshold
 
 
@@ -132,7 +133,7 @@ def test_market_charts_of_one_month_one_market_one_category_still_draw(config):
     """Placed anyway, degenerate market charts give a chart, never an exception."""
     stats = stats_with(market())
     placed = ["vendors_monthly", "listings_monthly", "category_mix", "origin_combinations", "transaction_values", "vendor_migration"]
-    charts = make_charts(config, stats, "nl", True, LOCALES, placed)
+    charts = make_charts(config, stats, "nl", True, THEME, placed)
     assert [charts[chart_id].number for chart_id in placed] == [1, 2, 3, 4, 5, 6]
     assert all(chart.svg and chart.svg.startswith("<svg") for chart in charts.values())
 
@@ -145,7 +146,7 @@ FROM_US = {"fr": "des États-Unis", "nl": "uit de Verenigde Staten", "de": "Vers
 def test_market_chart_titles_name_a_focus_country_with_its_article(config, lang):
     """The language's from_country macro writes the country: not "Vendeurs de États-Unis", "Verkopers uit Verenigde Staten"."""
     placed = ["vendors_monthly", "listings_monthly", "category_mix", "origin_combinations", "transaction_values"]
-    charts = make_charts(config.model_copy(update={"focus_country": "US"}), stats_with(market()), lang, False, LOCALES, placed)
+    charts = make_charts(config.model_copy(update={"focus_country": "US"}), stats_with(market()), lang, False, THEME, placed)
     assert all(FROM_US[lang] in chart.title and FROM_US[lang] in chart.alt for chart in charts.values()), \
         [(chart.title, chart.alt) for chart in charts.values()]
     legend = {row["group"] for data in charts["category_mix"].spec["datasets"].values() for row in data}
@@ -213,7 +214,7 @@ def test_suppressed_answers_keep_their_row_marked_and_zero_is_a_bar(config):
     stats = stats_with(survey=sample_survey())
     table = stats.survey.tables["trust"]
     assert table.suppressed.tolist() == [False, True, True, False]  # the premise: 2 and 3 hidden, 4 shown at 0
-    chart = make_charts(config, stats, "fr", True, LOCALES, ["survey.trust"])["survey.trust"]
+    chart = make_charts(config, stats, "fr", True, THEME, ["survey.trust"])["survey.trust"]
     rows = {row["key"]: row for row in data_of(chart.spec)}
     assert set(rows) == {"1", "2", "3", "4"}
     for hidden in ("2", "3"):
@@ -231,7 +232,7 @@ def test_suppressed_answers_keep_their_row_marked_and_zero_is_a_bar(config):
 
 def test_survey_source_uses_the_chart_base_and_title_the_question_text(config):
     stats = stats_with(survey=sample_survey())
-    charts = make_charts(config, stats, "nl", False, LOCALES, ["survey.trust", "survey.purpose"])
+    charts = make_charts(config, stats, "nl", False, THEME, ["survey.trust", "survey.purpose"])
     assert charts["survey.trust"].title == "Vraag trust?"
     assert "17" in charts["survey.trust"].source and "20" in charts["survey.trust"].source   # 17 answered of 20
     assert "18" in charts["survey.purpose"].source
@@ -242,20 +243,20 @@ def test_numbers_follow_placement(config):
     stats = stats_with(market({"monthly": monthly([("Alpha", "2019-01-01", 4), ("Alpha", "2019-02-01", 6)])}),
                        survey=sample_survey())
     placed = ["survey.purpose", "vendors_monthly", "survey.trust"]
-    charts = make_charts(config, stats, "fr", False, LOCALES, placed)
+    charts = make_charts(config, stats, "fr", False, THEME, placed)
     assert list(charts) == placed
     assert [charts[chart_id].number for chart_id in placed] == [1, 2, 3]
-    again = make_charts(config, stats, "fr", False, LOCALES, placed[::-1])
+    again = make_charts(config, stats, "fr", False, THEME, placed[::-1])
     assert [again[chart_id].number for chart_id in placed] == [3, 2, 1]
-    assert make_charts(config, stats, "fr", False, LOCALES, []) == {}
+    assert make_charts(config, stats, "fr", False, THEME, []) == {}
 
 
 def test_a_chart_placed_twice_or_unknown_is_an_error(config):
     stats = stats_with(survey=sample_survey())
     with pytest.raises(RenderError, match="placed twice"):
-        make_charts(config, stats, "fr", False, LOCALES, ["survey.trust", "survey.trust"])
+        make_charts(config, stats, "fr", False, THEME, ["survey.trust", "survey.trust"])
     with pytest.raises(RenderError, match="no such chart"):
-        make_charts(config, stats, "fr", False, LOCALES, ["survey_spending"])
+        make_charts(config, stats, "fr", False, THEME, ["survey_spending"])
 
 
 def test_compare_chart_names_its_series_by_the_question_texts(config):
@@ -264,9 +265,9 @@ def test_compare_chart_names_its_series_by_the_question_texts(config):
     findings = (SurveyFinding("change", ("before", "after"), {"fr": "Avant et après"}),)
     stats = stats_with(survey=survey(questions, columns, findings))
     assert chart_drawable("survey.compare.before.after", stats)
-    chart = make_charts(config, stats, "fr", True, LOCALES, ["survey.compare.before.after"])["survey.compare.before.after"]
+    chart = make_charts(config, stats, "fr", True, THEME, ["survey.compare.before.after"])["survey.compare.before.after"]
     assert chart.title == "Avant et après"  # the codebook finding's title; without one, a catalog title
-    untitled = make_charts(config, stats, "nl", False, LOCALES, ["survey.compare.before.after"])["survey.compare.before.after"]
+    untitled = make_charts(config, stats, "nl", False, THEME, ["survey.compare.before.after"])["survey.compare.before.after"]
     assert untitled.title and untitled.title != "Avant et après"
     assert {row["series"] for row in data_of(chart.spec)} == {"Question before\u00a0?", "Question after\u00a0?"}
     assert "Question before" in (chart.svg or "") and "réponse 3" in (chart.svg or "")
@@ -290,7 +291,7 @@ def test_any_question_id_gives_a_chart(config, qid, kind, counts):
     chart_id = f"survey.{qid}"
     shown = stats.survey.tables[qid].pipe(lambda t: t[~t.suppressed.astype(bool) & t.share.notna()])
     assert chart_drawable(chart_id, stats) is (len(shown) >= 2)
-    chart = make_charts(config, stats, "nl", False, LOCALES, [chart_id])[chart_id]
+    chart = make_charts(config, stats, "nl", False, THEME, [chart_id])[chart_id]
     assert chart.number == 1 and chart.title == f"Vraag {qid}?"
     rows = data_of(chart.spec)
     assert len(rows) == len(codes)

@@ -114,6 +114,6 @@ def test_failed_build_leaves_previous_output_untouched(project, tmp_path, capsys
 
 def test_a_prose_folder_that_does_not_exist_is_named(project, capsys):
     config = project / "config.yaml"
-    config.write_text(config.read_text(encoding="utf-8") + "prose: our-prose\n", encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8") + "custom_dir: our-custom\n", encoding="utf-8")
     code, err = run(capsys, "validate", str(config))
-    assert code == 2 and "config.yaml:" in err and "prose: no folder" in err and "our-prose" in err
+    assert code == 2 and "config.yaml:" in err and "custom_dir: no folder" in err and "our-custom" in err

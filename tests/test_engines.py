@@ -59,7 +59,7 @@ def tricky_project(tmp_path: Path) -> Path:
                             "  feedback: [{path: ../sample_inputs/feedback.csv.gz}, {path: ../sample_inputs/trap_feedback.parquet}]\n")
     assert "trap_listings" in config and "trap_feedback" in config
     (project / "config").mkdir()
-    shutil.copytree(ROOT / "config" / "prose", project / "config" / "prose")
+    shutil.copytree(ROOT / "config" / "custom", project / "config" / "custom")
     (project / "config" / "sample.yaml").write_text(config, encoding="utf-8")
     return project / "config" / "sample.yaml"
 

@@ -65,7 +65,7 @@ IMPLICIT = [
     ("edition: tiny", "edition: tiny\nengine: off", "got False", "config.yaml:2:"),
     ("edition: tiny", "edition: tiny\nspark: {master: 1.10}", "got 1.1", "config.yaml:2:"),
     ("edition: tiny", "edition: tiny\nspark: {driver_memory: 4}", "got 4", "config.yaml:2:"),
-    ("edition: tiny", "edition: tiny\nprose: 2019", "got 2019", "config.yaml:2:"),
+    ("edition: tiny", "edition: tiny\ncustom_dir: 2019", "got 2019", "config.yaml:2:"),
     ("listings: listings.csv", "listings: {path: listings.csv, missing: [N/A, off]}", "got False", "config.yaml:7:"),
     ("listings: listings.csv", "listings: {path: listings.csv, columns: {listing_id: {columns: [vendor, no]}}}", "got False", "config.yaml:7:"),
     ("listings: listings.csv", "listings: {path: listings.csv, columns: {listing_id: {columns: [a, b], join: 1}}}", "got 1", "config.yaml:7:"),
@@ -108,7 +108,7 @@ def test_every_text_field_of_the_schema_is_covered_by_the_implicit_type_cases():
                "inputs.listings.columns", "inputs.listings.columns.column", "inputs.listings.columns.value",
                "inputs.listings.columns.parse", "inputs.listings.columns.format", "inputs.listings.columns.separator",
                "inputs.listings.columns.flags", "inputs.listings.sheet", "inputs.sales", "engine", "spark.master",
-               "spark.driver_memory", "compare_country", "prose", "inputs.listings.missing", "inputs.listings.columns.columns",
+               "spark.driver_memory", "compare_country", "custom_dir", "inputs.listings.missing", "inputs.listings.columns.columns",
                "inputs.listings.columns.join", "inputs.listings.columns.first_of", "inputs.listings.columns.pattern",
                "inputs.listings.from_filename.pattern", "inputs.listings.from_filename.format"}
     # every scrape input and the survey share one Source model: its cases are written for inputs.listings

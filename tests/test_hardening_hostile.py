@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from report.build import TEMPLATES, _css, _meta, build, compute, render_language
+from report.build import TEMPLATES, _meta, build, compute, render_language
+from report.theme import Theme
 from report.charts import make_charts
 from report.outline import plan_report
 from report.config import load_config
@@ -69,7 +70,7 @@ def hostile_copy(project: Path) -> Path:
     """The sample project with hostile market and vendor names."""
     (project / "config").mkdir(parents=True)
     shutil.copy(SAMPLE, project / "config" / "sample.yaml")
-    shutil.copytree(SAMPLE.parent / "prose", project / "config" / "prose")
+    shutil.copytree(SAMPLE.parent / "custom", project / "config" / "custom")
     shutil.copytree(ROOT / "sample_inputs", project / "sample_inputs")
     for name in ("listings.csv.gz", "feedback.csv.gz"):
         path = project / "sample_inputs" / name
@@ -250,17 +251,17 @@ TINY_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect
 
 def render(config, stats, lang: str, mode: str) -> str:
     plan = plan_report(TEMPLATES / "outline.yaml", stats)
-    charts = make_charts(config, stats, lang, svg=False, locales=TEMPLATES / "locales", placed=plan.charts)
+    charts = make_charts(config, stats, lang, svg=False, theme=Theme(), placed=plan.charts)
     if mode == "pdf":
         charts = {key: dataclasses.replace(chart, svg=TINY_SVG) for key, chart in charts.items()}
     labels = {key: dict(cat.label) for key, cat in config.taxonomy.items()}
     context = RenderContext(lang, mode, stats, charts, _meta(config, lang, stats), labels, plan=plan, vega_bundle="",
-                            css=_css("screen.css") if mode == "html" else "")
-    return render_html(TEMPLATES, context)
+                            css=Theme().css("screen.css") if mode == "html" else "")
+    return render_html(context)
 
 
 def to_pdf(page: str, tmp_path: Path, name: str) -> Path:
-    pdf, fetched = html_to_pdf(page, _css("print.css"), created="2019-12-16", edition=f"test/{name}")
+    pdf, fetched = html_to_pdf(page, Theme().css("print.css"), created="2019-12-16", edition=f"test/{name}")
     assert fetched.refused == ()
     path = tmp_path / f"{name}.pdf"
     path.write_bytes(pdf)

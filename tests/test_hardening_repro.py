@@ -67,7 +67,7 @@ def built(tmp_path) -> Path:
     inputs = load_inputs(config, base)
     stats = compute(config, inputs)
     files = {"fr/report.html": b"<html>fr</html>", "nl/report.pdf": b"%PDF-1.7 nl", "figures.json": figures_json(stats)}
-    files["manifest.json"] = json.dumps(manifest(project / "config.yaml", inputs, stats, files), indent=1).encode()
+    files["manifest.json"] = json.dumps(manifest(project / "config.yaml", config, inputs, stats, files), indent=1).encode()
     return write_edition_folder(tmp_path / "out", config.edition, files)
 
 

@@ -12,6 +12,7 @@ import pytest
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
+from report.theme import Theme
 from report.i18n import Formatter, LOCALES, from_country, origin_name, translations, value_bracket_labels
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -293,8 +294,8 @@ def test_table_captions_take_the_phrase_from_the_language(tiny_statistics, lang)
     config, stats = tiny_statistics
     config = config.model_copy(update={"focus_country": "US"})
     plan = plan_report(TEMPLATES / "outline.yaml", stats)
-    charts = make_charts(config, stats, lang, svg=False, locales=LOCALES_DIR, placed=plan.charts)
-    page = render_html(TEMPLATES, RenderContext(lang, "html", stats, charts, _meta(config, lang, stats), {}, plan=plan,
+    charts = make_charts(config, stats, lang, svg=False, theme=Theme(), placed=plan.charts)
+    page = render_html(RenderContext(lang, "html", stats, charts, _meta(config, lang, stats), {}, plan=plan,
                                                 vega_bundle=""))
     captions = [re.sub(r"<[^>]+>", "", caption) for caption in re.findall(r"<caption>(.*?)</caption>", page, re.S)]
     naming = [caption for caption in captions if Formatter(lang).country("US") in caption]

@@ -94,10 +94,10 @@ def test_validate_renders_every_edition_and_reports_coverage(project):
 
 
 def test_a_template_error_names_the_prose_file_and_line(project, tmp_path):
-    prose = project / "prose" / "fr"
+    prose = project / "custom" / "prose" / "fr"
     prose.mkdir(parents=True)
     (prose / "vendors.html.j2").write_text('{% macro intro() %}\nOK {{ fig("no.such.figure") }}{% endmacro %}\n', encoding="utf-8")
-    config_path = _edit(project, lambda data: data.update(prose="prose"))
+    config_path = _edit(project, lambda data: data.update(custom_dir="custom"))
     with pytest.raises(RenderError) as caught:
         validate(config_path)
     assert "no.such.figure" in str(caught.value)
@@ -106,10 +106,10 @@ def test_a_template_error_names_the_prose_file_and_line(project, tmp_path):
 
 def test_a_project_fragment_replaces_the_shipped_one_and_an_unknown_question_fragment_is_reported(project):
     for lang in ("fr", "nl"):
-        prose = project / "prose" / lang
+        prose = project / "custom" / "prose" / lang
         prose.mkdir(parents=True)
         (prose / "vendors.html.j2").write_text("{% macro intro() %}Texte propre au projet.{% endmacro %}\n", encoding="utf-8")
         (prose / "survey.html.j2").write_text("{% macro q_no_such_question() %}Jamais utilisé.{% endmacro %}\n", encoding="utf-8")
-    config_path = _edit(project, lambda data: data.update(prose="prose"))
+    config_path = _edit(project, lambda data: data.update(custom_dir="custom"))
     checked = validate(config_path)
     assert any("q_no_such_question" in note for note in checked.notes)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from report.theme import Theme
 from report import build as stages
 from report.charts import make_charts
 from report.outline import plan_report
@@ -42,9 +43,9 @@ def with_trend(stats, first: int, last: int):
 
 def finding_text(config, stats, lang: str) -> str:
     plan = plan_report(stages.TEMPLATES / "outline.yaml", stats)
-    charts = make_charts(config, stats, lang, svg=False, locales=stages.TEMPLATES / "locales", placed=plan.charts)
+    charts = make_charts(config, stats, lang, svg=False, theme=Theme(), placed=plan.charts)
     labels = {key: dict(cat.label) for key, cat in config.taxonomy.items()}
-    html = render_html(stages.TEMPLATES, RenderContext(lang, "html", stats, charts, stages._meta(config, lang, stats), labels,
+    html = render_html(RenderContext(lang, "html", stats, charts, stages._meta(config, lang, stats), labels,
                                                        plan=plan))
     article = re.search(r'<article class="finding" id="finding-share">(.*?)</article>', html, re.S).group(1)
     return re.sub(r"<[^>]+>", "", article)
