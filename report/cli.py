@@ -40,6 +40,14 @@ def parser() -> argparse.ArgumentParser:
     verify.add_argument("folder", type=Path, help="the folder of one edition, <out>/<edition>")
     verify.add_argument("--config", type=Path, default=None,
                         help="the config file, if not where the manifest says (its inputs are then checked)")
+    new = commands.add_parser("new", help="write a new project folder: commented config, example inputs and their "
+                              "README, a starter codebook, empty override folders (builds at once)")
+    new.add_argument("folder", type=Path, help="the project folder to create (new or empty)")
+    new.add_argument("--lang", type=_list, default=None, help="languages of the report, e.g. fr,nl (default: fr,nl)")
+    new.add_argument("--focus-country", default="BE", help="ISO 3166 alpha-2 code of the country the report is about "
+                     "(default: BE)")
+    new.add_argument("--force", action="store_true", help="write into a folder that is not empty (files of the same "
+                     "names are replaced)")
     docs = commands.add_parser("docs", help="write docs/configuration.md and docs/codebook.md from the config and codebook schemas")
     docs.add_argument("--out", type=Path, default=Path("docs/configuration.md"))
     docs.add_argument("--codebook-out", type=Path, default=Path("docs/codebook.md"))
@@ -121,6 +129,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"report: {args.folder}: {len(differences)} difference(s) from the manifest", file=sys.stderr)
                 return 1
             print(f"{args.folder}: everything matches the manifest")
+        elif args.command == "new":
+            from .starter import DEFAULT_LANGUAGES, new_project
+
+            written = new_project(args.folder, DEFAULT_LANGUAGES if args.lang is None else args.lang, args.focus_country, force=args.force)
+            print(f"wrote {len(written)} files into {args.folder}; next: report build {args.folder / 'config.yaml'} "
+                  f"--out {args.folder / 'build'}, then replace the example inputs (see {args.folder / 'inputs' / 'README.md'})")
         elif args.command == "docs":
             from .docs import write_codebook_docs, write_config_docs
 
