@@ -444,7 +444,9 @@ def project_files(folder: Path, languages: Sequence[str], focus: str) -> dict[st
              "custom/assets/README.md": (STARTER / "custom" / "assets.md").read_text(encoding="utf-8"),
              "custom/locales/README.md": (STARTER / "custom" / "locales.md").read_text(encoding="utf-8")}
     for lang in languages:
-        files[f"custom/prose/{lang}/README.md"] = env.get_template("custom/prose.md.j2").render(lang=lang)
+        example = starter_text("readme.prose_example", lang).format(fig='{{ fig("survey.main_source.1.share") }}',
+                                                                     base='{{ base("survey.main_source.1.share") }}')
+        files[f"custom/prose/{lang}/README.md"] = env.get_template("custom/prose.md.j2").render(lang=lang, example=example)
     record = {"written_by": "report new", "note": "sha256 of the example inputs; `report validate` says which are still "
               "unchanged. Delete this file once every example is replaced.",
               "files": {Path(name).name: hashlib.sha256(text.encode("utf-8")).hexdigest() for name, text in inputs.items()}}

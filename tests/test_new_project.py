@@ -18,7 +18,7 @@ from report.codebook import QuestionSpec, read_codebook
 from report.config import ReportConfig, input_files, load_config
 from report.resources import TEMPLATES
 from report.sources import CONTRACT, OPTIONAL
-from report.starter import example_inputs_left, partner_country
+from report.starter import example_inputs_left, partner_country, starter_text
 
 CUSTOM_DIR_LANDED = "custom_dir" in ReportConfig.model_fields
 needs_custom_dir = pytest.mark.skipif(not CUSTOM_DIR_LANDED, reason="the config schema has no custom_dir key yet")
@@ -199,6 +199,11 @@ def build(config: Path, out: Path) -> subprocess.CompletedProcess[str]:
 def test_a_new_project_builds_at_once(tmp_path: Path, args: list[str], langs: list[str], focus: str) -> None:
     folder = tmp_path / "brief"
     assert new(folder, *args) == 0
+    for lang in langs:  # the override example of each prose README, used as its README says
+        readme = (folder / "custom" / "prose" / lang / "README.md").read_text(encoding="utf-8")
+        example = re.search(r"```jinja\n(.*?)```", readme, re.S)
+        assert example is not None, lang
+        (folder / "custom" / "prose" / lang / "survey.html.j2").write_text(example.group(1), encoding="utf-8")
     done = build(folder / "config.yaml", tmp_path / "out")
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and "WARNING" not in done.stderr, done.stderr
@@ -218,3 +223,5 @@ def test_a_new_project_builds_at_once(tmp_path: Path, args: list[str], langs: li
         headings = re.findall(r'<h3 data-branch="[^"]*">', html)
         assert len(headings) >= 8, f"{lang}: every vendors and buyers finding has its heading"
         assert not re.search(r"\b0 (vendeurs|verkopers|Verkäufer)\b", html), lang
+        own = starter_text("readme.prose_example", lang).split("{fig}")[1].split("(")[0].strip()
+        assert own in html, f"{lang}: the README's override example does not show"
