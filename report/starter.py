@@ -78,8 +78,8 @@ def checked_languages(languages: Sequence[str]) -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def country_codes() -> frozenset[str]:
     """ISO 3166-1 alpha-2 codes, as far as CLDR names them (the report prints each country by its CLDR name)."""
-    return frozenset(code for code in Locale.parse("en").territories
-                     if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES)
+    names: Mapping[str, str] = Locale.parse("en").territories
+    return frozenset(str(code) for code in names if len(str(code)) == 2 and str(code).isalpha() and code not in NOT_COUNTRIES)
 
 
 def checked_country(code: str) -> str:
@@ -152,7 +152,7 @@ class Vendor:
     name: str
     origins: tuple[str, ...]  # declared ships-from, one listing (at least) per origin
     windows: Mapping[str, tuple[int, int]]  # market -> (first, last) index of its crawls the vendor is active in
-    ships_to: tuple[str, ...]  # the ships-to lists it picks from
+    ships_to: tuple[tuple[str, ...], ...]  # the ships-to lists it picks from
     sells: tuple[str, ...] = ()  # category ids (empty: drawn)
     renamed: str | None = None  # the name on the second market, when it changed case or spacing
     steady: bool = False  # listed in every crawl of its markets (keeps every category crawled every month)
@@ -242,7 +242,8 @@ def _rates(rng: random.Random) -> tuple[list[dict[str, Any]], dict[tuple[date, s
         btc = round(btc * rng.uniform(0.975, 1.03), 2)
         usd = round(min(0.94, max(0.89, usd + rng.uniform(-0.003, 0.003))), 6)
         for currency, rate in (("BTC", btc), ("USD", usd)):
-            rows.append({"date": day.isoformat(), "currency": currency, "eur_rate": f"{rate:.2f}" if currency == "BTC" else f"{rate:.6f}"})
+            shown = f"{rate:.2f}" if currency == "BTC" else f"{rate:.6f}"
+            rows.append({"date": day.isoformat(), "currency": currency, "eur_rate": shown})
             table[(day, currency)] = rate
         day += timedelta(days=1)
     return rows, table
@@ -290,8 +291,9 @@ def _listings(rng: random.Random, vendors: list[Vendor]) -> list[Listing]:
                 seen = tuple(day for index, day in enumerate(days)
                              if start <= index <= last and (index == start or vendor.steady or rng.random() < 0.9))
                 amount = f"{quantity:g} {category.unit}" if category.unit == "g" else f"{quantity:g}x"
+                product = rng.choice(category.products)
                 listings.append(Listing(market, f"{market.prefix}-{counter:04d}", name, origin, category,
-                                        f"{amount} {rng.choice(category.products)}" if category.drug else rng.choice(category.products),
+                                        f"{amount} {product}" if category.drug else product,
                                         round(quantity * unit_eur * rng.uniform(0.9, 1.1), 2), rng.choice(market.currencies),
                                         ", ".join(rng.choice(vendor.ships_to)), seen))
     return listings
@@ -412,7 +414,8 @@ def _environment(languages: Sequence[str]) -> jinja2.Environment:
                              autoescape=False, keep_trailing_newline=True)
     env.filters["q"] = _quoted
     env.globals["text"] = lambda key, lang: _quoted(starter_text(key, lang))
-    env.globals["localized"] = lambda key: "{" + ", ".join(f"{lang}: {_quoted(starter_text(key, lang))}" for lang in languages) + "}"
+    env.globals["localized"] = lambda key: "{" + ", ".join(f"{lang}: {_quoted(starter_text(key, lang))}"
+                                                           for lang in languages) + "}"
     return env
 
 
@@ -444,9 +447,9 @@ def project_files(folder: Path, languages: Sequence[str], focus: str) -> dict[st
              "custom/assets/README.md": (STARTER / "custom" / "assets.md").read_text(encoding="utf-8"),
              "custom/locales/README.md": (STARTER / "custom" / "locales.md").read_text(encoding="utf-8")}
     for lang in languages:
-        example = starter_text("readme.prose_example", lang).format(fig='{{ fig("survey.main_source.1.share") }}',
-                                                                     base='{{ base("survey.main_source.1.share") }}')
-        files[f"custom/prose/{lang}/README.md"] = env.get_template("custom/prose.md.j2").render(lang=lang, example=example)
+        sentence = starter_text("readme.prose_example", lang).format(fig='{{ fig("survey.main_source.1.share") }}',
+                                                                      base='{{ base("survey.main_source.1.share") }}')
+        files[f"custom/prose/{lang}/README.md"] = env.get_template("custom/prose.md.j2").render(lang=lang, example=sentence)
     record = {"written_by": "report new", "note": "sha256 of the example inputs; `report validate` says which are still "
               "unchanged. Delete this file once every example is replaced.",
               "files": {Path(name).name: hashlib.sha256(text.encode("utf-8")).hexdigest() for name, text in inputs.items()}}
