@@ -24,7 +24,7 @@ from .outline import Plan, plan_report
 from .pdf import ASSETS, FetchLog, PdfLimits, html_to_pdf
 from .render import RenderContext, render_html
 from .resources import TEMPLATES
-from .theme import Theme
+from .theme import Theme, check_language, colour_notes, theme_of
 from .survey import Disclosure, summarise_survey
 from .wording import STABLE_BAND
 from .write import write_edition_folder
@@ -308,13 +308,16 @@ def build(config_path: str | Path, *, languages: list[str] | None = None, format
     config, base = watch.stage("config", configured, config_path, engine, spark_master)
     languages = _subset(languages, config.languages, "language")
     formats = _subset(formats, config.formats, "format")
+    theme = theme_of(config, base)
+    for lang in languages:
+        check_language(theme, lang)
     with _pool(max(1, min(2, len(languages)))) as pool:
         bundle = pool.submit(_vega_bundle) if "html" in formats else None  # assembled while this process computes
         inputs = watch.stage("load", load_inputs, config, base)
         stats = watch.stage("compute", compute, config, inputs)
         plan = watch.stage("plan", plan_report, TEMPLATES / "outline.yaml", stats)
         files, fetched = watch.stage("editions", render_editions, pool, config, stats, plan, languages, formats, bundle, watch,
-                                     theme_of(config, base))
+                                     theme)
     files["figures.json"] = figures_json(stats)
     record = manifest(Path(config_path), config, inputs, stats, files)
     record["engine"] = {"name": config.engine, "spark_master": config.spark.master if config.engine == "spark" else None}
@@ -342,11 +345,6 @@ def render_editions(pool: ProcessPoolExecutor, config: ReportConfig, stats: Stat
     return files, fetched
 
 
-def theme_of(config: ReportConfig, base: Path) -> Theme:
-    """The shipped templates with the project's own folder over them (`custom_dir`, relative to the config file)."""
-    return Theme(TEMPLATES, None if config.custom_dir is None else (base / config.custom_dir).resolve())
-
-
 def configured(config_path: str | Path, engine: str | None = None, spark_master: str | None = None
                ) -> tuple[ReportConfig, Path]:
     """The config, with the command line's engine choice over the file's."""
@@ -364,23 +362,31 @@ class Validation:
     inputs: Inputs
     plan: Plan
     notes: tuple[str, ...] = ()  # what the editor should know: unused project fragments and the like
+    overrides: tuple[str, ...] = ()  # what the project's custom_dir replaces or adds, one line each
 
 
 def validate(config_path: str | Path, engine: str | None = None) -> Validation:
     """Check config and inputs, compute every figure and render every edition's text (no charts drawn, no layout):
     a template error or a figure used but not computed fails here, with the template's file and line."""
     config, base = configured(config_path, engine)
+    theme = theme_of(config, base)
+    for lang in config.languages:
+        check_language(theme, lang)
     inputs = load_inputs(config, base)
     stats = compute(config, inputs)
     plan = plan_report(TEMPLATES / "outline.yaml", stats)
-    theme = theme_of(config, base)
     from .charts import make_charts
 
     for lang in config.languages:
         charts = make_charts(config, stats, lang, svg=False, theme=theme, placed=plan.charts)
         labels = {key: dict(cat.label) for key, cat in config.taxonomy.items()}
         render_html(RenderContext(lang, "html", stats, charts, _meta(config, lang, stats), labels, plan=plan, theme=theme))
-    return Validation(config, inputs, plan, tuple(unused_fragments(theme.prose, stats, config.languages)))
+    from .config import input_files
+    from .starter import example_inputs_left
+
+    notes = (example_inputs_left(config_path, input_files(config, base)) + unused_fragments(theme.prose, stats, config.languages)
+             + theme.stale(finding for _, finding, _ in plan.coverage()) + colour_notes(theme))
+    return Validation(config, inputs, plan, tuple(notes), tuple(theme.overrides()))
 
 
 def unused_fragments(prose: Path | None, stats: Statistics, languages: Sequence[str]) -> list[str]:

@@ -48,6 +48,11 @@ def parser() -> argparse.ArgumentParser:
                      "(default: BE)")
     new.add_argument("--force", action="store_true", help="write into a folder that is not empty (files of the same "
                      "names are replaced)")
+    export = commands.add_parser("export-templates", help="copy the shipped prose, catalogs, styles and page templates "
+                                 "into a folder, laid out as a custom_dir, to edit")
+    export.add_argument("folder", type=Path, help="where to copy them, e.g. custom (then set custom_dir: custom)")
+    export.add_argument("--lang", type=_list, default=None, help="languages to copy (default: all the tool ships)")
+    export.add_argument("--force", action="store_true", help="replace files that are already there")
     docs = commands.add_parser("docs", help="write docs/configuration.md and docs/codebook.md from the config and codebook schemas")
     docs.add_argument("--out", type=Path, default=Path("docs/configuration.md"))
     docs.add_argument("--codebook-out", type=Path, default=Path("docs/codebook.md"))
@@ -109,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.config}: valid (edition {config.edition}, {config.period.start} to {config.period.end}; "
                   f"editions rendered: {', '.join(config.languages)})")
             print(coverage_table(checked.plan.coverage()))
+            if checked.overrides:
+                print(f"\nthe project's own files (custom_dir {config.custom_dir}), over the installed tool's:")
+                print("\n".join(f"  {line}" for line in checked.overrides))
         elif args.command == "figures":
             from .build import figures_only
 
@@ -136,6 +144,12 @@ def main(argv: list[str] | None = None) -> int:
             written = new_project(args.folder, languages, args.focus_country, force=args.force)
             print(f"wrote {len(written)} files into {args.folder}; next: report build {args.folder / 'config.yaml'} "
                   f"--out {args.folder / 'build'}, then replace the example inputs (see {args.folder / 'inputs' / 'README.md'})")
+        elif args.command == "export-templates":
+            from .theme import export_templates
+
+            written = export_templates(args.folder, args.lang, force=args.force)
+            print(f"wrote {len(written)} files into {args.folder} (see {args.folder / 'README.md'}); set custom_dir to "
+                  "this folder in the config, then keep only the files you change")
         elif args.command == "docs":
             from .docs import write_codebook_docs, write_config_docs
 

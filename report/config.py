@@ -306,6 +306,27 @@ class Disclosure(Schema):
     """What to do with a dominated cell: print it with a footnote, or do not show it."""
 
 
+Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$", examples=["#1b4f72"])]
+
+
+class Colours(Schema):
+    accent: Colour | None = None
+    """The cover's background and the headings' colour (white text is printed on it: keep it dark)."""
+    text: Colour | None = None
+    """The body text's colour."""
+
+
+class Cover(Schema):
+    logo: str | None = Field(default=None, examples=["assets/logo.png"])
+    """The organisation's logo on the cover, a PNG, JPEG or SVG file of at most 2 MB, relative to `custom_dir` (which it needs). The organisation's name (`organisation`) is its text alternative."""
+    colours: Colours = Field(default_factory=Colours)
+    """Colours of the cover and headings, as `#rrggbb`; unset ones keep the tool's."""
+
+
+LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+LOGO_BYTES = 2 << 20
+
+
 class Limits(Schema):
     """Resource limits that keep a hostile or broken input from hanging or exhausting the machine."""
 
@@ -371,6 +392,8 @@ class ReportConfig(Schema):
     """Survey cross-tabulations the report shows (column percentages, same disclosure control)."""
     limits: Limits = Field(default_factory=Limits)
     """Input size, PDF time and memory limits."""
+    cover: Cover = Field(default_factory=Cover)
+    """The cover's logo and colours (the organisation's name is `organisation`)."""
     custom_dir: str | None = Field(default=None, examples=["custom"])
     """The project's own templates folder, relative to the config file (like MkDocs' `custom_dir`); whatever it holds replaces or adds to what the installed tool ships, the rest comes from the tool: `prose/<lang>/<file>.html.j2` (macros replacing shipped fragments of the same name, or hooks such as `survey.html.j2`'s `finding_<id>` and `q_<question id>`, `extra_<finding>`), `locales/<lang>/LC_MESSAGES/messages.po` (catalog strings over the shipped ones, or a new language with its own `prose/<lang>/`), `screen.css` and `print.css` (replacing the shipped styles), `extra.css` (added after them), `layout.html.j2` and `tables.html.j2`, and `assets/` (the cover's logo). `report export-templates` copies the shipped files to start from; `report validate` lists the overrides in use."""
 
@@ -493,6 +516,9 @@ def load_config(path: str | Path) -> tuple[ReportConfig, Path]:
 def _check_custom_dir(config: ReportConfig, base: Path, document: YamlDocument) -> None:
     """The project's own templates folder exists and stays inside the project, like the inputs."""
     if config.custom_dir is None:
+        if config.cover.logo is not None:
+            raise document.located("cover.logo needs custom_dir: the logo is a file of the project's own folder",
+                                   ("cover", "logo"))
         return
     folder = (base / config.custom_dir).resolve()
     if not folder.is_relative_to(project_root(base)):
@@ -501,6 +527,30 @@ def _check_custom_dir(config: ReportConfig, base: Path, document: YamlDocument) 
     if not folder.is_dir():
         raise document.located(f"custom_dir: no folder {folder} (the project's own prose, styles, catalogs and assets)",
                                ("custom_dir",))
+    if config.cover.logo is not None:
+        logo = (folder / config.cover.logo).resolve()
+        if not logo.is_relative_to(folder):
+            raise document.located(f"cover.logo ({config.cover.logo}) resolves to {logo}, outside custom_dir {folder}",
+                                   ("cover", "logo"))
+        logo_type(logo, document)
+
+
+def logo_type(path: Path, document: YamlDocument | None = None) -> str:
+    """The logo's media type, from its first bytes; a file that is no PNG, JPEG or SVG, or is too large, is refused."""
+    def refuse(message: str) -> ConfigError:
+        return document.located(f"cover.logo: {message}", ("cover", "logo")) if document else ConfigError(f"cover.logo: {message}")
+
+    if not path.is_file():
+        raise refuse(f"no file {path} (the logo's path is relative to custom_dir)")
+    if path.stat().st_size > LOGO_BYTES:
+        raise refuse(f"{path} is {path.stat().st_size:,} bytes; a logo may have at most {LOGO_BYTES:,}")
+    head = path.read_bytes()[:512]
+    for magic, media in LOGO_TYPES.items():
+        if head.startswith(magic):
+            return media
+    if b"<svg" in head or (head.lstrip().startswith(b"<?xml") and path.suffix.lower() == ".svg"):
+        return "image/svg+xml"
+    raise refuse(f"{path} is not a PNG, JPEG or SVG image")
 
 
 _URL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://|data:|javascript:)", re.IGNORECASE)

@@ -386,7 +386,7 @@ def render_html(context: RenderContext) -> str:
         plan = PlanRenderer(env, context, env.globals["chart"])  # type: ignore[arg-type]
         # A fragment may call another by name, the project's own first: a hook a project can fill in.
         env.globals["fragment"] = lambda file, name, **args: plan.say(Say(file, name, args, optional=True))
-        return template.render(ctx=context, meta=context.meta, lang=context.lang, mode=context.mode,
+        return template.render(ctx=context, theme=theme, meta=context.meta, lang=context.lang, mode=context.mode,
                                stats=context.stats, fmt=fmt, plan=context.plan, placed=plan.many, inline=plan.inline,
                                branches=plan.branches)
     except jinja2.TemplateNotFound as exc:

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import jinja2
 from babel.support import Translations
@@ -26,6 +26,9 @@ from babel.support import Translations
 from .errors import ConfigError
 from .i18n import from_country, translations
 from .resources import TEMPLATES
+
+if TYPE_CHECKING:
+    from .config import ReportConfig
 
 #: Page templates a project may replace as whole files (prose is replaced macro by macro).
 PAGE_TEMPLATES = ("layout.html.j2", "tables.html.j2")
@@ -40,6 +43,13 @@ class Theme:
 
     shipped: Path = TEMPLATES
     custom: Path | None = None
+    logo: str | None = None  # the cover's logo as a data: URI (the PDF fetcher serves nothing else from a project)
+    colours: tuple[tuple[str, str], ...] = ()  # CSS variables over the styles' own: ("accent", "#1b4f72"), ...
+
+    @property
+    def colour_style(self) -> str:
+        """The `style` attribute of the root element: the project's colours over the stylesheets' `:root` ones."""
+        return "; ".join(f"--{name}: {value}" for name, value in self.colours)
 
     @property
     def prose(self) -> Path | None:
@@ -92,9 +102,23 @@ class Theme:
             kind = "strings over the shipped catalog" if _file(self.shipped, f"locales/{lang}/LC_MESSAGES/messages.po") else "a new language's catalog"
             lines.append(f"{path.relative_to(self.custom)}: {len(self.catalog_strings(lang))} {kind}")
         for path in sorted(self.prose.glob("*/*.html.j2")) if self.prose else ():
-            names = _MACRO.findall(path.read_text(encoding="utf-8"))
-            lines.append(f"{path.relative_to(self.custom)}: {', '.join(names) or 'no macros'}")
+            lines.append(f"{path.relative_to(self.custom)}: {self._describe_prose(path)}")
+        if self.logo:
+            lines.append("cover logo (cover.logo)")
         return lines
+
+    def _describe_prose(self, path: Path) -> str:
+        """Which shipped fragments a project prose file replaces and which hooks it fills (its own helper macros,
+        named with a leading underscore, are left out)."""
+        shipped = self.shipped / "prose" / path.parent.name / path.name
+        if not shipped.is_file():
+            return "a language of the project's own"
+        known = set(_MACRO.findall(shipped.read_text(encoding="utf-8")))
+        names = [name for name in _MACRO.findall(path.read_text(encoding="utf-8")) if not name.startswith("_")]
+        replaced = [name for name in names if name in known]
+        added = [name for name in names if name not in known]
+        parts = ([f"replaces {', '.join(replaced)}"] if replaced else []) + ([f"adds {', '.join(added)}"] if added else [])
+        return "; ".join(parts) or "no fragments"
 
     def catalog_strings(self, lang: str) -> list[str]:
         """The message ids the project's catalog for `lang` translates."""
@@ -104,13 +128,15 @@ class Theme:
         keys = translations(own.parent.parent.parent, lang)._catalog  # type: ignore[attr-defined]
         return sorted({key if isinstance(key, str) else key[0] for key in keys if key})
 
-    def stale(self) -> list[str]:
+    def stale(self, findings: Iterable[str] = ()) -> list[str]:
         """The project's overrides that the installed tool no longer has a place for: a prose file or fragment the
-        shipped prose does not define (and that is no hook), a catalog string the tool never asks for."""
+        shipped prose does not define (and that is no hook: `extra` or `extra_<finding>` for one of `findings`, the
+        report's findings), a catalog string the tool never asks for."""
+        hooks = {"extra"} | {f"extra_{finding.replace('-', '_')}" for finding in findings}
         notes: list[str] = []
         if self.prose is not None:
             for path in sorted(self.prose.glob("*/*.html.j2")):
-                notes += self._stale_fragments(path)
+                notes += self._stale_fragments(path, hooks)
         for path in sorted((self.custom / "locales").glob("*/LC_MESSAGES/messages.po")) if self.custom else ():
             lang = path.parent.parent.name
             shipped = _file(self.shipped, f"locales/{lang}/LC_MESSAGES/messages.po")
@@ -121,7 +147,7 @@ class Theme:
                       for key in self.catalog_strings(lang) if key not in known]
         return notes
 
-    def _stale_fragments(self, path: Path) -> list[str]:
+    def _stale_fragments(self, path: Path, hooks: set[str]) -> list[str]:
         lang, name = path.parent.name, path.name
         shipped = self.shipped / "prose" / lang / name
         if not shipped.is_file():
@@ -129,25 +155,25 @@ class Theme:
         if not shipped.is_file():
             return [f"{path}: the installed version has no prose file {name}; its fragments are not used"]
         known = set(_MACRO.findall(shipped.read_text(encoding="utf-8")))
-        return [f"{path}: fragment '{macro}' does not exist in the installed version's {name}; it is not used"
+        return [f"{path}: fragment '{macro}' does not exist in the installed version's {name}"
+                f"{' (no finding of that name)' if macro.startswith('extra_') else ''}; it is not used"
                 for macro in _MACRO.findall(path.read_text(encoding="utf-8"))
-                if macro not in known and not _is_hook(name, macro)]
+                if macro not in known | hooks and not _is_survey_hook(name, macro) and not macro.startswith("_")]
 
 
-#: Hooks: fragment names a project may define although the shipped prose does not (see docs and outline.yaml).
-#: `survey.html.j2`'s per-question and per-finding hooks are checked against the codebook by build.unused_fragments.
-_HOOK = re.compile(r"^(extra(_\w+)?|(finding|heading|q)_\w+)$")
+#: `survey.html.j2`'s per-question and per-finding hooks: checked against the codebook by build.unused_fragments.
+_SURVEY_HOOK = re.compile(r"^(finding|heading|q)_\w+$")
 
 
-def _is_hook(file: str, macro: str) -> bool:
-    return bool(_HOOK.match(macro)) and (file == "survey.html.j2" or macro.startswith("extra"))
+def _is_survey_hook(file: str, macro: str) -> bool:
+    return file == "survey.html.j2" and bool(_SURVEY_HOOK.match(macro))
 
 
 def _msgids(po: Path) -> set[str]:
     from babel.messages.pofile import read_po
 
     with po.open("rb") as handle:
-        return {str(message.id) for message in read_po(handle) if message.id}
+        return {message.id if isinstance(message.id, str) else message.id[0] for message in read_po(handle) if message.id}
 
 
 class _PagesOnly(jinja2.FileSystemLoader):
@@ -190,3 +216,89 @@ def check_language(theme: Theme, lang: str) -> None:
         raise ConfigError(f"no prose for language '{lang}': the installed tool has {', '.join(theme.languages())}; "
                           f"a project adds a language with prose/{lang}/ and locales/{lang}/LC_MESSAGES/messages.po "
                           "in its custom_dir (start from `report export-templates`)")
+
+
+def theme_of(config: ReportConfig, base: Path) -> Theme:
+    """The shipped templates with the project's own folder over them (`custom_dir`, relative to the config file), and
+    its cover (`cover`)."""
+    import base64
+
+    from .config import logo_type
+
+    custom = None if config.custom_dir is None else (base / config.custom_dir).resolve()
+    logo = None
+    if custom is not None and config.cover.logo is not None:
+        path = custom / config.cover.logo
+        logo = f"data:{logo_type(path)};base64,{base64.b64encode(path.read_bytes()).decode()}"
+    colours = tuple((css, value) for css, value in (("accent", config.cover.colours.accent), ("ink", config.cover.colours.text))
+                    if value is not None)
+    return Theme(TEMPLATES, custom, logo, colours)
+
+
+def contrast(foreground: str, background: str) -> float:
+    """WCAG 2 contrast ratio of two `#rrggbb` colours (1 to 21)."""
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    light, dark = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def colour_notes(theme: Theme) -> list[str]:
+    """Colours a reader could not read: white cover text on the accent, the text on the white page (WCAG AA, 4.5:1)."""
+    notes = []
+    for name, value in theme.colours:
+        ratio = contrast("#ffffff", value)
+        if ratio < 4.5:
+            key = "accent" if name == "accent" else "text"
+            against = "the white text of the cover and the headings on white" if name == "accent" else "the white page"
+            notes.append(f"cover.colours.{key} {value}: contrast {ratio:.1f}:1 with {against}; readers need at least 4.5:1")
+    return notes
+
+
+EXPORT_NOTE = """# The tool's templates, exported by `report export-templates` (report {version})
+
+Point `custom_dir` in the config at this folder (or copy what you need into the project's own). Each file here
+replaces the installed tool's file of the same name, and each prose macro replaces the shipped fragment of the same
+name: edit what you want to change and delete the rest, so that a newer version of the tool can still bring its
+own corrections to the files you left alone. `report validate` lists the files in use and warns about fragments
+and catalog strings the installed version no longer has.
+
+- `prose/<lang>/*.html.j2`: the sentences, one macro per fragment (`_words.html.j2`, the language's word helpers,
+  is not exported: the shipped one is always used for a shipped language).
+- `locales/<lang>/LC_MESSAGES/messages.po`: headings, captions and labels; keep only the entries you change.
+- `screen.css` (HTML), `print.css` (PDF); or leave them out and add your rules to `extra.css`.
+- `layout.html.j2`, `tables.html.j2`: the page skeleton and the tables.
+"""
+
+
+def export_templates(target: Path, languages: Iterable[str] | None = None, force: bool = False,
+                     shipped: Path = TEMPLATES) -> list[Path]:
+    """Copy the shipped prose, catalogs, styles and page templates into `target`, laid out as a custom_dir.
+    Existing files are kept unless `force`: a team's edits are never overwritten by accident."""
+    from . import __version__
+
+    available = sorted(p.name for p in (shipped / "prose").iterdir() if p.is_dir())
+    chosen = list(languages) if languages else available
+    unknown = [lang for lang in chosen if lang not in available]
+    if unknown:
+        raise ConfigError(f"no shipped prose for {', '.join(unknown)} (the tool has {', '.join(available)})")
+    files = {Path(name): shipped / name for name in (*STYLES, *PAGE_TEMPLATES)}
+    for lang in chosen:
+        files |= {Path("prose", lang, p.name): p for p in sorted((shipped / "prose" / lang).glob("*.html.j2"))
+                  if not p.name.startswith("_")}
+        files[Path("locales", lang, "LC_MESSAGES", "messages.po")] = shipped / "locales" / lang / "LC_MESSAGES" / "messages.po"
+    existing = [str(name) for name in files if (target / name).exists()] + \
+        (["README.md"] if (target / "README.md").exists() else [])
+    if existing and not force:
+        raise ConfigError(f"{target}: {len(existing)} file(s) would be overwritten ({', '.join(existing[:5])}"
+                          f"{', ...' if len(existing) > 5 else ''}); use --force to replace them")
+    written = []
+    for name, source in files.items():
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        (target / name).write_bytes(source.read_bytes())
+        written.append(target / name)
+    (target / "README.md").write_text(EXPORT_NOTE.format(version=__version__), encoding="utf-8")
+    return [*written, target / "README.md"]
