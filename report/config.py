@@ -315,6 +315,13 @@ class Colours(Schema):
     text: Colour | None = None
     """The body text's colour."""
 
+    @field_validator("accent", "text", mode="before")
+    @classmethod
+    def _no_comment_for_a_colour(cls, value: Any) -> Any:
+        if value is None:  # given, but empty: `accent: #1b4f72` is a key and a comment
+            raise ValueError("empty: an unquoted # starts a YAML comment; quote it: \"#1b4f72\"")
+        return value
+
 
 class Cover(Schema):
     logo: str | None = Field(default=None, examples=["assets/logo.png"])

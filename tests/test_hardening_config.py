@@ -66,6 +66,9 @@ IMPLICIT = [
     ("edition: tiny", "edition: tiny\nspark: {master: 1.10}", "got 1.1", "config.yaml:2:"),
     ("edition: tiny", "edition: tiny\nspark: {driver_memory: 4}", "got 4", "config.yaml:2:"),
     ("edition: tiny", "edition: tiny\ncustom_dir: 2019", "got 2019", "config.yaml:2:"),
+    ("edition: tiny", "edition: tiny\ncover: {logo: 2019}", "got 2019", "config.yaml:2:"),
+    ("edition: tiny", "edition: tiny\ncover: {colours: {accent: 0x1b4f72}}", "got 1789810", "config.yaml:2:"),
+    ("edition: tiny", "edition: tiny\ncover: {colours: {text: 12}}", "got 12", "config.yaml:2:"),
     ("listings: listings.csv", "listings: {path: listings.csv, missing: [N/A, off]}", "got False", "config.yaml:7:"),
     ("listings: listings.csv", "listings: {path: listings.csv, columns: {listing_id: {columns: [vendor, no]}}}", "got False", "config.yaml:7:"),
     ("listings: listings.csv", "listings: {path: listings.csv, columns: {listing_id: {columns: [a, b], join: 1}}}", "got 1", "config.yaml:7:"),
@@ -108,7 +111,7 @@ def test_every_text_field_of_the_schema_is_covered_by_the_implicit_type_cases():
                "inputs.listings.columns", "inputs.listings.columns.column", "inputs.listings.columns.value",
                "inputs.listings.columns.parse", "inputs.listings.columns.format", "inputs.listings.columns.separator",
                "inputs.listings.columns.flags", "inputs.listings.sheet", "inputs.sales", "engine", "spark.master",
-               "spark.driver_memory", "compare_country", "custom_dir", "inputs.listings.missing", "inputs.listings.columns.columns",
+               "spark.driver_memory", "compare_country", "custom_dir", "cover.logo", "cover.colours.accent", "cover.colours.text", "inputs.listings.missing", "inputs.listings.columns.columns",
                "inputs.listings.columns.join", "inputs.listings.columns.first_of", "inputs.listings.columns.pattern",
                "inputs.listings.from_filename.pattern", "inputs.listings.from_filename.format"}
     # every scrape input and the survey share one Source model: its cases are written for inputs.listings
@@ -236,3 +239,11 @@ def test_cli_prints_the_line_and_exits_2_without_traceback(project, capsys):
     assert main(["validate", str(project / "config.yaml")]) == 2
     err = capsys.readouterr().err
     assert "config.yaml:4:1" in err and "    focus_country: no" in err and "Traceback" not in err
+
+
+def test_an_unquoted_colour_read_as_a_yaml_comment_is_named(project, capsys):
+    config = project / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "cover:\n  colours:\n    accent: #1b4f72\n", encoding="utf-8")
+    assert main(["validate", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "cover.colours.accent" in err and 'quote it: "#1b4f72"' in err
