@@ -150,13 +150,29 @@ def _at_least(figure_id: str, table: pd.DataFrame, index: int, base: int, rule: 
     return _combined_share(figure_id, table, keys, base, rule)
 
 
+def _nonresponse_figures(prefix: str, base: int, missing: int, dont_know: int, rule: Disclosure) -> list[Figure]:
+    """Missing and "don't know" answers, counted apart; "don't know" also as a share of all who answered (base + them).
+
+    A small don't-know count is hidden, and the missing count with it: respondents - base - missing would give it back.
+    """
+    answered = base + dont_know
+    hidden = rule.small(dont_know)
+    reason = f"cell below {rule.threshold}" if hidden else None
+    share_hidden = hidden or rule.small(answered)
+    low, high = wilson(dont_know, answered) if answered else (None, None)
+    return [Figure(f"{prefix}.missing", missing, "count", suppressed=hidden, reason="secondary: would reveal a suppressed cell" if hidden else None),
+            Figure(f"{prefix}.dont_know", dont_know, "count", base=answered, suppressed=hidden, reason=reason),
+            Figure(f"{prefix}.dont_know.share", dont_know / answered if answered else None, "share", base=answered,
+                   ci_low=low, ci_high=high, suppressed=share_hidden,
+                   reason=(reason or f"base below {rule.threshold}") if share_hidden else None)]
+
+
 def _question_figures(question: Question, frame: pd.DataFrame, rule: Disclosure) -> tuple[pd.DataFrame | None, list[Figure]]:
     prefix = f"survey.{question.id}"
     _refuse_undeclared(question, frame)
     if question.type in ("single", "scale"):
         table, base, missing, dont_know = _single(question, frame[question.columns["value"]], rule)
-        figures = [Figure(f"{prefix}.base", base, "count"), Figure(f"{prefix}.missing", missing, "count"),
-                   Figure(f"{prefix}.dont_know", dont_know, "count")]
+        figures = [Figure(f"{prefix}.base", base, "count"), *_nonresponse_figures(prefix, base, missing, dont_know, rule)]
         figures += _share_figures(prefix, table, base, rule)
         if question.top:
             figures.append(_combined_share(f"{prefix}.top.share", table, question.top, base, rule))
