@@ -226,6 +226,7 @@ class Chart:
     source: str
     spec: Mapping[str, Any]
     svg: str | None = None
+    note: str = ""  # a caption line: what the marks mean (intervals, hidden answers, bounds, "don't know")
 
 
 @dataclass(frozen=True)

@@ -290,9 +290,10 @@ def _chart_markup(context: RenderContext, gettext: Callable[[str], str]) -> Call
             item = context.charts[chart_id]
         except KeyError:
             raise RenderError(f"the template places chart '{chart_id}', which was not made") from None
-        caption = Markup('<figcaption><span class="label">{} {}.</span> {}<span class="source">{}</span></figcaption>').format(
+        note = Markup('<span class="source chart-note">{}</span>').format(safe_text(item.note)) if item.note else Markup("")
+        caption = Markup('<figcaption><span class="label">{} {}.</span> {}<span class="source">{}</span>{}</figcaption>').format(
             gettext("Figure"), item.number if number is None else number, safe_text(item.title),
-            safe_text(gettext("Source: %(source)s") % {"source": item.source}))
+            safe_text(gettext("Source: %(source)s") % {"source": item.source}), note)
         if context.mode == "pdf":
             data = base64.b64encode((item.svg or "").encode("utf-8")).decode("ascii")
             body = Markup('<img class="chart" src="data:image/svg+xml;base64,{}" alt="{}">').format(data, safe_text(item.alt))
