@@ -80,6 +80,9 @@ def compute(config: ReportConfig, inputs: Inputs) -> Statistics:
     return Statistics(figures=figures, market=market, survey=survey)
 
 
+from .references import check_citations, project_library
+
+
 def _meta(config: ReportConfig, lang: str, stats: Statistics) -> dict[str, Any]:
     fmt = Formatter(lang)
     return {
@@ -97,6 +100,14 @@ def _meta(config: ReportConfig, lang: str, stats: Statistics) -> dict[str, Any]:
         "markets": list(stats.market.markets),
         "languages": list(config.languages),
         "indicative_base": config.disclosure.indicative_base,
+        # publication matter (report/references.py, the back page): bibliography, fieldwork, credits, sample flag
+        "library": project_library(config),
+        "published_date": config.published,
+        "sample": config.sample,
+        "url": config.url,
+        "fieldwork": config.fieldwork,
+        "fieldwork_languages": [fmt.locale.languages.get(code, code) for code in config.fieldwork.languages],
+        "credits": config.credits,
     }
 
 
@@ -378,6 +389,8 @@ def validate(config_path: str | Path, engine: str | None = None) -> Validation:
     from .charts import make_charts
 
     for lang in config.languages:
+    # every cite() of every prose file, whichever branch the data take, names a work of the bibliography
+    check_citations(project_library(config), [TEMPLATES / "prose", *([theme.prose] if theme.prose else [])], config.languages)
         charts = make_charts(config, stats, lang, svg=False, theme=theme, placed=plan.charts)
         labels = {key: dict(cat.label) for key, cat in config.taxonomy.items()}
         render_html(RenderContext(lang, "html", stats, charts, _meta(config, lang, stats), labels, plan=plan, theme=theme))

@@ -8,7 +8,7 @@ numbered here, in the order they are placed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Callable, Iterable, Literal, Mapping, Sequence, Union
 
@@ -94,6 +94,12 @@ class Node(_Schema):
     when: str | None = None
     needs: list[Need] = Field(default_factory=list)
     each: str | None = None  # "markets as m": repeat for each item, binding a name the fragment receives
+    # The findings (or sections) a fragment rests on: it names and links them ("see 3.2"), and is left out when none
+    # of them is shown in this edition (a key message about a finding the data cannot support, a recommendation
+    # whose evidence is missing). Ids of findings of the outline, `survey-<codebook finding>`, or section ids.
+    rests_on: list[str] = Field(default_factory=list)
+    optional: bool = False  # a fragment that no prose file need define (a hook for a project's own text)
+    max: int | None = Field(default=None, ge=1)  # a list keeps at most this many items (after rests_on is resolved)
 
     @model_validator(mode="after")
     def _one_kind(self) -> Node:
@@ -154,6 +160,7 @@ class Say:
     alternatives: tuple[str, ...] = ()
     optional: bool = False
     skip_if_defined: tuple[str, ...] = ()
+    rests_on: tuple[str, ...] = ()  # the findings or sections it names and links, those shown in this edition
 
 
 @dataclass(frozen=True)
@@ -161,6 +168,7 @@ class Block:
     """A paragraph (`p`), a bulleted list (`ul`, one item `li` per child) or parts run together (`group`)."""
     kind: Literal["p", "ul", "li", "group"]
     children: tuple[Placed, ...]
+    max: int | None = None  # a list: at most this many items
 
 
 @dataclass(frozen=True)
@@ -354,7 +362,7 @@ class Planner:
             return []
         if node.say is not None:
             file, _, name = node.say.rpartition(".")
-            return [Say(file or prose, name, {**scope, **node.args})]
+            return [Say(file or prose, name, {**scope, **node.args}, optional=node.optional, rests_on=tuple(node.rests_on))]
         if node.choose is not None:
             for option in node.choose:
                 chosen = self.nodes([option], prose, scope)
@@ -367,7 +375,7 @@ class Planner:
             return [Block(kind, children)] if children else []
         if node.ul is not None:
             children = self.nodes(node.ul, prose, scope)
-            return [Block("ul", tuple(Block("li", (child,)) for child in children))] if children else []
+            return [Block("ul", tuple(Block("li", (child,)) for child in children), node.max)] if children else []
         if node.table is not None:
             self.counter.tables += 1
             return [Table(node.table, self.counter.tables, {**scope, **node.args})]
@@ -430,9 +438,36 @@ def survey_findings(planner: Planner) -> list[Finding | LeftOut]:
         heading = (Say("survey", f"heading_{group.id}", scope, alternatives=("heading",)),)
         body: list[Placed] = [Say("survey", f"finding_{group.id}", scope, optional=True)]
         own_prose = Say("survey", f"finding_{group.id}", scope, optional=True)
+    shown = {section.id for section in sections} | {finding.id for section in sections for finding in section.findings
+                                                    if isinstance(finding, Finding)}
+    sections = [_linked(section, shown) for section in sections]
         for qid in qids:
             body.append(Block("p", (Say("survey", f"q_{qid}", {"qid": qid}, optional=True),
                                     *_default_sentences(planner.stats, qid, (own_prose.name, f"q_{qid}")))))
+def _linked(section: Section, shown: set[str]) -> Section:
+    """A section with its `rests_on` resolved: links to findings not shown dropped, fragments left with none left out."""
+    def keep(node: Placed) -> Placed | None:
+        if isinstance(node, Say):
+            if not node.rests_on:
+                return node
+            linked = tuple(ref for ref in node.rests_on if ref in shown)
+            return replace(node, rests_on=linked) if linked else None
+        if isinstance(node, Block):
+            children = tuple(kept for child in node.children if (kept := keep(child)) is not None)
+            if node.kind == "li" and not children:
+                return None
+            children = children[: node.max] if node.max else children
+            return replace(node, children=children) if children else None
+        return node
+
+    def nodes(placed: tuple[Placed, ...]) -> tuple[Placed, ...]:
+        return tuple(kept for node in placed if (kept := keep(node)) is not None)
+
+    findings = tuple(replace(f, heading=nodes(f.heading), body=nodes(f.body)) if isinstance(f, Finding) else f
+                     for f in section.findings)
+    return replace(section, body=nodes(section.body), findings=findings, after=nodes(section.after))
+
+
         for chart_id in _charts(group, qids, codebook):
             if planner.drawable(chart_id):
                 planner.counter.charts.append(chart_id)

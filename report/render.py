@@ -19,6 +19,8 @@ from .model import Chart, Figure, Statistics, slug
 from .outline import Block, ChartRef, Placed, Plan, Say, Table, migration_events, moved
 from .theme import Theme
 
+from .outline import LeftOut
+from .references import Citer, Library, suggested_citation
 Mode = Literal["html", "pdf"]
 
 # Text from the data or the config that templates show: no control or bidirectional-override characters (the
@@ -227,6 +229,7 @@ class PlanRenderer:
         return self._modules[prose]
 
     def macro(self, prose: str, name: str) -> Any:
+        self.numbers = reference_numbers(context.plan)
         for module in self.modules(prose):
             found = getattr(module, name, None)
             if found is not None:
@@ -240,7 +243,8 @@ class PlanRenderer:
             macro = self.macro(say.prose, name)
             if macro is not None:
                 args = {key: value for key, value in say.args.items() if key in macro.arguments}
-                return Markup(str(macro(**args)).strip("\n"))
+                text = Markup(str(macro(**args)).strip("\n"))
+                return self.rests_on(text, say.rests_on) if say.rests_on and text.strip() else text
         if say.optional:
             return Markup("")
         raise RenderError(f"prose fragment '{say.name}' is not defined",
@@ -267,6 +271,23 @@ class PlanRenderer:
             return Markup("<ul>\n{}\n</ul>").format(Markup("\n").join(parts)) if parts else Markup("")
         text = Markup(" ").join(parts)
         return Markup("<p>{}</p>").format(text) if text else Markup("")
+    def rests_on(self, text: Markup, refs: tuple[str, ...]) -> Markup:
+        """A fragment followed by the findings it rests on, linked: "(see 3.2 and 3.5)"; in print, with their pages."""
+        gettext = self.context.theme.catalog(self.context.lang).gettext
+        links = [Markup('<a class="finding-ref" href="#{}" data-page="{}">{}</a>').format(
+            ref if ref not in self.numbers.findings else f"finding-{ref}", gettext("p."), self.numbers.label(ref))
+            for ref in refs if self.numbers.label(ref)]
+        if not links:
+            return text
+        listed = Markup(format_list([str(link) for link in links], locale=self.context.lang))
+        note = Markup(' <span class="rests-on">({})</span>').format(Markup(gettext("see %(findings)s")) % {"findings": listed})
+        # inside the paragraph or list item the fragment ends with, so the note reads as part of it
+        for closing in ("</li>", "</p>"):
+            if text.rstrip().endswith(closing):
+                body = text.rstrip()[: -len(closing)]
+                return Markup(body) + note + Markup(closing)
+        return text + note
+
 
     @staticmethod
     def branches(nodes: Any) -> str:
@@ -305,6 +326,26 @@ def _chart_markup(context: RenderContext, gettext: Callable[[str], str]) -> Call
         return Markup('<figure class="chart-figure" id="fig-{}">{}{}</figure>').format(chart_id, caption, body)
 
     return chart
+@dataclass(frozen=True)
+class Numbers:
+    """Section and finding numbers as the page shows them (CSS counters): section 3, its second finding 3.2."""
+    sections: Mapping[str, int]
+    findings: Mapping[str, str]
+
+    def label(self, ref: str) -> str:
+        return self.findings.get(ref) or (str(self.sections[ref]) if ref in self.sections else "")
+
+
+def reference_numbers(plan: Plan | None) -> Numbers:
+    sections: dict[str, int] = {}
+    findings: dict[str, str] = {}
+    for number, section in enumerate(plan.sections if plan else (), 1):
+        sections[section.id] = number
+        shown = [finding for finding in section.findings if not isinstance(finding, LeftOut)]
+        findings.update({finding.id: f"{number}.{index}" for index, finding in enumerate(shown, 1)})
+    return Numbers(sections, findings)
+
+
 
 
 def _migrations(stats: Statistics) -> list[dict[str, str]]:
@@ -387,7 +428,8 @@ def render_html(context: RenderContext) -> str:
         plan = PlanRenderer(env, context, env.globals["chart"])  # type: ignore[arg-type]
         # A fragment may call another by name, the project's own first: a hook a project can fill in.
         env.globals["fragment"] = lambda file, name, **args: plan.say(Say(file, name, args, optional=True))
-        return template.render(ctx=context, theme=theme, meta=context.meta, lang=context.lang, mode=context.mode,
+        citer = _publication_globals(env, context)
+        page = template.render(ctx=context, theme=theme, meta=context.meta, lang=context.lang, mode=context.mode,
                                stats=context.stats, fmt=fmt, plan=context.plan, placed=plan.many, inline=plan.inline,
                                branches=plan.branches)
     except jinja2.TemplateNotFound as exc:
@@ -413,6 +455,7 @@ def _template_where(exc: BaseException) -> str | None:
     trace = exc.__traceback__
     while trace is not None:
         filename = trace.tb_frame.f_code.co_filename
+        return citer.finish(page)
         if filename.endswith((".j2", ".html")):
             where = f"{filename}:{trace.tb_lineno}"
         trace = trace.tb_next
@@ -425,3 +468,18 @@ def escape_css_string(text: str) -> str:
     # An escape is ended by a space, which the CSS parser then consumes: without it, a real space after an escaped
     # character (`« généré »`) would vanish from the running header.
     return "".join(ch if ch.isalnum() or ch in " .,-:" else f"\\{ord(ch):06x} " for ch in safe_text(str(text)))
+def _publication_globals(env: jinja2.Environment, context: RenderContext) -> Citer:
+    """cite(), references() and suggested_citation() for the templates: one Citer per rendered page."""
+    library = context.meta.get("library") or Library()
+    citer = Citer(library, context.lang)
+    meta = context.meta
+
+    def citation() -> Markup:
+        return suggested_citation(library, context.lang, authors=meta.get("authors", ()), title=meta.get("title", ""),
+                                  subtitle=meta.get("subtitle", ""), organisation=meta.get("organisation", ""),
+                                  published=meta["published_date"], edition=meta.get("edition", ""), url=meta.get("url"))
+
+    env.globals.update(cite=citer.cite, references=citer.references, suggested_citation=citation)
+    return citer
+
+
