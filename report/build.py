@@ -383,14 +383,14 @@ def validate(config_path: str | Path, engine: str | None = None) -> Validation:
     theme = theme_of(config, base)
     for lang in config.languages:
         check_language(theme, lang)
+    # every cite() of every prose file, whichever branch the data take, names a work of the bibliography
+    check_citations(project_library(config), [TEMPLATES / "prose", *([theme.prose] if theme.prose else [])], config.languages)
     inputs = load_inputs(config, base)
     stats = compute(config, inputs)
     plan = plan_report(TEMPLATES / "outline.yaml", stats)
     from .charts import make_charts
 
     for lang in config.languages:
-    # every cite() of every prose file, whichever branch the data take, names a work of the bibliography
-    check_citations(project_library(config), [TEMPLATES / "prose", *([theme.prose] if theme.prose else [])], config.languages)
         charts = make_charts(config, stats, lang, svg=False, theme=theme, placed=plan.charts)
         labels = {key: dict(cat.label) for key, cat in config.taxonomy.items()}
         render_html(RenderContext(lang, "html", stats, charts, _meta(config, lang, stats), labels, plan=plan, theme=theme))

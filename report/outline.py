@@ -413,37 +413,12 @@ def plan(outline: OutlineSpec, stats: Statistics, drawable: Callable[[str], bool
     """Decide, from the figures alone, every section, finding, fragment, table and chart of the report."""
     planner = Planner(stats, drawable, survey_nodes)
     sections = [section for spec in outline.sections if (section := planner.section(spec)) is not None]
-    return Plan(tuple(sections), tuple(planner.counter.charts))
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# The buyers' findings come from the codebook: its findings (or one per question), each question presented by type.
-
-CHARTED_TYPES = ("single", "scale", "multi", "numeric")
-
-
-def survey_findings(planner: Planner) -> list[Finding | LeftOut]:
-    """One finding per codebook finding: a heading, a sentence per question (or the project's own prose), charts, tables."""
-    survey = planner.stats.survey
-    codebook = survey.codebook
-    groups = list(getattr(codebook, "findings", ()) or ())
-    if not groups:
-        groups = [_OneQuestion(qid) for qid in codebook.questions]
-    findings: list[Finding | LeftOut] = []
-    for group in groups:
-        qids = [qid for qid in group.questions if qid in codebook.questions]
-        if not qids:
-            continue
-        scope = {"finding": group.id, "qids": qids}
-        heading = (Say("survey", f"heading_{group.id}", scope, alternatives=("heading",)),)
-        body: list[Placed] = [Say("survey", f"finding_{group.id}", scope, optional=True)]
-        own_prose = Say("survey", f"finding_{group.id}", scope, optional=True)
     shown = {section.id for section in sections} | {finding.id for section in sections for finding in section.findings
                                                     if isinstance(finding, Finding)}
     sections = [_linked(section, shown) for section in sections]
-        for qid in qids:
-            body.append(Block("p", (Say("survey", f"q_{qid}", {"qid": qid}, optional=True),
-                                    *_default_sentences(planner.stats, qid, (own_prose.name, f"q_{qid}")))))
+    return Plan(tuple(sections), tuple(planner.counter.charts))
+
+
 def _linked(section: Section, shown: set[str]) -> Section:
     """A section with its `rests_on` resolved: links to findings not shown dropped, fragments left with none left out."""
     def keep(node: Placed) -> Placed | None:
@@ -468,6 +443,33 @@ def _linked(section: Section, shown: set[str]) -> Section:
     return replace(section, body=nodes(section.body), findings=findings, after=nodes(section.after))
 
 
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The buyers' findings come from the codebook: its findings (or one per question), each question presented by type.
+
+CHARTED_TYPES = ("single", "scale", "multi", "numeric")
+
+
+def survey_findings(planner: Planner) -> list[Finding | LeftOut]:
+    """One finding per codebook finding: a heading, a sentence per question (or the project's own prose), charts, tables."""
+    survey = planner.stats.survey
+    codebook = survey.codebook
+    groups = list(getattr(codebook, "findings", ()) or ())
+    if not groups:
+        groups = [_OneQuestion(qid) for qid in codebook.questions]
+    findings: list[Finding | LeftOut] = []
+    for group in groups:
+        qids = [qid for qid in group.questions if qid in codebook.questions]
+        if not qids:
+            continue
+        scope = {"finding": group.id, "qids": qids}
+        heading = (Say("survey", f"heading_{group.id}", scope, alternatives=("heading",)),)
+        body: list[Placed] = [Say("survey", f"finding_{group.id}", scope, optional=True)]
+        own_prose = Say("survey", f"finding_{group.id}", scope, optional=True)
+        for qid in qids:
+            body.append(Block("p", (Say("survey", f"q_{qid}", {"qid": qid}, optional=True),
+                                    *_default_sentences(planner.stats, qid, (own_prose.name, f"q_{qid}")))))
         for chart_id in _charts(group, qids, codebook):
             if planner.drawable(chart_id):
                 planner.counter.charts.append(chart_id)
