@@ -846,6 +846,8 @@ def _aggregate(engine: Engine, params: MarketParams) -> MarketStats:
         Figure("period.end", params.end.isoformat(), "date"),
         *_crawl_figures(coverage),
         Figure("events.count", len(_shutdowns(params, markets)), "count"),
+        # the window in which a vendor counts as active on a market before it closed (migration.<market>.active)
+        Figure("migration.weeks_before", params.weeks_before, "count"),
         Figure("sales.source", params.sales, "key"),
         Figure("ships_from.declared.share", _share(*declared), "share", base=declared[1]),
     ]
