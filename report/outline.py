@@ -270,6 +270,7 @@ class Decider:
 def condition_helpers(stats: Statistics) -> dict[str, Any]:
     """What a condition may use: figure values and the keyword helpers of `wording` (no language, no text)."""
     figures = stats.figures
+    rule = wording.rule_of(figures)
 
     def figure(figure_id: str) -> Any:
         found = figures.get(figure_id)
@@ -285,8 +286,10 @@ def condition_helpers(stats: Statistics) -> dict[str, Any]:
         "value": value,
         "available": lambda figure_id: figure_id in figures and figures[figure_id].available,
         "portion": lambda figure_id: wording.portion(figure(figure_id)),
-        "direction": lambda figure_id: wording.direction(figure(figure_id)),
-        "compare": lambda left, right: wording.compare(figure(left), figure(right)),
+        "direction": lambda figure_id: wording.direction(figure(figure_id), rule),
+        "counts_direction": lambda first, last: counts_direction(stats, first, last),
+        "compare": lambda left, right, part_of=False: wording.compare(figure(left), figure(right), rule, part_of),
+        "differences": lambda group, overall, kind=None: category_differences(stats, group, overall, kind),
         "is_zero": lambda figure_id: wording.is_zero(figure(figure_id)),
         # a share on a base under the disclosure threshold is printed as a count (3/6): sentences built around a
         # percentage test this first
@@ -297,6 +300,28 @@ def condition_helpers(stats: Statistics) -> dict[str, Any]:
         "moved": lambda: moved(stats),
         "drawable": lambda chart_id: True,
     }
+
+
+def counts_direction(stats: Statistics, first_id: str, last_id: str) -> str:
+    """'up', 'down' or 'stable' from two counts (first and last month) by the build's rule; 'unknown' without both."""
+    first, last = _value(stats, first_id), _value(stats, last_id)
+    if not isinstance(first, (int, float)) or not isinstance(last, (int, float)):
+        return "unknown"
+    return wording.count_direction(int(first), int(last), wording.rule_of(stats.figures))
+
+
+def category_differences(stats: Statistics, group: str, overall: str, kind: str | None = None,
+                         limit: int = 3) -> list[str]:
+    """The categories whose share of `group`'s listings (`categories.<group>.<key>.share`) differs significantly from
+    their share of `overall`'s, largest gap first; `kind` keeps only 'higher' or 'lower' ones. The group's listings
+    are among the overall ones: each is tested against the rest."""
+    table = stats.market.tables.get("categories")
+    keys = [] if table is None else [str(key) for key in table.category]
+    figures = stats.figures
+    pairs = [(key, figures[f"categories.{group}.{key}.share"], figures[f"categories.{overall}.{key}.share"])
+             for key in keys if f"categories.{group}.{key}.share" in figures and f"categories.{overall}.{key}.share" in figures]
+    found = wording.largest_differences(pairs, wording.rule_of(figures), part_of=True, limit=len(pairs))
+    return [d.key for d in found if kind is None or d.kind == kind][:limit]
 
 
 def migration_events(stats: Statistics) -> list[dict[str, Any]]:
@@ -441,8 +466,6 @@ def _linked(section: Section, shown: set[str]) -> Section:
     findings = tuple(replace(f, heading=nodes(f.heading), body=nodes(f.body)) if isinstance(f, Finding) else f
                      for f in section.findings)
     return replace(section, body=nodes(section.body), findings=findings, after=nodes(section.after))
-
-
 
 
 # ---------------------------------------------------------------------------------------------------------------
