@@ -26,7 +26,6 @@ from .render import RenderContext, render_html
 from .resources import TEMPLATES
 from .theme import Theme, check_language, colour_notes, theme_of
 from .survey import Disclosure, summarise_survey
-from .wording import STABLE_BAND
 from .write import write_edition_folder
 
 log = logging.getLogger("report")
@@ -75,7 +74,8 @@ def compute(config: ReportConfig, inputs: Inputs) -> Statistics:
              Figure("disclosure.indicative_base", config.disclosure.indicative_base, "count"),
              Figure("thresholds.retail_eur", config.thresholds.retail_eur, "eur"),
              Figure("thresholds.wholesale_eur", config.thresholds.wholesale_eur, "eur"),
-             Figure("wording.stable_band", STABLE_BAND, "share")]
+             Figure("comparisons.level", config.comparisons.level, "share"),
+             Figure("comparisons.stable_band", config.comparisons.stable_band, "share")]
     figures = market.figures.merged([*survey.figures.values(), *rules])
     return Statistics(figures=figures, market=market, survey=survey)
 

@@ -293,6 +293,15 @@ class Migration(Schema):
     """A vendor counts as migrated if seen on another market within this many weeks after the event."""
 
 
+class Comparisons(Schema):
+    """When the text may claim a difference ("higher", "over-represented", "up"): only when a test finds it."""
+
+    level: float = Field(default=0.95, gt=0.5, lt=1, strict=False)
+    """Confidence level of the tests: two shares by the two-proportion z-test (Fisher's exact test when an expected cell is under 5), two monthly counts by the exact test of two Poisson counts."""
+    stable_band: float = Field(default=0.05, ge=0, lt=1, strict=False)
+    """A change of a count within this relative band reads as stable even when the test finds it (stated in the method note)."""
+
+
 class Disclosure(Schema):
     """Statistical disclosure control for survey figures."""
 
@@ -427,6 +436,8 @@ class ReportConfig(Schema):
     """Disclosure control."""
     engine: Literal["duckdb", "spark"] = "duckdb"
     """What aggregates the scrapes: embedded DuckDB (out of core, one machine) or Apache Spark (see `spark`); `report build --engine` overrides it."""
+    comparisons: Comparisons = Field(default_factory=Comparisons)
+    """When a difference or a change is put into words."""
     spark: Spark = Field(default_factory=Spark)
     """Spark settings, used when `engine: spark`."""
     crosstabs: list[CrossTab] = Field(default_factory=list)
