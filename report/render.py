@@ -16,12 +16,11 @@ from . import wording
 from .errors import RenderError
 from .i18n import Formatter, bracket_label, origin_name, value_bracket_labels
 from .model import Chart, Figure, Statistics, slug
-from .outline import (Block, ChartRef, Placed, Plan, Say, Table, category_differences, counts_direction, migration_events,
-                      moved)
+from .outline import Block, ChartRef, Placed, Plan, Say, Table, migration_events, moved
 from .theme import Theme
-
 from .outline import LeftOut
 from .references import Citer, Library, suggested_citation
+
 Mode = Literal["html", "pdf"]
 
 # Text from the data or the config that templates show: no control or bidirectional-override characters (the
@@ -152,13 +151,13 @@ class Inserter:
         return figure_id in self.figures and self.figures[figure_id].available
 
     def direction(self, figure_id: str) -> str:
-        return wording.direction(self.figure(figure_id), wording.rule_of(self.figures))
+        return wording.direction(self.figure(figure_id))
 
     def portion(self, figure_id: str) -> str:
         return wording.portion(self.figure(figure_id))
 
-    def compare(self, left: str, right: str, part_of: bool = False) -> str:
-        return wording.compare(self.figure(left), self.figure(right), wording.rule_of(self.figures), part_of)
+    def compare(self, left: str, right: str) -> str:
+        return wording.compare(self.figure(left), self.figure(right))
 
     def is_zero(self, figure_id: str) -> bool:
         return wording.is_zero(self.figure(figure_id))
@@ -209,6 +208,7 @@ class PlanRenderer:
 
     def __init__(self, env: jinja2.Environment, context: RenderContext, chart: Callable[[str, int], Markup]) -> None:
         self.env, self.context, self.chart = env, context, chart
+        self.numbers = reference_numbers(context.plan)
         self._modules: dict[str, list[Any]] = {}
         self.tables = env.get_template("tables.html.j2").make_module({"meta": context.meta, "stats": context.stats})
 
@@ -230,7 +230,6 @@ class PlanRenderer:
         return self._modules[prose]
 
     def macro(self, prose: str, name: str) -> Any:
-        self.numbers = reference_numbers(context.plan)
         for module in self.modules(prose):
             found = getattr(module, name, None)
             if found is not None:
@@ -250,6 +249,23 @@ class PlanRenderer:
             return Markup("")
         raise RenderError(f"prose fragment '{say.name}' is not defined",
                           where=f"templates/prose/{self.context.lang}/{say.prose}.html.j2")
+
+    def rests_on(self, text: Markup, refs: tuple[str, ...]) -> Markup:
+        """A fragment followed by the findings it rests on, linked: "(see 3.2 and 3.5)"; in print, with their pages."""
+        gettext = self.context.theme.catalog(self.context.lang).gettext
+        links = [Markup('<a class="finding-ref" href="#{}" data-page="{}">{}</a>').format(
+            ref if ref not in self.numbers.findings else f"finding-{ref}", gettext("p."), self.numbers.label(ref))
+            for ref in refs if self.numbers.label(ref)]
+        if not links:
+            return text
+        listed = Markup(format_list([str(link) for link in links], locale=self.context.lang))
+        note = Markup(' <span class="rests-on">({})</span>').format(Markup(gettext("see %(findings)s")) % {"findings": listed})
+        # inside the paragraph or list item the fragment ends with, so the note reads as part of it
+        for closing in ("</li>", "</p>"):
+            if text.rstrip().endswith(closing):
+                body = text.rstrip()[: -len(closing)]
+                return Markup(body) + note + Markup(closing)
+        return text + note
 
     def render(self, node: Placed) -> Markup:
         if isinstance(node, Say):
@@ -272,23 +288,6 @@ class PlanRenderer:
             return Markup("<ul>\n{}\n</ul>").format(Markup("\n").join(parts)) if parts else Markup("")
         text = Markup(" ").join(parts)
         return Markup("<p>{}</p>").format(text) if text else Markup("")
-    def rests_on(self, text: Markup, refs: tuple[str, ...]) -> Markup:
-        """A fragment followed by the findings it rests on, linked: "(see 3.2 and 3.5)"; in print, with their pages."""
-        gettext = self.context.theme.catalog(self.context.lang).gettext
-        links = [Markup('<a class="finding-ref" href="#{}" data-page="{}">{}</a>').format(
-            ref if ref not in self.numbers.findings else f"finding-{ref}", gettext("p."), self.numbers.label(ref))
-            for ref in refs if self.numbers.label(ref)]
-        if not links:
-            return text
-        listed = Markup(format_list([str(link) for link in links], locale=self.context.lang))
-        note = Markup(' <span class="rests-on">({})</span>').format(Markup(gettext("see %(findings)s")) % {"findings": listed})
-        # inside the paragraph or list item the fragment ends with, so the note reads as part of it
-        for closing in ("</li>", "</p>"):
-            if text.rstrip().endswith(closing):
-                body = text.rstrip()[: -len(closing)]
-                return Markup(body) + note + Markup(closing)
-        return text + note
-
 
     @staticmethod
     def branches(nodes: Any) -> str:
@@ -304,6 +303,26 @@ class PlanRenderer:
 
     def many(self, nodes: Any) -> Markup:
         return Markup("\n").join(part for part in (self.render(node) for node in nodes) if str(part).strip())
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """Section and finding numbers as the page shows them (CSS counters): section 3, its second finding 3.2."""
+    sections: Mapping[str, int]
+    findings: Mapping[str, str]
+
+    def label(self, ref: str) -> str:
+        return self.findings.get(ref) or (str(self.sections[ref]) if ref in self.sections else "")
+
+
+def reference_numbers(plan: Plan | None) -> Numbers:
+    sections: dict[str, int] = {}
+    findings: dict[str, str] = {}
+    for number, section in enumerate(plan.sections if plan else (), 1):
+        sections[section.id] = number
+        shown = [finding for finding in section.findings if not isinstance(finding, LeftOut)]
+        findings.update({finding.id: f"{number}.{index}" for index, finding in enumerate(shown, 1)})
+    return Numbers(sections, findings)
 
 
 def _chart_markup(context: RenderContext, gettext: Callable[[str], str]) -> Callable[..., Markup]:
@@ -327,26 +346,6 @@ def _chart_markup(context: RenderContext, gettext: Callable[[str], str]) -> Call
         return Markup('<figure class="chart-figure" id="fig-{}">{}{}</figure>').format(chart_id, caption, body)
 
     return chart
-@dataclass(frozen=True)
-class Numbers:
-    """Section and finding numbers as the page shows them (CSS counters): section 3, its second finding 3.2."""
-    sections: Mapping[str, int]
-    findings: Mapping[str, str]
-
-    def label(self, ref: str) -> str:
-        return self.findings.get(ref) or (str(self.sections[ref]) if ref in self.sections else "")
-
-
-def reference_numbers(plan: Plan | None) -> Numbers:
-    sections: dict[str, int] = {}
-    findings: dict[str, str] = {}
-    for number, section in enumerate(plan.sections if plan else (), 1):
-        sections[section.id] = number
-        shown = [finding for finding in section.findings if not isinstance(finding, LeftOut)]
-        findings.update({finding.id: f"{number}.{index}" for index, finding in enumerate(shown, 1)})
-    return Numbers(sections, findings)
-
-
 
 
 def _migrations(stats: Statistics) -> list[dict[str, str]]:
@@ -433,10 +432,9 @@ def render_html(context: RenderContext) -> str:
         page = template.render(ctx=context, theme=theme, meta=context.meta, lang=context.lang, mode=context.mode,
                                stats=context.stats, fmt=fmt, plan=context.plan, placed=plan.many, inline=plan.inline,
                                branches=plan.branches)
+        return citer.finish(page)
     except jinja2.TemplateNotFound as exc:
         raise RenderError(f"template not found: {exc.name}", where=_template_where(exc) or str(theme.shipped)) from None
-        counts_direction=lambda first, last: counts_direction(context.stats, first, last),
-        differences=lambda group, overall, kind=None: category_differences(context.stats, group, overall, kind),
     except jinja2.UndefinedError as exc:
         raise RenderError(f"template error: {exc.message}", where=_template_where(exc) or str(theme.shipped)) from None
     except jinja2.TemplateSyntaxError as exc:
@@ -452,25 +450,6 @@ def render_html(context: RenderContext) -> str:
         raise RenderError(f"template error: {type(exc).__name__}: {exc}", where=where) from None
 
 
-def _template_where(exc: BaseException) -> str | None:
-    """`file:line` of the innermost template frame the error passed through (Jinja maps frames to template lines)."""
-    where = None
-    trace = exc.__traceback__
-    while trace is not None:
-        filename = trace.tb_frame.f_code.co_filename
-        return citer.finish(page)
-        if filename.endswith((".j2", ".html")):
-            where = f"{filename}:{trace.tb_lineno}"
-        trace = trace.tb_next
-    return where
-
-
-def escape_css_string(text: str) -> str:
-    """Text placed inside a CSS string (running header, page labels): all but letters, digits and ` .,-:` as
-    CSS escapes, so nothing can end the string or the <style> element (no HTML escaping: <style> shows it as is)."""
-    # An escape is ended by a space, which the CSS parser then consumes: without it, a real space after an escaped
-    # character (`« généré »`) would vanish from the running header.
-    return "".join(ch if ch.isalnum() or ch in " .,-:" else f"\\{ord(ch):06x} " for ch in safe_text(str(text)))
 def _publication_globals(env: jinja2.Environment, context: RenderContext) -> Citer:
     """cite(), references() and suggested_citation() for the templates: one Citer per rendered page."""
     library = context.meta.get("library") or Library()
@@ -486,3 +465,21 @@ def _publication_globals(env: jinja2.Environment, context: RenderContext) -> Cit
     return citer
 
 
+def _template_where(exc: BaseException) -> str | None:
+    """`file:line` of the innermost template frame the error passed through (Jinja maps frames to template lines)."""
+    where = None
+    trace = exc.__traceback__
+    while trace is not None:
+        filename = trace.tb_frame.f_code.co_filename
+        if filename.endswith((".j2", ".html")):
+            where = f"{filename}:{trace.tb_lineno}"
+        trace = trace.tb_next
+    return where
+
+
+def escape_css_string(text: str) -> str:
+    """Text placed inside a CSS string (running header, page labels): all but letters, digits and ` .,-:` as
+    CSS escapes, so nothing can end the string or the <style> element (no HTML escaping: <style> shows it as is)."""
+    # An escape is ended by a space, which the CSS parser then consumes: without it, a real space after an escaped
+    # character (`« généré »`) would vanish from the running header.
+    return "".join(ch if ch.isalnum() or ch in " .,-:" else f"\\{ord(ch):06x} " for ch in safe_text(str(text)))
