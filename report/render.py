@@ -16,7 +16,8 @@ from . import wording
 from .errors import RenderError
 from .i18n import Formatter, bracket_label, origin_name, value_bracket_labels
 from .model import Chart, Figure, Statistics, slug
-from .outline import Block, ChartRef, Placed, Plan, Say, Table, migration_events, moved
+from .outline import (Block, ChartRef, Placed, Plan, Say, Table, category_differences, counts_direction, migration_events,
+                      moved)
 from .theme import Theme
 from .outline import LeftOut
 from .references import Citer, Library, suggested_citation
@@ -151,13 +152,13 @@ class Inserter:
         return figure_id in self.figures and self.figures[figure_id].available
 
     def direction(self, figure_id: str) -> str:
-        return wording.direction(self.figure(figure_id))
+        return wording.direction(self.figure(figure_id), wording.rule_of(self.figures))
 
     def portion(self, figure_id: str) -> str:
         return wording.portion(self.figure(figure_id))
 
-    def compare(self, left: str, right: str) -> str:
-        return wording.compare(self.figure(left), self.figure(right))
+    def compare(self, left: str, right: str, part_of: bool = False) -> str:
+        return wording.compare(self.figure(left), self.figure(right), wording.rule_of(self.figures), part_of)
 
     def is_zero(self, figure_id: str) -> bool:
         return wording.is_zero(self.figure(figure_id))
@@ -421,6 +422,8 @@ def render_html(context: RenderContext) -> str:
         migrations=lambda: _migrations(context.stats),
         value_brackets=lambda: value_bracket_labels(fmt, gettext),
         market_slug=slug,
+        counts_direction=lambda first, last: counts_direction(context.stats, first, last),
+        differences=lambda group, overall, kind=None: category_differences(context.stats, group, overall, kind),
     )
     env.filters.update(gettext=gettext, cssstring=escape_css_string, slug=slug, num=fmt.number, pct=fmt.percent, eur=fmt.euro, date=fmt.date, month=fmt.month)
     try:
