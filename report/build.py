@@ -67,7 +67,7 @@ class Stopwatch:
 def compute(config: ReportConfig, inputs: Inputs) -> Statistics:
     """Every statistic, once, for all languages."""
     market = aggregate_market(market_params(config, inputs))
-    rule = Disclosure(config.disclosure.threshold, config.disclosure.indicative_base)
+    rule = Disclosure(config.disclosure.threshold, config.disclosure.indicative_base, config.disclosure.attribute)
     crosstabs = [(spec.rows, spec.columns) for spec in config.crosstabs]
     survey = summarise_survey(inputs.survey, inputs.codebook, rule, crosstabs)
     rules = [Figure("disclosure.threshold", config.disclosure.threshold, "count"),
@@ -302,21 +302,25 @@ def manifest(config_path: Path, config: ReportConfig, inputs: Inputs, stats: Sta
     return {
         **sources(config_path, {**inputs.files, **custom_dir_files(config, config_path.resolve().parent)}),
         "outputs": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
-        "suppression_log": list(stats.survey.suppression_log),
+        "suppression_log": [{"figure": entry["figure"], "reason": entry["reason"]} for entry in stats.survey.suppression_log],
         "warnings": list(stats.market.warnings),
     }
 
 
-def figures_json(stats: Statistics) -> bytes:
-    records = [figure.as_json() for figure in stats.figures.values()]
+def figures_json(stats: Statistics, public: bool = False, threshold: int = 10) -> bytes:
+    """Every figure: the full records (for the team), or what may be published (`public`): see Figure.as_json."""
+    records = [figure.as_json(public, threshold) for figure in stats.figures.values()]
     return (json.dumps({"figures": records}, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
 
 
 def build(config_path: str | Path, *, languages: list[str] | None = None, formats: list[str] | None = None,
-          out: str | Path = "build", engine: str | None = None, spark_master: str | None = None) -> BuildResult:
-    """Build every edition of one config into `<out>/<edition>/`."""
+          out: str | Path = "build", engine: str | None = None, spark_master: str | None = None,
+          internal: str | Path | None = None) -> BuildResult:
+    """Build every edition of one config into `<out>/<edition>/`; with `internal`, also the full figures file there
+    (a path outside the publication folder: it holds what disclosure control hides)."""
     watch = Stopwatch()
     config, base = watch.stage("config", configured, config_path, engine, spark_master)
+    internal_path = internal_figures_path(internal, Path(out) / config.edition) if internal is not None else None
     languages = _subset(languages, config.languages, "language")
     formats = _subset(formats, config.formats, "format")
     theme = theme_of(config, base)
@@ -329,11 +333,13 @@ def build(config_path: str | Path, *, languages: list[str] | None = None, format
         plan = watch.stage("plan", plan_report, TEMPLATES / "outline.yaml", stats)
         files, fetched = watch.stage("editions", render_editions, pool, config, stats, plan, languages, formats, bundle, watch,
                                      theme)
-    files["figures.json"] = figures_json(stats)
+    files["figures.json"] = figures_json(stats, public=True, threshold=config.disclosure.threshold)
     record = manifest(Path(config_path), config, inputs, stats, files)
     record["engine"] = {"name": config.engine, "spark_master": config.spark.master if config.engine == "spark" else None}
     files["manifest.json"] = (json.dumps(record, indent=1, sort_keys=True) + "\n").encode()
     folder = watch.stage("write", write_edition_folder, Path(out), config.edition, files)
+    if internal_path is not None:
+        _write_atomically(internal_path, figures_json(stats))
     return BuildResult(folder, dict(watch.timings), stats.market.warnings, tuple(sorted(files)), fetched)
 
 
@@ -430,11 +436,38 @@ def figures_only(config_path: str | Path, out: Path, engine: str | None = None, 
     config, base = watch.stage("config", configured, config_path, engine, spark_master)
     inputs = watch.stage("load", load_inputs, config, base)
     stats = watch.stage("compute", compute, config, inputs)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.with_name(f".{out.name}.tmp")
-    staging.write_bytes(figures_json(stats))
-    staging.replace(out)
+    _write_atomically(out, figures_json(stats))
     return stats, dict(watch.timings)
+
+
+INTERNAL_NAME = "figures.internal.json"
+
+
+def internal_figures_path(path: str | Path, publication: Path) -> Path:
+    """Where `--internal` writes the full figures: a file, or `figures.internal.json` in a folder; never inside the
+    publication folder (it holds every hidden value)."""
+    from .errors import ConfigError
+
+    target = Path(path)
+    if target.is_dir() or str(path).endswith(("/", "\\")):
+        target = target / INTERNAL_NAME
+    resolved, folder = target.resolve(), publication.resolve()
+    if resolved == folder or folder in resolved.parents:
+        raise ConfigError(f"--internal {path}: the full figures hold every hidden value and cannot go inside the "
+                          f"publication folder {publication}; choose a path outside it")
+    return target
+
+
+def _write_atomically(out: Path, data: bytes) -> None:
+    from .errors import OutputError
+
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = out.with_name(f".{out.name}.tmp")
+        staging.write_bytes(data)
+        staging.replace(out)
+    except OSError as exc:
+        raise OutputError(f"cannot write the figures file ({exc.strerror or exc})", where=str(out)) from None
 
 
 def _subset(requested: list[str] | None, configured: Sequence[str], what: str) -> list[str]:

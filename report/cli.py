@@ -25,14 +25,19 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--format", type=_list, default=None, help="formats, e.g. html,pdf (default: the config's)")
     build.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build/)")
     build.add_argument("--timings", action="store_true", help="print the time each stage took")
+    build.add_argument("--internal", type=Path, default=None, metavar="PATH",
+                       help="also write every figure in full, hidden values included, to PATH (a file, or "
+                       "figures.internal.json in a folder), which must be outside the publication folder: for the team only")
     _engine_options(build)
     validate = commands.add_parser("validate", help="check a config and its inputs without rendering")
     validate.add_argument("config", type=Path)
     _engine_options(validate)
-    figures = commands.add_parser("figures", help="compute every figure and write figures.json only (no charts, "
-                                  "no editions): for checks, benchmarks and comparing engines")
+    figures = commands.add_parser("figures", help="compute every figure and write them in full, hidden values "
+                                  "included (no charts, no editions): an internal file for checks, benchmarks and "
+                                  "comparing engines, not for publication")
     figures.add_argument("config", type=Path)
-    figures.add_argument("--out", type=Path, default=Path("build/figures.json"), help="default: build/figures.json")
+    figures.add_argument("--out", type=Path, default=Path("build/figures.internal.json"),
+                         help="default: build/figures.internal.json")
     figures.add_argument("--timings", action="store_true", help="print the time each stage took")
     _engine_options(figures)
     verify = commands.add_parser("verify", help="check a built report against its manifest: inputs, config, "
@@ -95,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             from .build import build
 
             result = build(args.config, languages=args.lang, formats=args.format, out=args.out,
-                           engine=args.engine, spark_master=args.master)
+                           engine=args.engine, spark_master=args.master, internal=args.internal)
             if args.strict and strict.count:
                 raise ReportError(f"{strict.count} warning(s) and --strict is set")
             print(f"wrote {result.folder}: {', '.join(result.files)}")

@@ -309,6 +309,8 @@ class Disclosure(Schema):
     """Counts, percentages, means and medians whose cell or base is from 1 to threshold - 1 are not shown."""
     indicative_base: int = Field(default=30, ge=1)
     """Percentages on a base below this are marked as indicative."""
+    attribute: Literal["bound", "suppress"] = "bound"
+    """A share of 0 % or 100 % on a base below `indicative_base` would disclose every member's answer: give it as a bound ("more than 90 %", "less than 10 %") or do not show it."""
     dominance_share: float = Field(default=0.9, gt=0, le=1, strict=False)
     """A sales-value cell is dominated when its two largest vendors make this share of it or more."""
     dominance_action: Literal["footnote", "suppress"] = "footnote"

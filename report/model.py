@@ -47,22 +47,47 @@ class Figure:
     suppressed: bool = False
     reason: str | None = None
     note: str | None = None  # e.g. "dominance": shown, with a footnote saying why it needs care
+    bound: Literal["above", "below"] | None = None  # published only as "more than / less than bound_value"
+    bound_value: float | None = None  # in the figure's unit (a fraction for shares)
 
     @property
     def available(self) -> bool:
         return self.value is not None and not self.suppressed
 
-    def as_json(self) -> dict[str, Any]:
-        record: dict[str, Any] = {"id": self.id, "value": self.value, "base": self.base, "unit": self.unit}
-        if self.ci_low is not None:
+    @property
+    def public(self) -> bool:
+        """Whether the exact value may be published (not hidden, not given as a bound only)."""
+        return self.available and self.bound is None
+
+    def public_base(self, threshold: int) -> int | None:
+        """The base, unless it is small enough (1 to threshold - 1) to point at individuals."""
+        return None if self.base is not None and 0 < self.base < threshold else self.base
+
+    def as_json(self, public: bool = False, threshold: int = 10) -> dict[str, Any]:
+        """The full record (internal), or what may be published: a hidden figure keeps its id, unit, the flag and
+        the reason in words; a bounded one its bound; neither a value, an interval nor a small base."""
+        if public and (self.suppressed or self.bound is not None):
+            record: dict[str, Any] = {"id": self.id, "unit": self.unit}
+            if self.bound is not None:
+                record.update(bound=self.bound, bound_value=self.bound_value)
+            record["suppressed"] = self.suppressed
+            if self.reason:
+                record["reason"] = self.reason
+            return record
+        base = self.public_base(threshold) if public else self.base
+        value = self.value
+        if public and self.id.endswith(".base") and self.unit == "count" and isinstance(value, int) and 0 < value < threshold:
+            value = None
+        record = {"id": self.id, "value": value, "base": base, "unit": self.unit}
+        if self.ci_low is not None and not (public and base is None and self.base is not None):
             record["ci95"] = [self.ci_low, self.ci_high]
         record["suppressed"] = self.suppressed
         if self.reason:
             record["reason"] = self.reason
         if self.note:
             record["note"] = self.note
-        if self.suppressed:
-            record["value"] = None
+        if self.bound is not None:
+            record.update(bound=self.bound, bound_value=self.bound_value)
         return record
 
 

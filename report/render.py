@@ -103,20 +103,22 @@ class Inserter:
             return self.fmt.month(str(value))
         return str(value)
 
-    def fig(self, figure_id: str, style: str | None = None, digits: int | None = None) -> Markup:
+    def fig(self, figure_id: str, style: str | None = None, digits: int | None = None, short: bool = False) -> Markup:
+        """A figure as the text may state it: exact, a bound, counts instead of a percentage on a small base, or the
+        word for a hidden figure (`short`: the one-word form for a table cell)."""
         figure = self.figure(figure_id)
         self.context.used.add(figure_id)
         if figure.suppressed:
             return Markup('<span class="fig fig-suppressed" data-fig="{}">{}</span>').format(
-                figure_id, self.gettext("not shown (too few answers)"))
+                figure_id, self.gettext("hidden") if short else self.gettext("not shown (statistical confidentiality)"))
         if figure.value is None:
             return Markup('<span class="fig fig-missing" data-fig="{}">{}</span>').format(figure_id, self.gettext("not available"))
+        if figure.bound is not None and figure.bound_value is not None:
+            return self._bound(figure)
         threshold = self.value("disclosure.threshold") if "disclosure.threshold" in self.figures else None
-        if figure.unit == "share" and style is None and threshold and figure.base is not None and 0 < figure.base < threshold:
-            # No percentage on a base under the disclosure threshold: the count and its base say the same, honestly.
-            count = round(float(figure.value) * figure.base)  # type: ignore[arg-type]
-            return Markup('<span class="fig fig-small-base" data-fig="{}">{}</span>').format(figure_id, self.gettext(
-                "%(count)s/%(base)s") % {"count": self.fmt.number(count), "base": self.fmt.number(figure.base)})
+        if figure.unit in ("share", "change") and style is None and threshold and figure.base is not None \
+                and 0 < figure.base < threshold:
+            return self._counts(figure)
         shown = Markup('<span class="fig" data-fig="{}">{}</span>').format(figure_id, self.format(figure, style, digits))
         if figure.unit == "share" and figure_id.startswith("survey.") and figure.base is not None \
                 and figure.base < self.context.meta.get("indicative_base", 0):
@@ -126,6 +128,26 @@ class Inserter:
                 "Two vendors account for nearly all of this value: it describes them more than the market as a whole."))
         return shown
 
+    def _bound(self, figure: Figure) -> Markup:
+        """`plus de 90 %` / `moins de 10 %`: all that may be said of a figure published as a bound."""
+        assert figure.bound_value is not None
+        amount = self.fmt.percent(figure.bound_value) if figure.unit == "share" else self.fmt.number(figure.bound_value)
+        words = self.gettext("more than %(amount)s") if figure.bound == "above" else self.gettext("less than %(amount)s")
+        return Markup('<span class="fig fig-bound fig-bound-{}" data-fig="{}">{}</span>').format(
+            figure.bound, figure.id, words % {"amount": amount})
+
+    def _counts(self, figure: Figure) -> Markup:
+        """No percentage on a base under the disclosure threshold: `2 sur 3`, or for a change `de 1 à 18`."""
+        assert figure.base is not None and figure.value is not None
+        if figure.unit == "change":
+            last = round(figure.base * (1 + float(figure.value)))
+            text = self.gettext("from %(first)s to %(last)s") % {"first": self.fmt.number(figure.base),
+                                                                  "last": self.fmt.number(last)}
+        else:
+            count = round(float(figure.value) * figure.base)
+            text = self.gettext("%(count)s of %(base)s") % {"count": self.fmt.number(count), "base": self.fmt.number(figure.base)}
+        return Markup('<span class="fig fig-counts" data-fig="{}">{}</span>').format(figure.id, text)
+
     def base(self, figure_id: str) -> Markup:
         """`n = 87 / 99`: the base of a figure over all respondents, in the edition's number format."""
         figure = self.figure(figure_id)
@@ -133,13 +155,17 @@ class Inserter:
         if total is None:
             raise RenderError("the number of survey respondents was not computed")
         self.context.used.update({figure_id, "survey.respondents"})
+        threshold = self.value("disclosure.threshold") or 0
+        if figure.base is not None and 0 < figure.base < threshold:
+            return Markup('<span class="base base-small">{}</span>').format(
+                self.gettext("fewer respondents than the publication threshold"))
         return Markup('<span class="base" data-fig="{}">n\u00a0=\u00a0{}\u00a0/\u00a0{}</span>').format(
             figure_id, self.fmt.number(figure.base or 0), self.fmt.number(total))
 
     def ci(self, figure_id: str) -> Markup:
         """The 95 % interval of a share, as `[12 – 30 %]` in the edition's format."""
         figure = self.figure(figure_id)
-        if not figure.available or figure.ci_low is None or figure.ci_high is None:
+        if not figure.public or figure.ci_low is None or figure.ci_high is None:
             return Markup("–")
         return Markup('<span class="ci" data-fig="{}">{}\u2013{}</span>').format(
             figure_id, self.fmt.percent(figure.ci_low), self.fmt.percent(figure.ci_high))
@@ -199,8 +225,9 @@ def top_codes(stats: Statistics, qid: str) -> list[str]:
     if table is None:
         return []
     prefix = f"survey.{qid}" + (".bracket" if stats.survey.codebook.questions[qid].type == "numeric" else "")
-    shown = [(stats.figures[f"{prefix}.{key}.share"].value, index, str(key)) for index, key in enumerate(table.key)
-             if f"{prefix}.{key}.share" in stats.figures and stats.figures[f"{prefix}.{key}.share"].available]
+    shown = [(stats.figures[f"{prefix}.{key}.share"].value, index, str(key)) for index, (key, kind) in
+             enumerate(zip(table.key, table.kind))
+             if kind == "answer" and f"{prefix}.{key}.share" in stats.figures and stats.figures[f"{prefix}.{key}.share"].available]
     return [key for share, index, key in sorted(shown, key=lambda row: (-float(row[0] or 0), row[1]))]
 
 

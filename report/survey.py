@@ -11,13 +11,23 @@ from .errors import ConfigError, InputError
 from .model import CROSSTAB_COLUMN_TYPES, CROSSTAB_ROW_TYPES, Codebook, Figure, Figures, Question, SurveyStats, Unit, frozen_tables
 
 Z95 = 1.959963984540054
-TABLE_COLUMNS = ["key", "kind", "count", "share", "ci_low", "ci_high", "suppressed", "reason"]
+TABLE_COLUMNS = ["key", "kind", "count", "share", "ci_low", "ci_high", "suppressed", "reason", "bound", "bound_value", "merged"]
+OTHER = "other"  # the key of the merged row of small answers ("other answers")
+# Reasons in words, without numbers: they are published (figures.json, notes) and must not give a count away.
+REASON_CELL = "fewer respondents gave this answer than the publication threshold"
+REASON_BASE = "fewer respondents answered than the publication threshold"
+REASON_SECONDARY = "hidden so that a smaller hidden answer cannot be worked out from the total"
+REASON_BOUNDED = "given only as a bound, so that a smaller hidden answer cannot be worked out from the total"
+REASON_ATTRIBUTE = "given only as a bound: on a small base, all or none would disclose each respondent's answer"
+REASON_MERGED = "counted with the other small answers"
+STEP = 0.05  # bounds are multiples of 5 %
 
 
 @dataclass(frozen=True)
 class Disclosure:
     threshold: int = 10
     indicative_base: int = 30
+    attribute: str = "bound"  # a 0 % or 100 % on a base under indicative_base: "bound" or "suppress"
 
     def small(self, count: int) -> bool:
         """A cell or base from 1 to threshold - 1 could point at individuals."""
@@ -53,27 +63,102 @@ def _refuse_undeclared(question: Question, frame: pd.DataFrame) -> None:
 def _answer_rows(counts: Iterable[tuple[str, int]], base: int, rule: Disclosure) -> list[dict[str, Any]]:
     rows = []
     for key, count in counts:
-        low, high = wilson(count, base) if base else (None, None)
-        rows.append({"key": key, "kind": "answer", "count": count, "share": count / base if base else None,
-                     "ci_low": low, "ci_high": high, "suppressed": False, "reason": None})
+        rows.append(_row(key, "answer", count, base))
     return rows
 
 
+def _row(key: str, kind: str, count: int, base: int, merged: str | None = None) -> dict[str, Any]:
+    low, high = wilson(count, base) if base else (None, None)
+    return {"key": key, "kind": kind, "count": count, "share": count / base if base else None, "ci_low": low,
+            "ci_high": high, "suppressed": False, "reason": None, "bound": None, "bound_value": None, "merged": merged}
+
+
+def _cell_range(k: int, low: int, high: int, rule: Disclosure) -> int:
+    """How many values one of k hidden cells (each 1..threshold-1) can take when they add up to low..high."""
+    top = rule.threshold - 1
+    least, most = max(1, low - top * (k - 1)), min(top, high - (k - 1))
+    return most - least + 1
+
+
+def _lead_bound(lead: int, rest: int, k: int, base: int, rule: Disclosure) -> float | None:
+    """The largest step s with lead / base > s that still leaves each of the k hidden cells two values or more.
+
+    The attacker knows rest (= lead + the hidden cells), k and base, and which steps would have been safe: a safe step
+    above the chosen one tells him lead / base is at most that step. Safety depends on public numbers only.
+    """
+    steps = [round(i * STEP, 2) for i in range(int(0.5 / STEP), int(1 / STEP))]
+    safe_above: float | None = None
+    chosen = None
+    for step in reversed(steps):
+        low_lead = math.floor(step * base) + 1  # lead / base > step
+        high_lead = math.floor(safe_above * base) if safe_above is not None else rest - k
+        hidden_low, hidden_high = max(k, rest - high_lead), min(k * (rule.threshold - 1), rest - low_lead)
+        safe = hidden_low <= hidden_high and _cell_range(k, hidden_low, hidden_high, rule) >= 2
+        if safe:
+            if chosen is None and lead / base > step:
+                chosen = step
+            safe_above = step
+    return chosen
+
+
 def _suppress(rows: list[dict[str, Any]], base: int, rule: Disclosure, exclusive: bool) -> None:
-    """Primary suppression of small cells and bases, then secondary so totals don't give them away."""
+    """Primary suppression of small cells and bases; then, where the total would give a hidden cell away, small
+    answers merged ("other answers"), the largest answer given as a bound, or (last resort) a second cell hidden."""
     if rule.small(base):
         for row in rows:
-            row.update(suppressed=True, reason=f"base {base} below {rule.threshold}")
+            row.update(suppressed=True, reason=REASON_BASE)
         return
     for row in rows:
         if rule.small(row["count"]):
-            row.update(suppressed=True, reason=f"cell below {rule.threshold}")
+            row.update(suppressed=True, reason=REASON_CELL)
     hidden = [row for row in rows if row["suppressed"]]
-    if exclusive and len(hidden) == 1:
-        # One hidden cell of an exclusive table equals the base minus the others: hide the next smallest too.
-        candidates = sorted((row for row in rows if not row["suppressed"] and row["count"] > 0), key=lambda r: (r["count"], r["key"]))
-        if candidates:
-            candidates[0].update(suppressed=True, reason="secondary: would reveal a suppressed cell")
+    if exclusive and hidden:
+        _protect_total(rows, hidden, base, rule)
+    _attribute(rows, base, rule)
+
+
+def _protect_total(rows: list[dict[str, Any]], hidden: list[dict[str, Any]], base: int, rule: Disclosure) -> None:
+    k, total = len(hidden), sum(row["count"] for row in hidden)
+    if k >= 2 and total >= rule.threshold and _cell_range(k, total, total, rule) >= 2:
+        keys = "|".join(str(row["key"]) for row in hidden)
+        for row in hidden:
+            row["merged"] = OTHER
+        rows.append(_row(OTHER, "merged", total, base, merged=keys))
+        return
+    shown = [row for row in rows if not row["suppressed"] and row["kind"] == "answer"]
+    if shown:
+        lead = max(shown, key=lambda r: (r["count"], str(r["key"])))
+        rest = lead["count"] + total
+        step = _lead_bound(lead["count"], rest, k, base, rule)
+        if step is not None:
+            lead.update(bound="above", bound_value=step, reason=REASON_BOUNDED)
+            return
+    while True:  # hide the next smallest shown cells until the hidden ones keep two values each
+        candidates = sorted((r for r in rows if not r["suppressed"] and r["count"] > 0 and r["kind"] == "answer"),
+                            key=lambda r: (r["count"], str(r["key"])))
+        if not candidates:
+            return
+        candidates[0].update(suppressed=True, reason=REASON_SECONDARY)
+        secondary = [r for r in rows if r["reason"] == REASON_SECONDARY]
+        together = total + sum(r["count"] for r in secondary)
+        high = min(k * (rule.threshold - 1), together - rule.threshold * len(secondary))  # secondaries are >= threshold
+        if high >= k and _cell_range(k, k, high, rule) >= 2:
+            return
+
+
+def _attribute(rows: list[dict[str, Any]], base: int, rule: Disclosure) -> None:
+    """All or none of a small group gave an answer: say "more than / less than" (or hide it), never 100 % or 0 %."""
+    if base == 0 or base >= rule.indicative_base:
+        return
+    for row in rows:
+        if row["suppressed"] or row["bound"] or row["kind"] != "answer" or row["count"] not in (0, base):
+            continue
+        if rule.attribute == "suppress":
+            row.update(suppressed=True, reason=REASON_ATTRIBUTE)
+        elif row["count"] == base:  # the largest step under (base - 1) / base: base - 1 stays possible
+            row.update(bound="above", bound_value=math.ceil((base - 1) / base / STEP - 1) * STEP, reason=REASON_ATTRIBUTE)
+        else:  # the smallest step over 1 / base: 1 stays possible
+            row.update(bound="below", bound_value=(math.floor(1 / base / STEP) + 1) * STEP, reason=REASON_ATTRIBUTE)
 
 
 def _single(question: Question, column: pd.Series, rule: Disclosure) -> tuple[pd.DataFrame, int, int, int]:
@@ -117,12 +202,17 @@ def _numeric(question: Question, column: pd.Series, rule: Disclosure) -> tuple[p
 
 
 def _share_figures(prefix: str, table: pd.DataFrame, base: int, rule: Disclosure) -> list[Figure]:
+    """A count and a share per row; a bounded share's count is hidden (the bound is all that is published)."""
     figures = []
     for row in table.itertuples():
-        reason = row.reason if row.suppressed else None
-        figures.append(Figure(f"{prefix}.{row.key}.count", int(row.count), "count", base=base, suppressed=bool(row.suppressed), reason=reason))
+        bound = row.bound if isinstance(row.bound, str) else None
+        bound_value = float(row.bound_value) if bound else None
+        hidden = bool(row.suppressed)
+        reason = row.reason if hidden or bound else None
+        figures.append(Figure(f"{prefix}.{row.key}.count", int(row.count), "count", base=base, suppressed=hidden or bound is not None,
+                              reason=reason))
         figures.append(Figure(f"{prefix}.{row.key}.share", row.share, "share", base=base, ci_low=row.ci_low, ci_high=row.ci_high,
-                              suppressed=bool(row.suppressed), reason=reason))
+                              suppressed=hidden, reason=reason, bound=bound, bound_value=bound_value))  # type: ignore[arg-type]
     return figures
 
 
@@ -132,11 +222,15 @@ def _combined_share(prefix: str, table: pd.DataFrame, keys: Iterable[str], base:
     chosen = table.key.isin(keys) & (table.kind == "answer")
     count = int(table[chosen]["count"].sum())
     # A sum of hidden cells is safe only if it could be derived from shown cells anyway.
-    derivable = not table[chosen].suppressed.any() or not table[~chosen & (table.kind == "answer")].suppressed.any()
+    secret = table.suppressed.astype(bool) | table.bound.map(lambda b: isinstance(b, str))
+    answers = table.kind == "answer"
+    derivable = not secret[chosen].any() or not secret[~chosen & answers].any()
     if base == 0:
         return Figure(prefix, None, "share", base=0, reason="no answers")
-    if rule.small(base) or rule.small(count) or rule.small(base - count) or not derivable:
-        return Figure(prefix, None, "share", base=base, suppressed=True, reason=f"cell or base below {rule.threshold}")
+    if rule.small(base):
+        return Figure(prefix, None, "share", base=base, suppressed=True, reason=REASON_BASE)
+    if rule.small(count) or rule.small(base - count) or not derivable or (base < rule.indicative_base and count in (0, base)):
+        return Figure(prefix, None, "share", base=base, suppressed=True, reason=REASON_SECONDARY)
     low, high = wilson(count, base)
     return Figure(prefix, count / base if base else None, "share", base=base, ci_low=low, ci_high=high)
 
@@ -157,14 +251,14 @@ def _nonresponse_figures(prefix: str, base: int, missing: int, dont_know: int, r
     """
     answered = base + dont_know
     hidden = rule.small(dont_know)
-    reason = f"cell below {rule.threshold}" if hidden else None
+    reason = REASON_CELL if hidden else None
     share_hidden = hidden or rule.small(answered)
     low, high = wilson(dont_know, answered) if answered else (None, None)
-    return [Figure(f"{prefix}.missing", missing, "count", suppressed=hidden, reason="secondary: would reveal a suppressed cell" if hidden else None),
+    return [Figure(f"{prefix}.missing", missing, "count", suppressed=hidden, reason=REASON_SECONDARY if hidden else None),
             Figure(f"{prefix}.dont_know", dont_know, "count", base=answered, suppressed=hidden, reason=reason),
             Figure(f"{prefix}.dont_know.share", dont_know / answered if answered else None, "share", base=answered,
                    ci_low=low, ci_high=high, suppressed=share_hidden,
-                   reason=(reason or f"base below {rule.threshold}") if share_hidden else None)]
+                   reason=(reason or REASON_BASE) if share_hidden else None)]
 
 
 def _question_figures(question: Question, frame: pd.DataFrame, rule: Disclosure) -> tuple[pd.DataFrame | None, list[Figure]]:
@@ -185,7 +279,7 @@ def _question_figures(question: Question, frame: pd.DataFrame, rule: Disclosure)
         table, numbers, missing = _numeric(question, frame[question.columns["value"]], rule)
         base = len(numbers)
         hidden = rule.small(base) or base == 0
-        reason = "no answers" if base == 0 else f"base below {rule.threshold}" if hidden else None
+        reason = "no answers" if base == 0 else REASON_BASE if hidden else None
         figures = [Figure(f"{prefix}.base", base, "count"), Figure(f"{prefix}.missing", missing, "count")]
         for name, value in (("median", numbers.median()), ("q1", numbers.quantile(0.25)), ("q3", numbers.quantile(0.75)),
                             ("mean", numbers.mean())):
@@ -276,7 +370,7 @@ def crosstab(rows: Question, columns: Question, frame: pd.DataFrame, rule: Discl
         cells = _answer_rows(((key, int((answered == key).sum())) for key in keys), base, rule)
         _suppress(cells, base, rule, exclusive=True)
         figures.append(Figure(f"{prefix}.{group}.base", base, "count", suppressed=rule.small(base),
-                              reason=f"base below {rule.threshold}" if rule.small(base) else None))
+                              reason=REASON_BASE if rule.small(base) else None))
         figures += _share_figures(f"{prefix}.{group}", pd.DataFrame(cells, columns=TABLE_COLUMNS), base, rule)
         records += [{"group": group, "base": base, **cell} for cell in cells]
     return pd.DataFrame(records, columns=["group", "base", *TABLE_COLUMNS]), figures
@@ -313,7 +407,7 @@ def summarise_survey(frame: pd.DataFrame | None, codebook: Codebook | None, rule
         if table is not None:
             tables[question.id] = table
         figures += question_figures
-        log += [{"figure": f.id, "reason": f.reason} for f in question_figures if f.suppressed]
+        log += [{"figure": f.id, "reason": f.reason} for f in question_figures if f.suppressed or f.bound]
     for row_id, column_id in crosstabs:
         for qid in (row_id, column_id):
             if qid not in codebook.questions:
@@ -321,5 +415,5 @@ def summarise_survey(frame: pd.DataFrame | None, codebook: Codebook | None, rule
         table, crossed = crosstab(codebook.questions[row_id], codebook.questions[column_id], frame, rule)
         tables[f"crosstab.{row_id}.{column_id}"] = table
         figures += crossed
-        log += [{"figure": f.id, "reason": f.reason} for f in crossed if f.suppressed]
+        log += [{"figure": f.id, "reason": f.reason} for f in crossed if f.suppressed or f.bound]
     return SurveyStats(Figures(_finite(f) for f in figures), frozen_tables(tables), codebook, len(frame), tuple(log))

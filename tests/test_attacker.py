@@ -178,6 +178,8 @@ class Survey:
         rest = parts[2:]
         if rest == ["base"]:
             return Cell(f"q:{qid}:base", f"q:{qid}:base")
+        if rest[0] == "dont_know":  # counted apart, as a share of everyone who answered (don't know included)
+            return Cell(f"q:{qid}:dont_know", f"q:{qid}:answered")
         if rest[0] == "bracket":
             rest = rest[1:]
         if rest[0] == "top" and rest[-1] == "share":
@@ -217,11 +219,11 @@ def add_reason(knowledge: Knowledge, survey: Survey, cell: Cell, figure_id: str,
     """What a reason tells: `... N ...` numbers in it are read, and "fewer than"/"below" a threshold means 1..N-1."""
     numbers = [int(n) for n in re.findall(r"\d+", reason)]
     small = range(1, survey.threshold)
-    if reason.startswith("base"):
+    if reason.startswith("base") or "answered than" in reason:
         knowledge.restrict(cell.base, small)
         if len(numbers) >= 2:  # "base 3 below 10"
             knowledge.restrict(cell.base, {numbers[0]})
-    elif re.search(r"fewer than|cell below|below \d", reason) and not figure_id.endswith((".top.share",)) \
+    elif re.search(r"fewer than|cell below|below \d|gave this answer than", reason) and not figure_id.endswith((".top.share",)) \
             and ".at_least." not in figure_id:
         knowledge.restrict(cell.count, small)
 
@@ -318,10 +320,12 @@ def _finite(value: Any) -> bool:
 def add_pdf_text(knowledge: Knowledge, survey: Survey, text: str, lang: str, hidden: Iterable[tuple[str, str]]) -> None:
     """The survey-table row of each hidden answer in a PDF: `label  n  %  low–high %`."""
     lines = text.splitlines()
+    labels = [str(label.get(lang)) for question in survey.codebook.questions.values() if question.type != "numeric"
+              for label in question.labels.values()]
     for qid, key in hidden:
         question = survey.codebook.questions[qid]
         label = question.labels.get(key, {}).get(lang) if question.type != "numeric" else None
-        if not label:
+        if not label or labels.count(label) > 1:  # "Non" answers several questions: no telling which table it is
             continue
         for line in lines:
             stripped = line.strip()
@@ -346,6 +350,7 @@ def structure(knowledge: Knowledge, survey: Survey, stats_tables: Mapping[str, A
             continue
         keys = [str(k) for k, kind in zip(table.key, table.kind) if kind == "answer"]
         base = knowledge.var(f"q:{qid}:base")
+        knowledge.sum([base, f"q:{qid}:dont_know"], f"q:{qid}:answered")
         if question.type in ("single", "scale", "numeric"):
             knowledge.sum([f"q:{qid}:{k}" for k in keys], base)
             for merged in (str(k) for k, kind in zip(table.key, table.kind) if kind == "merged"):
