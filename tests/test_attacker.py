@@ -497,3 +497,58 @@ def test_sample_build_gives_no_hidden_count_away(tmp_path: Path) -> None:
                              config.disclosure.threshold, config.languages)
     assert total > 0
     assert not findings, report_findings(findings, total)
+
+
+@pytest.mark.slow
+def test_random_surveys_give_no_hidden_count_away() -> None:
+    """Hypothesis draws single-choice and multi questions with small answers (survey.py called directly); the attacker
+    reads the public figures.json records and recovers nothing. (The HTML, chart data and PDF are attacked on the
+    sample build above; here the tables' merging, bounds and secondary suppression are what is tried.)"""
+    import pandas as pd
+    from hypothesis import HealthCheck, given, settings, strategies as st
+
+    from report.build import figures_json
+    from report.model import Codebook, Figures, Question, Statistics
+    from report.survey import Disclosure, summarise_survey
+
+    @st.composite
+    def surveys(draw: st.DrawFn) -> tuple[pd.DataFrame, Codebook]:
+        questions, columns = {}, {}
+        respondents = draw(st.integers(5, 120))
+        for index in range(draw(st.integers(1, 3))):
+            qid, kind = f"q{index}", draw(st.sampled_from(["single", "multi"]))
+            answers = draw(st.integers(2, 5))
+            weights = draw(st.lists(st.integers(0, 40), min_size=answers, max_size=answers))
+            codes = [str(c + 1) for c in range(answers)]
+            labels = {code: {lang: f"{qid}-{code}-{lang}" for lang in ("fr", "nl", "de")} for code in codes}
+            if kind == "single":
+                picks = [codes[i % answers] for i, w in enumerate(weights) for _ in range(w)][:respondents]
+                picks += ["" for _ in range(respondents - len(picks))]
+                columns[qid] = picks
+                questions[qid] = Question(qid, "single", {"value": qid}, {"fr": qid}, labels)
+            else:
+                option_columns = {}
+                for code, weight in zip(codes, weights):
+                    column = f"{qid}_{code}"
+                    columns[column] = ["1" if i < min(weight, respondents) else "0" for i in range(respondents)]
+                    option_columns[code] = column
+                questions[qid] = Question(qid, "multi", option_columns, {"fr": qid}, labels)
+        return pd.DataFrame(columns), Codebook(questions)
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(surveys())
+    def check(drawn: tuple[pd.DataFrame, Codebook]) -> None:
+        frame, codebook = drawn
+        survey_stats = summarise_survey(frame, codebook, Disclosure())
+        stats = Statistics(survey_stats.figures, None, survey_stats)  # type: ignore[arg-type]
+        survey = Survey(codebook, [], 10)
+        knowledge = Knowledge(top=len(frame))
+        structure(knowledge, survey, survey_stats.tables)
+        hidden = hidden_cells(stats, survey)
+        for record in json.loads(figures_json(stats, public=True))["figures"]:
+            add_record(knowledge, survey, record)
+        domains = knowledge.solve()
+        found = [Finding(n, t, tuple(sorted(domains[n]))) for n, t in hidden.items() if recovered(domains[n], t, 10)]
+        assert not found, report_findings(found, len(hidden))
+
+    check()
