@@ -70,24 +70,27 @@ class Formatter:
         self.lang = lang
         self.locale = locale_for(lang)
 
+    # Every string below is bound: no line may break inside a number, nor between a number and its sign or unit
+    # (`5 000 €`, `12 %`, `26 mars 2019`): CLDR's spaces become no-break spaces (French thousands keep U+202F).
+
     def number(self, value: float | int | str, digits: int = 0) -> str:
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
-        return format_decimal(value, format=pattern, locale=self.locale)
+        return bind(format_decimal(value, format=pattern, locale=self.locale))
 
     def percent(self, share: float, digits: int = 0) -> str:
         base = self.locale.percent_formats[None].pattern
         pattern = base.replace("#,##0", "#,##0" + ("." + "0" * digits if digits else ""), 1)
-        return format_percent(share, format=pattern, locale=self.locale)
+        return bind(format_percent(share, format=pattern, locale=self.locale))
 
     def euro(self, value: float, digits: int = 0) -> str:
         """An amount with the sign where CLDR puts it: `1 234 €` (fr_BE), `€ 1.234` (nl_BE), `1.234 €` (de_BE)."""
-        return format_currency(value, CURRENCY, format=self._currency_pattern(digits), locale=self.locale,
-                               currency_digits=False)
+        return bind(format_currency(value, CURRENCY, format=self._currency_pattern(digits), locale=self.locale,
+                                    currency_digits=False))
 
     def euro_range(self, low: float, high: float) -> str:
         """A bracket with one sign, placed as in `euro`: `50–100 €` (fr_BE), `€ 50–100` (nl_BE)."""
         prefix, suffix = self.currency_affixes()
-        return f"{prefix}{self.number(low)}\u2013{self.number(high)}{suffix}"
+        return bind(f"{prefix}{self.number(low)}\u2013{self.number(high)}{suffix}")
 
     def currency_affixes(self) -> tuple[str, str]:
         """What the locale writes before and after a positive euro amount (CLDR's standard currency pattern)."""
@@ -101,10 +104,10 @@ class Formatter:
         return re.sub(r"\.0+", fraction, self.locale.currency_formats["standard"].pattern)
 
     def date(self, value: datetime.date | str) -> str:
-        return format_date(_as_date(value), format="long", locale=self.locale)
+        return bind(format_date(_as_date(value), format="long", locale=self.locale))
 
     def month(self, value: datetime.date | str) -> str:
-        return format_date(_as_date(value), format="MMMM y", locale=self.locale)
+        return bind(format_date(_as_date(value), format="MMMM y", locale=self.locale))
 
     def month_short(self, value: datetime.date | str) -> str:
         return format_date(_as_date(value), format="MMM y", locale=self.locale)
@@ -131,6 +134,64 @@ class Formatter:
         short_days = [format_date(date(2001, 1, d), "EEE", locale=self.locale) for d in (7, 1, 2, 3, 4, 5, 6)]
         return {"dateTime": "%A %e %B %Y", "date": "%d/%m/%Y", "time": "%H:%M:%S", "periods": ["AM", "PM"],
                 "days": days, "shortDays": short_days, "months": months, "shortMonths": short}
+
+
+def bind(text: str) -> str:
+    """`text` with its breakable spaces made no-break (U+00A0); narrow no-break spaces (U+202F) stay as they are."""
+    return text.replace(" ", "\u00a0")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Typesetting the rendered page: what no template should have to remember.
+
+_RAW = re.compile(r"(<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->|<[^>]*>)", re.S | re.I)
+_SPACE = "[ \u00a0\u202f]"
+_UNIT_AFTER = re.compile(r"(?<=\d) (?=%|€|‰)")  # `12 %`, `5 000 €`
+_UNIT_BEFORE = re.compile(r"(?<=€) (?=\d)")  # `€ 5.000`
+_EQUALS = re.compile(r"\b([nN]) = (?=\d)")  # `n = 88`
+_SLASH = re.compile(r"(?<=\d) / (?=\d)")  # `88 / 99`
+_FR_HIGH = re.compile(r"(?:(?<=\S)|^)" + _SPACE + r"?([;!?])(?=\s|$|[)»\u00a0\u202f])")
+_FR_COLON = re.compile(r"(?:(?<=\S)|^)" + _SPACE + r"?(:)(?=\s|$|[)»\u00a0\u202f])")
+_FR_OPEN = re.compile(r"«" + _SPACE + "?")
+_FR_CLOSE = re.compile(_SPACE + "?»")
+
+
+def typeset(page: str, lang: str) -> str:
+    """The page's text nodes (not tags, attributes, scripts or styles) set as the language prints: no line break
+    between a number and its unit or in `n = 88 / 99`; in French, a no-break space before `: ; ! ?` (narrow before
+    `; ! ?`) and inside `« »`, even where a template or a catalog string forgot it."""
+    import html as html_module
+
+    parts = _RAW.split(page)
+    before = ""  # the last character of the text before this node: a colon right after a tag needs to know
+    for index in range(0, len(parts), 2):
+        text = parts[index]
+        if not text:
+            continue
+        plain = html_module.unescape(text)
+        plain = _UNIT_AFTER.sub("\u00a0", plain)
+        plain = _UNIT_BEFORE.sub("\u00a0", plain)
+        plain = _EQUALS.sub("\\1\u00a0=\u00a0", plain)
+        plain = _SLASH.sub("\u00a0/\u00a0", plain)
+        if lang == "fr":
+            plain = _french(plain, before)
+        if plain.strip():
+            before = plain[-1]
+        parts[index] = html_module.escape(plain, quote=False)
+    return "".join(parts)
+
+
+def _french(text: str, before: str) -> str:
+    def high(match: re.Match[str]) -> str:
+        return ("" if match.start() == 0 and (not before or before.isspace()) else "\u202f") + match.group(1)
+
+    def colon(match: re.Match[str]) -> str:
+        return ("" if match.start() == 0 and (not before or before.isspace()) else "\u00a0") + match.group(1)
+
+    text = _FR_HIGH.sub(high, text)
+    text = _FR_COLON.sub(colon, text)
+    text = _FR_OPEN.sub("«\u00a0", text)
+    return _FR_CLOSE.sub("\u00a0»", text)
 
 
 def _as_date(value: date | str) -> date:
