@@ -938,7 +938,7 @@ QUESTIONS: tuple[dict, ...] = (
                        ("mushrooms", "Champignons ou truffes hallucinogènes", "Paddo's of truffels",
                         "Halluzinogene Pilze oder Trüffel"),
                        ("ketamine", "Kétamine", "Ketamine", "Ketamin"),
-                       ("nps", "Nouvelles substances psychoactives (NPS)", "Nieuwe psychoactieve middelen (NPS)",
+                       ("nps", "Nouvelles substances psychoactives (NSP)", "Nieuwe psychoactieve middelen (NPS)",
                         "Neue psychoaktive Substanzen (NPS)"),
                        ("benzodiazepines", "Benzodiazépines sans prescription", "Benzodiazepines zonder voorschrift",
                         "Benzodiazepine ohne ärztliche Verschreibung"),
