@@ -106,24 +106,25 @@ def test_the_installed_wheel_builds_the_sample_from_another_folder(wheel, tmp_pa
                                  cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     venv = tmp_path / "venv"
+    fresh = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     python = venv / "bin" / "python"
     done = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "-c", str(ROOT / "constraints.txt"), str(wheel)],
-                          capture_output=True, text=True, timeout=900)
+                          capture_output=True, text=True, timeout=900, env=fresh)
     assert done.returncode == 0, done.stderr[-3000:]
     print(f"fresh venv with the wheel and its dependencies in {time.perf_counter() - started:.1f} s")
     _, errors = reference.communicate(timeout=600)
     assert reference.returncode == 0, errors[-3000:]
 
     where = subprocess.run([str(python), "-c", "import report, report.resources as r; print(report.__file__); print(r.TEMPLATES)"],
-                           cwd=work, capture_output=True, text=True, check=True).stdout.split("\n")
+                           cwd=work, env=fresh, capture_output=True, text=True, check=True).stdout.split("\n")
     assert all(Path(path).resolve().is_relative_to(venv.resolve()) for path in where[:2]), where
-    version = subprocess.run([str(venv / "bin" / "report"), "--version"], capture_output=True, text=True, check=True)
+    version = subprocess.run([str(venv / "bin" / "report"), "--version"], env=fresh, capture_output=True, text=True, check=True)
     assert version.stdout.strip() == f"report {report.__version__} ({report.DISTRIBUTION})"
 
     # No network, and an empty cache: the chart JavaScript comes from the installed vl-convert.
-    env = {**os.environ, "REPORT_CACHE_DIR": str(tmp_path / "cache")}
+    env = {**fresh, "REPORT_CACHE_DIR": str(tmp_path / "cache")}
     done = subprocess.run([*_network_off(), str(venv / "bin" / "report"), *build, str(tmp_path / "installed")],
                           cwd=work, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
