@@ -156,7 +156,8 @@ def csl_html(text: str, links: bool = True) -> Markup:
         if links:
             escaped = _URL.sub(lambda found: f'<a href="{found.group(0)}">{found.group(0)}</a>', escaped)
         out.append(escaped)
-    return Markup("".join(out))
+    # a title ending in ? or ! takes no period after it (citeproc-py adds the style's)
+    return Markup(re.sub(r"([?!])(</i>)?\.", r"\1\2", "".join(out)))
 
 
 @dataclass(frozen=True)
@@ -242,7 +243,7 @@ def suggested_citation(library: Library, lang: str, *, authors: Sequence[str], t
         "id": "this-edition", "type": "report", "title": f"{title}: {subtitle}" if subtitle else title,
         "author": [{"literal": author} for author in authors] or [{"literal": organisation}],
         "issued": {"date-parts": [[published.year, published.month, published.day]]},
-        "number": edition, "language": lang,
+        "language": lang,
     }
     if organisation:
         entry["publisher"] = organisation

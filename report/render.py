@@ -293,6 +293,8 @@ class PlanRenderer:
             if text.rstrip().endswith(closing):
                 body = text.rstrip()[: -len(closing)]
                 return Markup(body) + note + Markup(closing)
+        if text.rstrip().endswith(("</ol>", "</ul>", "</div>")):  # a whole list: the note as a paragraph under it
+            return text + Markup('\n<p class="rests-on">{}</p>').format(note.striptags() and Markup(str(note).strip()))
         return text + note
 
     def render(self, node: Placed) -> Markup:
