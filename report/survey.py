@@ -119,7 +119,7 @@ def _suppress(rows: list[dict[str, Any]], base: int, rule: Disclosure, exclusive
 
 def _protect_total(rows: list[dict[str, Any]], hidden: list[dict[str, Any]], base: int, rule: Disclosure) -> None:
     k, total = len(hidden), sum(row["count"] for row in hidden)
-    if k >= 2 and total >= rule.threshold and _cell_range(k, total, total, rule) >= 2:
+    if k >= 2 and rule.threshold <= total < base and _cell_range(k, total, total, rule) >= 2:
         keys = "|".join(str(row["key"]) for row in hidden)
         for row in hidden:
             row["merged"] = OTHER
