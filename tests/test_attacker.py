@@ -293,13 +293,17 @@ def add_chart(knowledge: Knowledge, survey: Survey, target: str, spec: Any) -> N
     """A survey chart's records: each names its answer by `key` (and its question by `question` when two share a chart)."""
     if not target.startswith("survey."):
         return
-    qids = target[len("survey."):].split("+")
+    name = target[len("survey."):]
+    qids = name[len("compare."):].split(".") if name.startswith("compare.") else name.split("+")
+    texts = {" ".join(str(text).split()): qid for qid in qids if qid in survey.codebook.questions
+             for text in survey.codebook.questions[qid].text.values()}
     for record in _records(spec):
         if "key" not in record:
             continue
-        qid = str(record.get("question") or record.get("qid") or qids[0])
-        if qid not in survey.codebook.questions:
-            continue
+        series = " ".join(str(record.get("series", "")).split())
+        qid = str(record.get("question") or record.get("qid") or texts.get(series) or qids[0])
+        if qid not in survey.codebook.questions or (len(qids) > 1 and not (record.get("question") or series in texts)):
+            continue  # a record of a two-question chart the attacker cannot place
         count, base = f"q:{qid}:{record['key']}", f"q:{qid}:base"
         if _finite(record.get("count")):
             knowledge.restrict(count, {int(record["count"])})
