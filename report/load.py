@@ -468,24 +468,13 @@ def _as_codebook(frame: pd.DataFrame, source: Source | None, where: str) -> pd.D
 
 
 def read_survey_workbook(path: Path, sheet: str | None, codebook: Codebook, max_bytes: int,
-                         source: Source | None = None) -> pd.DataFrame:
+                         source: Source | None = None, max_cells: int = 5_000_000) -> pd.DataFrame:
     """Survey responses from one sheet of an Excel workbook, every cell as text; rows are named by sheet row."""
     if not path.is_file():
         raise InputError("file not found", where=str(path))
     _check_size(path, max_bytes)
-    try:
-        from openpyxl import load_workbook
-
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on a damaged or disguised file
-        raise InputError(f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})", where=str(path)) from None
-    try:
-        if sheet is None or sheet not in book.sheetnames:
-            what = "name the sheet that holds the responses with inputs.survey.sheet" if sheet is None else f"no sheet '{sheet}'"
-            raise InputError(f"{what}; the workbook's sheets are: {', '.join(book.sheetnames)}", where=str(path))
-        rows = [[_cell_text(value) for value in row] for row in book[sheet].iter_rows(values_only=True)]
-    finally:
-        book.close()
+    _check_unzipped_size(path, max_bytes)
+    rows = _sheet_rows(path, sheet, max_cells)
     while rows and not any(rows[-1]):
         rows.pop()  # formatted but empty rows at the bottom of a sheet
     if not rows:
@@ -509,6 +498,70 @@ def read_survey_workbook(path: Path, sheet: str | None, codebook: Codebook, max_
     if missing:
         raise InputError(f"missing column(s) named in the codebook: {', '.join(missing)}", where=f"{where}:1")
     return checked_survey(frame, codebook, where, header_rows=1)
+
+
+def _check_unzipped_size(path: Path, max_bytes: int) -> None:
+    """A workbook is a zip of XML files: refuse one whose parts unzip to more than `max_bytes` together, or that
+    compresses better than any real sheet does (a zip bomb), before anything is decompressed."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InputError(f"not a readable .xlsx workbook ({exc})", where=str(path)) from None
+    unzipped = sum(part.file_size for part in parts)
+    packed = sum(part.compress_size for part in parts) or 1
+    if unzipped > max_bytes:
+        raise InputError(f"the workbook unzips to {unzipped:,} bytes, more than limits.max_input_mb allows "
+                         f"({max_bytes:,}); export the responses sheet as CSV, or raise the limit", where=str(path))
+    if unzipped > 10 * MB and unzipped / packed > WORKBOOK_RATIO:
+        raise InputError(f"the workbook unzips {unzipped / packed:,.0f} times larger than it is ({unzipped:,} bytes): "
+                         "no real sheet compresses that well; it is refused as a zip bomb", where=str(path))
+
+
+#: Real survey sheets compress 5 to 20 times; a zip bomb thousands of times.
+WORKBOOK_RATIO = 200
+
+
+def _sheet_rows(path: Path, sheet: str | None, max_cells: int) -> list[list[str]]:
+    """Every row of the sheet as text, whatever its <dimension> record says; a formula without a cached value, an
+    XML part with entity declarations, more cells than `max_cells` are input errors naming the file and cell."""
+    from openpyxl import load_workbook
+
+    where = f"{path} [{sheet}]"
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+        formulas = load_workbook(path, read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many kinds on a damaged, disguised or hostile file
+        raise InputError(f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})", where=str(path)) from None
+    try:
+        if sheet is None or sheet not in book.sheetnames:
+            what = "name the sheet that holds the responses with inputs.survey.sheet" if sheet is None else f"no sheet '{sheet}'"
+            raise InputError(f"{what}; the workbook's sheets are: {', '.join(book.sheetnames)}", where=str(path))
+        values, cells = book[sheet], formulas[sheet]
+        values.reset_dimensions()  # a <dimension> record written too small would cut rows off
+        cells.reset_dimensions()
+        rows: list[list[str]] = []
+        count = 0
+        for value_row, cell_row in zip(values.iter_rows(), cells.iter_rows()):
+            count += len(value_row)
+            if count > max_cells:
+                raise InputError(f"the sheet has more than {max_cells:,} cells; no survey has that many", where=where)
+            for value, cell in zip(value_row, cell_row):
+                if value.value is None and isinstance(cell.value, str) and cell.value.startswith("="):
+                    raise InputError(f"cell {cell.coordinate} holds the formula {cell.value[:80]!r} without a saved "
+                                     "value (the file was written by a program that does not calculate); open and save "
+                                     "it in a spreadsheet program, or export the sheet as CSV", where=where)
+            rows.append([_cell_text(value.value) for value in value_row])
+        return rows
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"the sheet cannot be read ({type(exc).__name__}: {str(exc)[:200]})", where=where) from None
+    finally:
+        book.close()
+        formulas.close()
 
 
 def _cell_text(value: Any) -> str:

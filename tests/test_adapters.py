@@ -420,3 +420,80 @@ def test_market_events_and_survey_in_the_source_form(project, reference):
     renames = ", ".join(f"{name}: Vraag {name}" for name in header if name != "respondent_id")
     set_input(project, "survey", "{path: answers.csv, delimiter: ';', encoding: cp1252, missing: [N/A], columns: {" + renames + "}}")
     assert figures(project / "config.yaml") == reference
+
+
+def _survey_workbook(project: Path, formulas: bool = False) -> Path:
+    """The tiny survey as one sheet `Responses`; with `formulas`, its second data row's second cell is a formula
+    written without a saved value (as libraries that do not calculate write them)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Responses"
+    with open(TINY / "survey.csv", encoding="utf-8", newline="") as handle:
+        for index, row in enumerate(csv.reader(handle)):
+            sheet.append([int(v) if index and v.lstrip("-").isdigit() else v for v in row])
+    if formulas:
+        sheet["B3"] = "=1+1"
+    book.save(project / "survey.xlsx")
+    set_input(project, "survey", "{path: survey.xlsx, sheet: Responses}")
+    return project / "survey.xlsx"
+
+
+def _rewrite_part(path: Path, part: str, change) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        contents = {info.filename: archive.read(info.filename) for info in archive.infolist()}
+    contents[part] = change(contents[part])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in contents.items():
+            archive.writestr(name, data)
+
+
+def test_a_formula_without_a_saved_value_names_its_cell(project):
+    _survey_workbook(project, formulas=True)
+    message = input_error(project)
+    assert "survey.xlsx [Responses]" in message and "cell B3" in message and "'=1+1'" in message and "without a saved value" in message
+
+
+def test_a_sheet_whose_dimension_record_is_too_small_is_read_whole(project, reference):
+    import re
+
+    path = _survey_workbook(project)
+    _rewrite_part(path, "xl/worksheets/sheet1.xml", lambda xml: re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:C3"', xml))
+    assert figures(project / "config.yaml") == reference
+
+
+def test_a_zip_bomb_workbook_is_refused_before_it_is_unzipped(project):
+    import zipfile
+
+    path = _survey_workbook(project)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/padding.xml", b" " * (40 * 1_000_000))  # 40 MB of spaces pack into about 40 KB
+    message = input_error(project)
+    assert "survey.xlsx" in message and "zip bomb" in message
+
+
+def test_a_workbook_larger_unzipped_than_the_limit_is_refused(project):
+    _survey_workbook(project)
+    (project / "config.yaml").write_text((project / "config.yaml").read_text(encoding="utf-8") + "limits: {max_input_mb: 1}\n",
+                                         encoding="utf-8")
+    import zipfile
+
+    with zipfile.ZipFile(project / "survey.xlsx", "a", zipfile.ZIP_STORED) as archive:
+        archive.writestr("xl/padding.xml", b"x" * 600_000)  # stored: the file itself stays under the limit too
+        archive.writestr("xl/padding2.xml", b"x" * 500_000, compress_type=zipfile.ZIP_DEFLATED)
+    message = input_error(project)
+    assert "survey.xlsx" in message and "unzips to" in message and "limits.max_input_mb" in message
+
+
+@pytest.mark.parametrize("doctype", [
+    b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>',
+    b'<!DOCTYPE x [<!ENTITY secret SYSTEM "file:///etc/passwd">]>',
+])
+def test_entity_declarations_in_a_sheet_are_an_input_error(project, doctype):
+    path = _survey_workbook(project)
+    _rewrite_part(path, "xl/worksheets/sheet1.xml", lambda xml: xml.replace(b"<worksheet", doctype + b"<worksheet", 1))
+    message = input_error(project)
+    assert "survey.xlsx" in message and ("cannot be read" in message or "not a readable" in message)
