@@ -17,7 +17,7 @@ from babel.lists import format_list
 
 from .errors import RenderError
 from .i18n import Formatter, bracket_label, origin_name, value_bracket_labels
-from .model import Chart, Codebook, Question, Statistics
+from .model import Chart, Codebook, Figure, Question, Statistics
 
 if TYPE_CHECKING:
     from .config import ReportConfig
@@ -207,9 +207,35 @@ def vendor_migration(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
 SURVEY_TYPES = ("single", "scale", "multi", "numeric")
 SURVEY = "survey."
 COMPARE = "survey.compare."
-SUPPRESSED_MARK = N_("[c]")  # GSS shorthand: confidential; the note under the chart says what it means
+SUPPRESSED_MARK = N_("suppressed")  # printed in the row of a hidden answer, on a hatched band: never an empty slot
+BOUND_MARKS = {"above": N_("> %(value)s"), "below": N_("< %(value)s")}  # a share published only as a bound
+BOUND_WORDS = {"above": N_("more than %(value)s"), "below": N_("less than %(value)s")}
+OTHER_ANSWERS = N_("Other answers")
 SHOWN_COLOUR = "#2e8b57"
+BOUND_COLOUR = "#93c6a8"  # a bar drawn to a bound, lighter than an exact one: its end is not the value
+DONT_KNOW_COLOUR = "#9aa5b1"
 COMPARE_COLOURS = ["#9aa5b1", "#1b6ca8"]
+MARK_COLOUR = "#555"
+# Vertical hatching as a gradient with hard stops (Vega-Lite has no pattern fill): the band behind a hidden answer.
+HATCH = {"gradient": "linear", "x1": 0, "y1": 0, "x2": 1, "y2": 0,
+         "stops": [{"offset": (i + j) / 64, "color": colour} for i in range(0, 64, 2)
+                   for j, colour in ((0, "#f4f4f4"), (1, "#f4f4f4"), (1, "#e0e0e0"), (2, "#e0e0e0"))]}
+HATCH_VERTICAL = {**HATCH, "x2": 0, "y2": 1}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One row of a survey chart as it may be published: exact (share, interval, count), a bound, or hidden."""
+
+    key: str
+    kind: str  # "answer", "merged" (other answers together), "dont_know"
+    status: str  # "shown", "bound", "hidden", "none" (a base of 0: no share at all)
+    share: float | None = None  # exact share, or the bound's value
+    ci_low: float | None = None
+    ci_high: float | None = None
+    count: int | None = None
+    bound: str | None = None  # "above" / "below"
+    reason: str | None = None  # why hidden (the figure's reason, for the note)
 
 
 def _question(stats: Statistics, qid: str) -> Question | None:
@@ -218,64 +244,116 @@ def _question(stats: Statistics, qid: str) -> Question | None:
 
 
 def _answer_rows(stats: Statistics, qid: str) -> pd.DataFrame:
-    """The question's answer rows (code, option or bracket), in codebook order; empty without a survey."""
+    """The question's answer rows (codes, options or brackets, and merged "other answers"), in codebook order."""
     table = stats.survey.tables.get(qid) if stats.survey.respondents else None
     if table is None:
         return pd.DataFrame(columns=["key", "kind", "count", "share", "ci_low", "ci_high", "suppressed"])
-    return table[table.kind == "answer"]
+    return table[table.kind.isin(("answer", "merged"))]
 
 
 def _number(value: Any) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
-def _shown(rows: pd.DataFrame) -> pd.DataFrame:
-    """Answers that may be published and have a share (a base of 0 has none)."""
-    return rows[~rows.suppressed.astype(bool) & rows.share.map(lambda s: _number(s) is not None)]
+def _public(figure: Figure | None) -> bool:
+    """Whether a figure's exact value may be published (Figure.public once the disclosure stage has it)."""
+    if figure is None:
+        return False
+    public = getattr(figure, "public", None)
+    return bool(public) if public is not None else figure.available and getattr(figure, "bound", None) is None
+
+
+def _answer(stats: Statistics, prefix: str, key: str, kind: str) -> Answer:
+    """An answer as its published figures allow: only public values, a bound's value, or nothing."""
+    figures = stats.survey.figures
+    share, count = figures.get(f"{prefix}.{key}.share"), figures.get(f"{prefix}.{key}.count")
+    bound = getattr(share, "bound", None) if share is not None else None
+    if bound is not None and _number(getattr(share, "bound_value", None)) is not None:
+        return Answer(key, kind, "bound", share=_number(getattr(share, "bound_value")), bound=str(bound))
+    if share is not None and _public(share) and _number(share.value) is not None:
+        return Answer(key, kind, "shown", share=_number(share.value), ci_low=_number(share.ci_low), ci_high=_number(share.ci_high),
+                      count=int(count.value) if _public(count) and count is not None and count.value is not None else None)
+    if share is not None and not share.suppressed and share.value is None:
+        return Answer(key, kind, "none")
+    return Answer(key, kind, "hidden", reason=share.reason if share is not None else None)
+
+
+def _answers(stats: Statistics, qid: str, dont_know: bool = True) -> list[Answer]:
+    """The chart rows of a question: its answers in codebook order, then "don't know" apart (codebook `dont_know`)."""
+    question = stats.survey.codebook.questions[qid]
+    prefix = f"survey.{qid}" + (".bracket" if question.type == "numeric" else "")
+    rows = [_answer(stats, prefix, str(row.key), str(row.kind)) for row in _answer_rows(stats, qid).itertuples()]
+    if rows and dont_know and question.dont_know and f"survey.{qid}.dont_know.share" in stats.survey.figures:
+        rows.append(_answer(stats, f"survey.{qid}", "dont_know", "dont_know"))
+    return rows
+
+
+def _label(t: Labels, question: Question, answer: Answer) -> str:
+    if answer.kind == "dont_know":
+        return t.answer(question, question.dont_know[0])
+    if answer.kind == "merged":
+        return t.gettext(OTHER_ANSWERS)
+    return t.answer(question, answer.key)
+
+
+def _mark(t: Labels, answer: Answer) -> str:
+    """The text printed in an answer's row besides (or instead of) its bar."""
+    if answer.status == "hidden":
+        return t.gettext(SUPPRESSED_MARK)
+    if answer.status == "bound" and answer.share is not None and answer.bound in BOUND_MARKS:
+        return t.gettext(BOUND_MARKS[answer.bound]) % {"value": t.fmt.percent(answer.share)}
+    return t.fmt.percent(0.0) if answer.status == "shown" and answer.share == 0 else ""
 
 
 def _answer_frame(stats: Statistics, t: Labels, qid: str) -> pd.DataFrame:
-    """One row per answer: label, share and interval, and the mark printed at its bar's foot ([c] or 0 %).
+    """One row per answer: label, what may be drawn (share, interval, count), its colour and the text printed in its row.
 
-    A suppressed answer keeps only its label and mark: the published spec holds nothing that gives it away.
+    A hidden answer keeps only its label, its mark and its hatched band: the published spec holds nothing that gives it
+    away. A bound is drawn to its value, lighter, with "> 90 %" and no interval.
     """
     question = stats.survey.codebook.questions[qid]
     records = []
-    for row in _answer_rows(stats, qid).itertuples():
-        hidden = bool(row.suppressed)
-        share = None if hidden else _number(row.share)
-        mark = t.gettext(SUPPRESSED_MARK) if hidden else (t.fmt.percent(0.0) if share == 0 else "")
-        high = None if hidden else _number(row.ci_high)
-        records.append({"key": str(row.key), "label": t.answer(question, str(row.key)), "share": share,
-                        "ci_low": None if hidden else _number(row.ci_low), "ci_high": high,
-                        "count": None if hidden else int(row.count), "mark": mark,
-                        "mark_at": high if mark and high is not None else 0.0})  # past a 0 % interval, not across it
-    return pd.DataFrame(records, columns=["key", "label", "share", "ci_low", "ci_high", "count", "mark", "mark_at"])
+    for answer in _answers(stats, qid):
+        colour = DONT_KNOW_COLOUR if answer.kind == "dont_know" else BOUND_COLOUR if answer.status == "bound" else SHOWN_COLOUR
+        mark = _mark(t, answer)
+        records.append({"key": answer.key, "label": _label(t, question, answer), "status": answer.status,
+                        "share": answer.share, "ci_low": answer.ci_low, "ci_high": answer.ci_high, "count": answer.count,
+                        "colour": colour, "mark": mark, "shown": mark or (t.fmt.percent(answer.share) if answer.share is not None else ""),
+                        "mark_at": answer.ci_high if answer.ci_high is not None else answer.share or 0.0})
+    return pd.DataFrame(records, columns=["key", "label", "status", "share", "ci_low", "ci_high", "count", "colour", "mark",
+                                          "shown", "mark_at"])
 
 
 def _tooltips(t: Labels, answer_title: str, *extra: alt.Tooltip) -> list[alt.Tooltip]:
-    return [alt.Tooltip("label:N", title=answer_title), *extra, alt.Tooltip("share:Q", title=t.gettext("Share"), format=".1%"),
+    return [alt.Tooltip("label:N", title=answer_title), *extra, alt.Tooltip("shown:N", title=t.gettext("Share")),
             alt.Tooltip("ci_low:Q", title=t.gettext("95% CI, lower"), format=".1%"),
             alt.Tooltip("ci_high:Q", title=t.gettext("95% CI, upper"), format=".1%"),
             alt.Tooltip("count:Q", title="n", format=",d")]
 
 
 def survey_bars(stats: Statistics, t: Labels, qid: str) -> alt.TopLevelMixin:
-    """Valid percentages with 95 % Wilson intervals, one bar per answer in codebook order; hidden answers marked."""
+    """Valid percentages with 95 % Wilson intervals, one bar per answer in codebook order, "don't know" apart in grey;
+    a hidden answer is a hatched band with "suppressed" on it, a bound a lighter bar with "> 90 %"."""
     data = _answer_frame(stats, t, qid)
     order = list(dict.fromkeys(data.label))
     axis_title = t.gettext("Share of respondents who answered")
+    x_scale = alt.Scale(domain=[0, 1])
     base = alt.Chart(data).encode(y=alt.Y("label:N", title=None, sort=order, scale=alt.Scale(domain=order)))
+    band = base.transform_filter("datum.status == 'hidden'").mark_bar(color=HATCH).encode(
+        x=alt.X(datum=0, title=axis_title, scale=x_scale), x2=alt.X2(datum=1))
     drawn = base.transform_filter("isValid(datum.share)")
-    bars = drawn.mark_bar(color=SHOWN_COLOUR).encode(
-        x=alt.X("share:Q", title=axis_title, axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
+    bars = drawn.mark_bar().encode(
+        x=alt.X("share:Q", title=axis_title, axis=alt.Axis(format=".0%"), scale=x_scale),
+        color=alt.Color("colour:N", scale=None, legend=None),
         tooltip=_tooltips(t, t.gettext("Answer")),
     )
     errors = drawn.transform_filter("isValid(datum.ci_low)").mark_errorbar(color="#333", ticks=True).encode(
         x=alt.X("ci_low:Q", title=axis_title), x2="ci_high:Q")
-    marks = base.transform_filter("datum.mark != ''").mark_text(align="left", dx=3, fontSize=9, color="#333").encode(
-        x=alt.X("mark_at:Q", title=axis_title), text="mark:N")
-    return alt.layer(bars, errors, marks).properties(width=WIDTH - 160, height=alt.Step(20))
+    hidden = base.transform_filter("datum.status == 'hidden'").mark_text(
+        align="left", dx=4, fontSize=9, fontStyle="italic", color=MARK_COLOUR).encode(x=alt.X(datum=0, scale=x_scale), text="mark:N")
+    marks = base.transform_filter("datum.mark != '' && datum.status != 'hidden'").mark_text(
+        align="left", dx=3, fontSize=9, color="#333").encode(x=alt.X("mark_at:Q", title=axis_title), text="mark:N")
+    return alt.layer(band, bars, errors, hidden, marks).properties(width=WIDTH - 160, height=alt.Step(20))
 
 
 def _series_name(text: str) -> str:
@@ -287,30 +365,43 @@ def _series_name(text: str) -> str:
     return "\n".join(textwrap.wrap(text, 70)) or text
 
 
+def _compare_top(data: pd.DataFrame) -> float:
+    """The top of a comparison chart's axis: past every bar, interval and bound drawn (published values only)."""
+    tops = [value for column in ("share", "ci_high") for value in data[column].dropna().astype(float)]
+    return min(1.0, math.ceil((max(tops, default=0.0) + 0.04) * 10) / 10) or 0.1
+
+
 def survey_compare(stats: Statistics, t: Labels, first: str, second: str) -> alt.TopLevelMixin:
     """Two questions with the same answers: grouped bars, one colour per question, named by its text."""
     questions = stats.survey.codebook.questions
     series = [_series_name(t.question(questions[qid])) for qid in (first, second)]
     frames = [_answer_frame(stats, t, qid).assign(series=name) for qid, name in zip((first, second), series)]
     data = pd.concat(frames, ignore_index=True)
-    order = list(dict.fromkeys(frames[0].label))
+    order = list(dict.fromkeys([*frames[0].label, *frames[1].label]))
     axis_title = t.gettext("Share of respondents who answered")
+    y_scale = alt.Scale(domain=[0, _compare_top(data)])
     base = alt.Chart(data).encode(
         x=alt.X("label:N", title=None, sort=order, scale=alt.Scale(domain=order), axis=alt.Axis(labelAngle=0, labelLimit=90)),
         xOffset=alt.XOffset("series:N", sort=series, scale=alt.Scale(domain=series)),
     )
+    band = base.transform_filter("datum.status == 'hidden'").mark_bar(color=HATCH_VERTICAL).encode(
+        y=alt.Y(datum=0, title=axis_title, scale=y_scale), y2=alt.Y2(datum=y_scale.domain[1]))  # type: ignore[index]
     drawn = base.transform_filter("isValid(datum.share)")
     bars = drawn.mark_bar().encode(
-        y=alt.Y("share:Q", title=axis_title, axis=alt.Axis(format=".0%")),
+        y=alt.Y("share:Q", title=axis_title, axis=alt.Axis(format=".0%"), scale=y_scale),
         color=alt.Color("series:N", title=None, sort=series, scale=alt.Scale(domain=series, range=COMPARE_COLOURS),
                         legend=alt.Legend(labelExpr="split(datum.label, '\\n')", direction="vertical", labelLimit=WIDTH)),
+        opacity=alt.condition("datum.status == 'bound'", alt.value(0.55), alt.value(1.0)),
         tooltip=_tooltips(t, t.gettext("Answer"), alt.Tooltip("series:N", title=t.gettext("Question"))),
     )
     errors = drawn.transform_filter("isValid(datum.ci_low)").mark_rule(color="#333").encode(
         y=alt.Y("ci_low:Q", title=axis_title), y2="ci_high:Q")
-    marks = base.transform_filter("datum.mark != ''").mark_text(baseline="bottom", dy=-2, fontSize=8, color="#333").encode(
-        y=alt.Y("mark_at:Q", title=axis_title), text="mark:N")
-    return alt.layer(bars, errors, marks).properties(width=WIDTH, height=180)
+    hidden = base.transform_filter("datum.status == 'hidden'").mark_text(
+        angle=270, align="left", baseline="middle", dx=4, fontSize=8, fontStyle="italic", color=MARK_COLOUR).encode(
+        y=alt.Y(datum=0, scale=y_scale), text="mark:N")
+    marks = base.transform_filter("datum.mark != '' && datum.status != 'hidden'").mark_text(
+        baseline="bottom", dy=-2, fontSize=8, color="#333").encode(y=alt.Y("mark_at:Q", title=axis_title), text="mark:N")
+    return alt.layer(band, bars, errors, hidden, marks).properties(width=WIDTH, height=180)
 
 
 def compared_questions(chart_id: str, codebook: Codebook) -> tuple[str, str] | None:
@@ -401,7 +492,11 @@ MARKET_DRAWABLE: Mapping[str, Callable[[Statistics], bool]] = {
 
 
 def _question_drawable(stats: Statistics, qid: str) -> bool:
-    return _question(stats, qid) is not None and len(_shown(_answer_rows(stats, qid))) >= 2
+    """Two bars or more: answers (exact or bound), and "don't know" when it is shown apart."""
+    if _question(stats, qid) is None:
+        return False
+    dont_know = [a for a in _answers(stats, qid) if a.kind == "dont_know" and a.status == "shown" and a.share]
+    return len(_drawn(stats, qid)) + len(dont_know) >= 2
 
 
 def chart_drawable(chart_id: str, stats: Statistics) -> bool:
@@ -484,57 +579,145 @@ class ChartText:
     title: str
     alt: str
     source: str
+    note: str = ""  # what the marks mean: intervals, hidden answers, bounds, "don't know" (one caption line)
 
 
-def _base(stats: Statistics, qid: str) -> int:
-    """Respondents who validly answered the question (the chart's base, not all respondents)."""
+INTERVAL_NOTE = N_("Black lines: 95%% confidence intervals (Wilson method), the range of plausible values given the "
+                   "size of the sample.")
+HIDDEN_NOTE = N_("“%(mark)s”: fewer than %(k)s respondents gave this answer, or it would let a reader work such an answer "
+                 "out (statistical confidentiality).")
+OTHER_NOTE = N_("“%(other)s” puts together the answers marked “%(mark)s”.")
+OTHER_LIST_NOTE = N_("“%(other)s”: %(answers)s together.")
+BOUND_NOTE = N_("A lighter bar ends at a bound (“%(example)s”): the exact share is not published, as it would reveal the "
+                "answers of the few who answered otherwise.")
+DONT_KNOW_NOTE = N_("The grey bar “%(label)s” is a share of everyone who answered, “%(label)s” included (%(n)s); the other "
+                    "shares leave these answers out (%(base)s).")
+
+
+def _base(stats: Statistics, qid: str, threshold: int) -> int | None:
+    """Respondents who validly answered the question (the chart's base, not all respondents), when it may be published
+    (a base of 1 to threshold - 1 is not)."""
     figure = stats.survey.figures.get(f"survey.{qid}.base")
-    return int(figure.value) if figure is not None and figure.value is not None else 0
+    if figure is None or not _public(figure) or figure.value is None or 0 < int(figure.value) < threshold:
+        return None
+    return int(figure.value)
+
+
+def _bases_in_words(t: Labels, bases: Sequence[int]) -> str:
+    """One base, two ("84 and 79"), or the range of three or more ("69 to 88")."""
+    distinct = list(dict.fromkeys(bases))
+    if len(distinct) <= 2:
+        return format_list([t.fmt.number(base) for base in distinct], locale=t.fmt.locale)
+    return t.gettext("%(low)s to %(high)s") % {"low": t.fmt.number(min(distinct)), "high": t.fmt.number(max(distinct))}
 
 
 def _survey_source(config: ReportConfig, stats: Statistics, t: Labels, qids: Sequence[str]) -> str:
-    bases = list(dict.fromkeys(_base(stats, qid) for qid in qids))
-    listed = format_list([t.fmt.number(base) for base in bases], locale=t.fmt.locale)
+    bases = [base for base in (_base(stats, qid, config.disclosure.threshold) for qid in qids) if base is not None]
+    if not bases:
+        return t.gettext("online survey of cryptomarket buyers")
     return t.ngettext(
-        "online survey of cryptomarket buyers (%(n)s of %(total)s respondent answered); answers given by fewer than %(k)s respondents are not shown",
-        "online survey of cryptomarket buyers (%(n)s of %(total)s respondents answered); answers given by fewer than %(k)s respondents are not shown",
-        sum(bases),  # the verb agrees with those who answered ("69 and 88 ... answered": plural)
-    ) % {"n": listed, "total": t.fmt.number(stats.survey.respondents), "k": t.fmt.number(config.disclosure.threshold)}
+        "online survey of cryptomarket buyers (%(n)s of %(total)s respondent answered)",
+        "online survey of cryptomarket buyers (%(n)s of %(total)s respondents answered)",
+        max(bases),  # the verb agrees with those who answered ("69 and 88 ... answered": plural)
+    ) % {"n": _bases_in_words(t, bases), "total": t.fmt.number(stats.survey.respondents)}
+
+
+def _in_words(t: Labels, answer: Answer) -> str:
+    """An answer's share as the alt text says it: "45 %", "more than 90 %"."""
+    if answer.share is None:
+        return ""
+    if answer.status == "bound" and answer.bound in BOUND_WORDS:
+        return t.gettext(BOUND_WORDS[answer.bound]) % {"value": t.fmt.percent(answer.share)}
+    return t.fmt.percent(answer.share)
+
+
+def _drawn(stats: Statistics, qid: str) -> list[Answer]:
+    """The answers drawn as bars (exact or bound), "don't know" aside."""
+    return [a for a in _answers(stats, qid, dont_know=False) if a.status in ("shown", "bound") and a.share is not None]
 
 
 def _extremes(stats: Statistics, t: Labels, qid: str) -> tuple[tuple[str, str], tuple[str, str]]:
-    """The most and the least frequent shown answer, each as (label, share in words)."""
+    """The most and the least frequent drawn answer, each as (label, share in words)."""
     question = stats.survey.codebook.questions[qid]
-    shown = _shown(_answer_rows(stats, qid))
-    if shown.empty:
+    ranked = sorted(_drawn(stats, qid), key=lambda a: -(a.share or 0.0))
+    if not ranked:
         return ("", ""), ("", "")
-    ranked = shown.assign(share=shown.share.astype(float)).sort_values("share", ascending=False, kind="stable")
-    top, bottom = ranked.iloc[0], ranked.iloc[-1]
-    return ((t.answer(question, str(top.key)), t.fmt.percent(float(top.share))),
-            (t.answer(question, str(bottom.key)), t.fmt.percent(float(bottom.share))))
+    top, bottom = ranked[0], ranked[-1]
+    return (_label(t, question, top), _in_words(t, top)), (_label(t, question, bottom), _in_words(t, bottom))
+
+
+def _hidden_count(stats: Statistics, qids: Sequence[str]) -> int:
+    return sum(1 for qid in qids for answer in _answers(stats, qid) if answer.status == "hidden")
 
 
 def _hidden_sentence(stats: Statistics, t: Labels, qids: Sequence[str]) -> str:
-    hidden = sum(int(_answer_rows(stats, qid).suppressed.astype(bool).sum()) for qid in qids)
+    hidden = _hidden_count(stats, qids)
     if not hidden:
         return ""
-    return " " + t.ngettext("%(n)s answer is marked %(mark)s: too few respondents gave it to show it.",
-                            "%(n)s answers are marked %(mark)s: too few respondents gave them to show them.", hidden) % {
-        "n": t.fmt.number(hidden), "mark": t.gettext(SUPPRESSED_MARK)}
+    return " " + t.ngettext("%(n)s answer is marked “%(mark)s”: it is not published (statistical confidentiality).",
+                            "%(n)s answers are marked “%(mark)s”: they are not published (statistical confidentiality).",
+                            hidden) % {"n": t.fmt.number(hidden), "mark": t.gettext(SUPPRESSED_MARK)}
+
+
+def _note(config: ReportConfig, stats: Statistics, t: Labels, qids: Sequence[str]) -> str:
+    """The caption line that says what the chart's marks mean: each kind of mark it has, once."""
+    answers = [answer for qid in qids for answer in _answers(stats, qid)]
+    lines = []
+    if any(answer.ci_low is not None for answer in answers):
+        lines.append(t.gettext(INTERVAL_NOTE) % {})
+    if any(answer.status == "hidden" for answer in answers):
+        lines.append(t.gettext(HIDDEN_NOTE) % {"mark": t.gettext(SUPPRESSED_MARK), "k": t.fmt.number(config.disclosure.threshold)})
+    lines += list(dict.fromkeys(_other_note(stats, t, qid) for qid in qids))
+    bounds = [answer for answer in answers if answer.status == "bound"]
+    if bounds:
+        lines.append(t.gettext(BOUND_NOTE) % {"example": _mark(t, bounds[0])})
+    for qid in qids:
+        lines.append(_dont_know_note(config, stats, t, qid))
+    return " ".join(line for line in lines if line)
+
+
+def _other_note(stats: Statistics, t: Labels, qid: str) -> str:
+    """What "other answers" holds: the hidden answers (the usual case), else its answers named."""
+    question = stats.survey.codebook.questions[qid]
+    rows = _answer_rows(stats, qid)
+    merged = rows[rows.kind == "merged"] if "merged" in rows else rows.iloc[0:0]
+    answers = {a.key: a for a in _answers(stats, qid, dont_know=False)}
+    if merged.empty or answers.get(str(merged.iloc[0].key), Answer("", "", "hidden")).status == "hidden":
+        return ""
+    keys = [key for key in str(merged.iloc[0].merged or "").split("|") if key]
+    other = t.gettext(OTHER_ANSWERS)
+    if set(keys) == {key for key, a in answers.items() if a.status == "hidden"}:
+        return t.gettext(OTHER_NOTE) % {"other": other, "mark": t.gettext(SUPPRESSED_MARK)}
+    quoted = [t.gettext("“%(text)s”") % {"text": t.answer(question, key)} for key in keys]
+    return t.gettext(OTHER_LIST_NOTE) % {"other": other, "answers": format_list(quoted, locale=t.fmt.locale)}
+
+
+def _dont_know_note(config: ReportConfig, stats: Statistics, t: Labels, qid: str) -> str:
+    question = stats.survey.codebook.questions[qid]
+    shown = [a for a in _answers(stats, qid) if a.kind == "dont_know" and a.status == "shown" and a.share]
+    share = stats.survey.figures.get(f"survey.{qid}.dont_know.share")
+    base = _base(stats, qid, config.disclosure.threshold)
+    if not shown or share is None or share.base is None or base is None:
+        return ""
+    return t.gettext(DONT_KNOW_NOTE) % {"label": t.answer(question, question.dont_know[0]),
+                                        "n": f"n\u00a0=\u00a0{t.fmt.number(share.base)}", "base": f"n\u00a0=\u00a0{t.fmt.number(base)}"}
 
 
 def _bars_text(config: ReportConfig, stats: Statistics, t: Labels, qid: str) -> ChartText:
     question = stats.survey.codebook.questions[qid]
     (top, top_share), (bottom, bottom_share) = _extremes(stats, t, qid)
-    base = _base(stats, qid)
-    hidden = bool(_answer_rows(stats, qid).suppressed.astype(bool).any())
+    base = _base(stats, qid, config.disclosure.threshold)
+    hidden = _hidden_count(stats, [qid]) > 0
     alt_text = t.gettext(BARS_ALT_HIDDEN if hidden else BARS_ALT) % {
         "top": top, "top_share": top_share, "bottom": bottom, "bottom_share": bottom_share}
-    alt_text += " " + t.ngettext("%(n)s respondent answered.", "%(n)s respondents answered.", base) % {"n": t.fmt.number(base)}
+    if base is not None:
+        alt_text += " " + t.ngettext("%(n)s respondent answered.", "%(n)s respondents answered.", base) % {"n": t.fmt.number(base)}
     if question.type == "multi":
         alt_text += " " + t.gettext(MULTI_ALT) % {"whole": t.fmt.percent(1.0)}
     alt_text += _hidden_sentence(stats, t, [qid])
-    return ChartText(t.question(question), alt_text, _survey_source(config, stats, t, [qid]))
+    dont_know = _dont_know_note(config, stats, t, qid)
+    alt_text += " " + dont_know if dont_know else ""
+    return ChartText(t.question(question), alt_text, _survey_source(config, stats, t, [qid]), _note(config, stats, t, [qid]))
 
 
 def _finding_title(codebook: Codebook, qids: Sequence[str], lang: str) -> str | None:
@@ -554,7 +737,7 @@ def _compare_text(config: ReportConfig, stats: Statistics, t: Labels, first: str
         "second": t.question(questions[second]), "second_top": second_top, "second_share": second_share}
     alt_text += _hidden_sentence(stats, t, [first, second])
     title = _finding_title(stats.survey.codebook, [first, second], t.fmt.lang) or t.gettext(COMPARE_TITLE)
-    return ChartText(title, alt_text, _survey_source(config, stats, t, [first, second]))
+    return ChartText(title, alt_text, _survey_source(config, stats, t, [first, second]), _note(config, stats, t, [first, second]))
 
 
 def _market_text(config: ReportConfig, stats: Statistics, t: Labels, chart_id: str) -> ChartText:
@@ -593,7 +776,7 @@ def build_chart(config: ReportConfig, stats: Statistics, t: Labels, chart_id: st
     spec = chart_spec(chart_id, stats, t)
     text = chart_text(config, stats, t, chart_id)
     return Chart(id=chart_id, number=number, title=text.title, alt=text.alt, source=text.source, spec=spec,
-                 svg=to_svg(spec, t.fmt) if svg else None)
+                 svg=to_svg(spec, t.fmt) if svg else None, note=text.note)
 
 
 def make_charts(config: ReportConfig, stats: Statistics, lang: str, svg: bool, theme: Theme,

@@ -449,7 +449,7 @@ class ReportConfig(Schema):
     cover: Cover = Field(default_factory=Cover)
     """The cover's logo and colours (the organisation's name is `organisation`)."""
     sample: bool = False
-    """The brief is built from sample (made-up) data: the cover and the running header say so. Leave it false for a real edition."""
+    """The brief is built from sample (made-up) data: the cover says so. Leave it false for a real edition."""
     url: str | None = Field(default=None, examples=["https://example.org/briefs/cryptodrug-2019"])
     """Where the edition is published: part of the suggested citation."""
     references: str | None = Field(default=None, examples=["references.json"])

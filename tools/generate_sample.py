@@ -1312,6 +1312,7 @@ PRESENTATION: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "forums": (("harm_info",), ()),
     "reasons": (("reasons", "rating_offline+rating_online"), ()),
     "vendor_choice": ((), ("vendor_choice",)),
+    "outlook": (("will_continue",), ()),  # its "don't know" answers shown apart
 }
 
 
