@@ -309,17 +309,19 @@ def _answer_frame(stats: Statistics, t: Labels, qid: str) -> pd.DataFrame:
     """One row per answer: label, what may be drawn (share, interval, count), its colour and the text printed in its row.
 
     A hidden answer keeps only its label, its mark and its hatched band: the published spec holds nothing that gives it
-    away. A bound is drawn to its value, lighter, with "> 90 %" and no interval.
+    away. A lower bound is a lighter bar to the bound, with "> 90 %" and no interval; an upper bound ("< 10 %") has no
+    bar (a bar to the bound would overstate it), only its mark.
     """
     question = stats.survey.codebook.questions[qid]
     records = []
     for answer in _answers(stats, qid):
         colour = DONT_KNOW_COLOUR if answer.kind == "dont_know" else BOUND_COLOUR if answer.status == "bound" else SHOWN_COLOUR
         mark = _mark(t, answer)
+        drawn = None if answer.bound == "below" else answer.share
         records.append({"key": answer.key, "label": _label(t, question, answer), "status": answer.status,
-                        "share": answer.share, "ci_low": answer.ci_low, "ci_high": answer.ci_high, "count": answer.count,
+                        "share": drawn, "ci_low": answer.ci_low, "ci_high": answer.ci_high, "count": answer.count,
                         "colour": colour, "mark": mark, "shown": mark or (t.fmt.percent(answer.share) if answer.share is not None else ""),
-                        "mark_at": answer.ci_high if answer.ci_high is not None else answer.share or 0.0})
+                        "mark_at": answer.ci_high if answer.ci_high is not None else drawn or 0.0})
     return pd.DataFrame(records, columns=["key", "label", "status", "share", "ci_low", "ci_high", "count", "colour", "mark",
                                           "shown", "mark_at"])
 
@@ -588,8 +590,8 @@ HIDDEN_NOTE = N_("“%(mark)s”: fewer than %(k)s respondents gave this answer,
                  "out (statistical confidentiality).")
 OTHER_NOTE = N_("“%(other)s” puts together the answers marked “%(mark)s”.")
 OTHER_LIST_NOTE = N_("“%(other)s”: %(answers)s together.")
-BOUND_NOTE = N_("A lighter bar ends at a bound (“%(example)s”): the exact share is not published, as it would reveal the "
-                "answers of the few who answered otherwise.")
+BOUND_NOTE = N_("“%(example)s”: the share is given only as a bound, so that no respondent's answer can be worked out.")
+BOUND_BAR_NOTE = N_("A lighter bar stops at its bound, not at the exact share.")
 DONT_KNOW_NOTE = N_("The grey bar “%(label)s” is a share of everyone who answered, “%(label)s” included (%(n)s); the other "
                     "shares leave these answers out (%(base)s).")
 
@@ -671,6 +673,8 @@ def _note(config: ReportConfig, stats: Statistics, t: Labels, qids: Sequence[str
     bounds = [answer for answer in answers if answer.status == "bound"]
     if bounds:
         lines.append(t.gettext(BOUND_NOTE) % {"example": _mark(t, bounds[0])})
+    if any(answer.bound == "above" for answer in bounds):
+        lines.append(t.gettext(BOUND_BAR_NOTE))
     for qid in qids:
         lines.append(_dont_know_note(config, stats, t, qid))
     return " ".join(line for line in lines if line)
