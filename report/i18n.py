@@ -8,6 +8,7 @@ import datetime
 import io
 import math
 import re
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -148,18 +149,45 @@ _RAW = re.compile(r"(<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->|
 _SPACE = "[ \u00a0\u202f]"
 _UNIT_AFTER = re.compile(r"(?<=\d) (?=%|€|‰)")  # `12 %`, `5 000 €`
 _UNIT_BEFORE = re.compile(r"(?<=€) (?=\d)")  # `€ 5.000`
-_EQUALS = re.compile(r"\b([nN]) = (?=\d)")  # `n = 88`
+_EQUALS = re.compile(r"\b([nN]) = ")  # `n = 88`, `n = répondants ayant répondu`
 _SLASH = re.compile(r"(?<=\d) / (?=\d)")  # `88 / 99`
-_FR_HIGH = re.compile(r"(?:(?<=\S)|^)" + _SPACE + r"?([;!?])(?=\s|$|[)»\u00a0\u202f])")
-_FR_COLON = re.compile(r"(?:(?<=\S)|^)" + _SPACE + r"?(:)(?=\s|$|[)»\u00a0\u202f])")
-_FR_OPEN = re.compile(r"«" + _SPACE + "?")
-_FR_CLOSE = re.compile(_SPACE + "?»")
+@dataclass(frozen=True)
+class Typography:
+    """Spaces a language prints around punctuation, from its word helpers (`prose/<lang>/_words.html.j2`, macro
+    `typography`, e.g. French `narrow-before ;!? | nbsp-before : | nbsp-inside «»`); none by default."""
+
+    narrow_before: str = ""  # a narrow no-break space (U+202F) before these marks
+    nbsp_before: str = ""  # a no-break space (U+00A0) before these
+    nbsp_inside: str = ""  # an opening and a closing mark with a no-break space inside (`« texte »`)
+
+    @classmethod
+    def parse(cls, text: str) -> Typography:
+        fields = {"narrow-before": "narrow_before", "nbsp-before": "nbsp_before", "nbsp-inside": "nbsp_inside"}
+        found: dict[str, str] = {}
+        for part in text.split("|"):
+            name, _, marks = part.strip().partition(" ")
+            if name in fields:
+                found[fields[name]] = "".join(marks.split())
+            elif name:
+                raise ConfigError(f"typography: unknown rule '{name}' (known: {', '.join(fields)})")
+        return cls(**found)
 
 
-def typeset(page: str, lang: str) -> str:
-    """The page's text nodes (not tags, attributes, scripts or styles) set as the language prints: no line break
-    between a number and its unit or in `n = 88 / 99`; in French, a no-break space before `: ; ! ?` (narrow before
-    `; ! ?`) and inside `« »`, even where a template or a catalog string forgot it."""
+def typography_of(env: Any, lang: str) -> Typography:
+    """The spacing rules of a language: the `typography` macro of its `prose/<lang>/_words.html.j2`, if it has one."""
+    import jinja2
+
+    try:
+        macro = getattr(env.get_template(f"prose/{lang}/_words.html.j2").module, "typography", None)
+    except jinja2.TemplateNotFound:
+        return Typography()
+    return Typography() if macro is None else Typography.parse(str(macro()))
+
+
+def typeset(page: str, typography: Typography = Typography()) -> str:
+    """The page's text nodes (not tags, attributes, scripts or styles) set for print: no line break between a number
+    and its unit or in `n = 88 / 99`, and the language's spaces around punctuation (French: `manquantes : 17`,
+    `n = 88 / 99 ;`, `« texte »`), even where a template or a catalog string forgot them."""
     import html as html_module
 
     parts = _RAW.split(page)
@@ -173,25 +201,30 @@ def typeset(page: str, lang: str) -> str:
         plain = _UNIT_BEFORE.sub("\u00a0", plain)
         plain = _EQUALS.sub("\\1\u00a0=\u00a0", plain)
         plain = _SLASH.sub("\u00a0/\u00a0", plain)
-        if lang == "fr":
-            plain = _french(plain, before)
+        plain = _punctuation(plain, before, typography)
         if plain.strip():
             before = plain[-1]
         parts[index] = html_module.escape(plain, quote=False)
     return "".join(parts)
 
 
-def _french(text: str, before: str) -> str:
-    def high(match: re.Match[str]) -> str:
-        return ("" if match.start() == 0 and (not before or before.isspace()) else "\u202f") + match.group(1)
+def _punctuation(text: str, before: str, typography: Typography) -> str:
+    """A mark that ends a word (followed by a space, a closing bracket or the node's end) gets its space before."""
+    for marks, space in ((typography.narrow_before, "\u202f"), (typography.nbsp_before, "\u00a0")):
+        if not marks:
+            continue
+        pattern = re.compile(r"(?:(?<=\S)|^)" + _SPACE + r"?([" + re.escape(marks) + r"])(?=\s|$|[,.)\]»\u00a0\u202f])")
 
-    def colon(match: re.Match[str]) -> str:
-        return ("" if match.start() == 0 and (not before or before.isspace()) else "\u00a0") + match.group(1)
+        def spaced(match: re.Match[str], space: str = space) -> str:
+            at_start = match.start() == 0 and match.group(0) == match.group(1)
+            return match.group(1) if at_start and (not before or before.isspace()) else space + match.group(1)
 
-    text = _FR_HIGH.sub(high, text)
-    text = _FR_COLON.sub(colon, text)
-    text = _FR_OPEN.sub("«\u00a0", text)
-    return _FR_CLOSE.sub("\u00a0»", text)
+        text = pattern.sub(spaced, text)
+    if len(typography.nbsp_inside) == 2:
+        opening, closing = (re.escape(mark) for mark in typography.nbsp_inside)
+        text = re.sub(opening + _SPACE + "?", typography.nbsp_inside[0] + "\u00a0", text)
+        text = re.sub(_SPACE + "?" + closing, "\u00a0" + typography.nbsp_inside[1], text)
+    return text
 
 
 def _as_date(value: date | str) -> date:

@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 
 from . import wording
 from .errors import RenderError
-from .i18n import Formatter, bracket_label, origin_name, typeset, value_bracket_labels
+from .i18n import Formatter, bracket_label, origin_name, typeset, typography_of, value_bracket_labels
 from .model import Chart, Figure, Statistics, slug
 from .outline import (Block, ChartRef, Placed, Plan, Say, Table, category_differences, counts_direction, migration_events,
                       moved)
@@ -464,7 +464,7 @@ def render_html(context: RenderContext) -> str:
         page = template.render(ctx=context, theme=theme, meta=context.meta, lang=context.lang, mode=context.mode,
                                stats=context.stats, fmt=fmt, plan=context.plan, placed=plan.many, inline=plan.inline,
                                branches=plan.branches)
-        return typeset(citer.finish(page), context.lang)
+        return typeset(citer.finish(page), typography_of(env, context.lang))
     except jinja2.TemplateNotFound as exc:
         raise RenderError(f"template not found: {exc.name}", where=_template_where(exc) or str(theme.shipped)) from None
     except jinja2.UndefinedError as exc:

@@ -71,9 +71,9 @@ def test_chart_currency_and_separators_match_the_text(lang):
 
 
 @pytest.mark.parametrize(("lang", "long", "month"), [
-    ("fr", "5 mars 2019", "mars 2019"),
-    ("nl", "5 maart 2019", "maart 2019"),
-    ("de", "5. März 2019", "März 2019"),
+    ("fr", "5\u00a0mars\u00a02019", "mars\u00a02019"),
+    ("nl", "5\u00a0maart\u00a02019", "maart\u00a02019"),
+    ("de", "5.\u00a0März\u00a02019", "März\u00a02019"),
 ])
 def test_dates_are_written_in_the_edition_language(lang, long, month):
     fmt = Formatter(lang)
