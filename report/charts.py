@@ -266,7 +266,8 @@ def _public(figure: Figure | None) -> bool:
 def _answer(stats: Statistics, prefix: str, key: str, kind: str) -> Answer:
     """An answer as its published figures allow: only public values, a bound's value, or nothing."""
     figures = stats.survey.figures
-    share, count = figures.get(f"{prefix}.{key}.share"), figures.get(f"{prefix}.{key}.count")
+    share = figures.get(f"{prefix}.{key}.share")
+    count = figures.get(f"{prefix}.{key}" if kind == "dont_know" else f"{prefix}.{key}.count")
     bound = getattr(share, "bound", None) if share is not None else None
     if bound is not None and _number(getattr(share, "bound_value", None)) is not None:
         return Answer(key, kind, "bound", share=_number(getattr(share, "bound_value")), bound=str(bound))
@@ -634,8 +635,9 @@ def _in_words(t: Labels, answer: Answer) -> str:
 
 
 def _drawn(stats: Statistics, qid: str) -> list[Answer]:
-    """The answers drawn as bars (exact or bound), "don't know" aside."""
-    return [a for a in _answers(stats, qid, dont_know=False) if a.status in ("shown", "bound") and a.share is not None]
+    """The answers drawn as bars (exact, or a lower bound), "don't know" aside."""
+    return [a for a in _answers(stats, qid, dont_know=False)
+            if (a.status == "shown" or a.bound == "above") and a.share is not None]
 
 
 def _extremes(stats: Statistics, t: Labels, qid: str) -> tuple[tuple[str, str], tuple[str, str]]:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from report.build import TEMPLATES
 from report.theme import Theme
-from report.charts import chart_drawable, make_charts
+from report.charts import _survey_source, chart_drawable, labels_for, make_charts
 from report.config import load_config
 from report.errors import RenderError
 from report.i18n import Formatter
@@ -161,26 +161,33 @@ def test_no_survey_draws_no_survey_chart():
     assert not chart_drawable("survey.compare.a.b", stats)
 
 
-def test_survey_charts_need_two_shown_answers():
-    questions = [question("one_shown"), question("two_shown"), question("free", "text"),
+def bars(stats: Statistics, chart_id: str) -> int:
+    """How many bars the chart's published data draw (rows with a share)."""
+    chart = make_charts(load_config(TINY)[0], stats, "fr", False, THEME, [chart_id])[chart_id]
+    return sum(1 for row in data_of(chart.spec) if row.get("share") is not None)
+
+
+def test_survey_charts_need_two_bars():
+    questions = [question("alone"), question("two_shown"), question("free", "text"),
                  question("ticks", "multi", ("x", "y")), question("bracketed", "numeric", brackets=(
                      {"upper": 10, "label": {"fr": "moins de 10", "nl": "minder dan 10"}},
                      {"lower": 10, "label": {"fr": "10 ou plus", "nl": "10 of meer"}}))]
     columns = {  # 16 respondents
-        "one_shown": answers(**{"1": 10, "2": 1, "3": 5}),                  # 2 hidden, then 3 (it would give 2 away)
-        "two_shown": answers(**{"1": 8, "2": 8}),                           # code 3 at 0 % is a category too
+        "alone": answers(**{"1": 16}),                                      # 2 and 3 at 0 %: no bar, one bar left
+        "two_shown": answers(**{"1": 8, "2": 8}),
         "free": ["text"] * 16,
         "ticks_x": answers(**{"1": 8, "0": 8}), "ticks_y": answers(**{"1": 1, "0": 15}),  # y: one tick, hidden
         "bracketed": [str(v) for v in [*range(1, 9), *range(11, 19)]],
     }
     stats = stats_with(survey=survey(questions, columns))
-    assert stats.survey.tables["one_shown"].suppressed.tolist() == [False, True, True]
-    assert chart_drawable("survey.one_shown", stats) is False
+    assert chart_drawable("survey.alone", stats) is False
     assert chart_drawable("survey.two_shown", stats) is True
     assert chart_drawable("survey.free", stats) is False            # text questions have no chart
     assert chart_drawable("survey.ticks", stats) is False           # one option hidden: one bar left
     assert chart_drawable("survey.bracketed", stats) is True
     assert chart_drawable("survey.not_a_question", stats) is False
+    for qid in ("alone", "two_shown", "ticks", "bracketed"):
+        assert chart_drawable(f"survey.{qid}", stats) is (bars(stats, f"survey.{qid}") >= 2)
 
 
 def test_compared_questions_need_the_same_answers():
@@ -210,33 +217,118 @@ def data_of(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [row for values in spec["datasets"].values() for row in values]
 
 
-def test_suppressed_answers_keep_their_row_marked_and_zero_is_a_bar(config):
+def internal_numbers(stats: Statistics, qid: str, hidden: bool = True) -> list[str]:
+    """The exact share, interval and count of a question's hidden (or bounded) answers, as JSON would write them."""
+    table = stats.survey.tables[qid]
+    rows = table[table.suppressed.astype(bool)] if hidden else table[table.bound.notna()]
+    numbers = [float(row[column]) for _, row in rows.iterrows() for column in ("share", "ci_low", "ci_high")]
+    return [json.dumps(number) for number in numbers if number not in (0.0, 1.0)]  # 0 and 1 are in any chart's axis
+
+
+def test_a_hidden_answer_is_marked_and_absent_from_the_chart_data(config):
     stats = stats_with(survey=sample_survey())
     table = stats.survey.tables["trust"]
-    assert table.suppressed.tolist() == [False, True, True, False]  # the premise: 2 and 3 hidden, 4 shown at 0
+    hidden = table[table.suppressed.astype(bool)].key.tolist()
+    assert hidden  # the premise: the disclosure rules hide some answer of this question
+    for lang, word in (("fr", "masqué"), ("nl", "onderdrukt")):
+        chart = make_charts(config, stats, lang, True, THEME, ["survey.trust"])["survey.trust"]
+        rows = {row["key"]: row for row in data_of(chart.spec)}
+        assert set(rows) == {"1", "2", "3", "4"}  # every answer keeps its row, hidden ones too
+        for key in hidden:
+            assert rows[key]["mark"] == word and rows[key]["status"] == "hidden"
+            assert all(rows[key][field] is None for field in ("share", "ci_low", "ci_high", "count"))
+        assert chart.svg is not None and chart.svg.count(f">{word}</text>") == len(hidden)
+        assert "linearGradient" in chart.svg  # the hatched band behind a hidden answer
+        for label in ("réponse 1", "réponse 2", "réponse 3", "réponse 4") if lang == "fr" else ("antwoord 1", "antwoord 4"):
+            assert label in chart.svg
+        published = json.dumps(chart.spec) + chart.svg + chart.alt + chart.source + chart.note
+        for number in internal_numbers(stats, "trust"):
+            assert number not in published
+        assert word in chart.note and word in chart.alt
+
+
+def test_a_bound_is_a_bar_to_its_bound_without_an_interval(config):
+    stats = stats_with(survey=sample_survey())
+    figures = stats.survey.figures
+    above = [key for key in "1234" if getattr(figures[f"survey.trust.{key}.share"], "bound", None) == "above"]
+    below = [key for key in "1234" if getattr(figures[f"survey.trust.{key}.share"], "bound", None) == "below"]
+    assert above and below  # the premise: 12 of 17 is given as "more than", 0 of 17 as "less than"
     chart = make_charts(config, stats, "fr", True, THEME, ["survey.trust"])["survey.trust"]
     rows = {row["key"]: row for row in data_of(chart.spec)}
-    assert set(rows) == {"1", "2", "3", "4"}
-    for hidden in ("2", "3"):
-        assert rows[hidden]["mark"] == "[c]"
-        assert rows[hidden]["share"] is None and rows[hidden]["count"] is None and rows[hidden]["ci_low"] is None
-    assert rows["4"]["share"] == 0 and rows["4"]["mark"] == Formatter("fr").percent(0.0)
-    assert rows["1"]["mark"] == ""
-    assert chart.svg is not None
-    assert chart.svg.count(">[c]</text>") == 2 and f">{Formatter('fr').percent(0.0)}</text>" in chart.svg
-    for label in ("réponse 1", "réponse 2", "réponse 3", "réponse 4"):
-        assert label in chart.svg  # every answer on the axis, hidden ones too
-    published = json.dumps(chart.spec) + chart.alt + chart.source
-    assert '"count": 2' not in published and '"count": 3' not in published
+    fmt = Formatter("fr")
+    for key in above:
+        bound = figures[f"survey.trust.{key}.share"].bound_value
+        assert rows[key]["share"] == bound and rows[key]["mark"] == f"> {fmt.percent(bound)}"
+        assert rows[key]["ci_low"] is None and rows[key]["count"] is None
+    for key in below:  # no bar: one to the bound would overstate the share
+        bound = figures[f"survey.trust.{key}.share"].bound_value
+        assert rows[key]["share"] is None and rows[key]["mark"] == f"< {fmt.percent(bound)}"
+    assert chart.svg is not None and f"&gt; {fmt.percent(figures['survey.trust.' + above[0] + '.share'].bound_value)}" in chart.svg
+    published = json.dumps(chart.spec) + chart.svg + chart.alt
+    for number in internal_numbers(stats, "trust", hidden=False):
+        assert number not in published
+    assert "plus de" in chart.alt and "borne" in chart.note
 
 
 def test_survey_source_uses_the_chart_base_and_title_the_question_text(config):
     stats = stats_with(survey=sample_survey())
     charts = make_charts(config, stats, "nl", False, THEME, ["survey.trust", "survey.purpose"])
     assert charts["survey.trust"].title == "Vraag trust?"
-    assert "17" in charts["survey.trust"].source and "20" in charts["survey.trust"].source   # 17 answered of 20
-    assert "18" in charts["survey.purpose"].source
-    assert "17" in charts["survey.trust"].alt and "[c]" in charts["survey.trust"].alt
+    assert "(17 van de 20 respondenten" in charts["survey.trust"].source   # 17 answered of 20
+    assert "(18 van de 20 respondenten" in charts["survey.purpose"].source
+    assert "17" in charts["survey.trust"].alt and "onderdrukt" in charts["survey.trust"].alt
+
+
+def test_a_caption_gives_each_base_or_their_range(config):
+    """Two questions: both bases; three or more: the range (never only the survey's total)."""
+    questions = [question("a"), question("b"), question("c")]
+    columns = {"a": answers(**{"1": 5, "2": 5, "3": 4}) + ["-99"] * 2, "b": answers(**{"1": 4, "2": 4, "3": 7}) + ["-99"],
+               "c": answers(**{"1": 6, "2": 5, "3": 5})}
+    stats = stats_with(survey=survey(questions, columns))
+    t = labels_for(config, "fr", THEME)
+    assert "(14 et 15 répondants sur 16 ont répondu)" in _survey_source(config, stats, t, ["a", "b"])
+    assert "(14 à 16 répondants sur 16 ont répondu)" in _survey_source(config, stats, t, ["a", "b", "c"])
+    nl = labels_for(config, "nl", THEME)
+    assert "(14 tot 16 van de 16 respondenten" in _survey_source(config, stats, nl, ["c", "a", "b"])
+
+
+def test_every_survey_chart_explains_its_whiskers(config):
+    stats = stats_with(survey=sample_survey())
+    for lang, words in (("fr", "intervalles de confiance à 95"), ("nl", "95%-betrouwbaarheidsintervallen")):
+        chart = make_charts(config, stats, lang, False, THEME, ["survey.purpose"])["survey.purpose"]
+        assert words in chart.note and "%%" not in chart.note
+
+
+def dont_know_survey(dont_know: int) -> SurveyStats:
+    """30 answered yes or no (27 yes, 3 no), `dont_know` said "don't know" (code 98), 2 gave no answer."""
+    q = question("keep", "single", ("1", "2", "98"), dont_know=("98",))
+    return survey([q], {"keep": answers(**{"1": 27, "2": 3, "98": dont_know, "-99": 2})})
+
+
+def test_dont_know_answers_are_a_separate_bar_on_their_own_base(config):
+    stats = stats_with(survey=dont_know_survey(6))
+    chart = make_charts(config, stats, "fr", True, THEME, ["survey.keep"])["survey.keep"]
+    rows = {row["key"]: row for row in data_of(chart.spec)}
+    assert list(rows)[-1] == "dont_know" and rows["dont_know"]["label"] == "réponse 98"
+    assert rows["dont_know"]["share"] == pytest.approx(6 / 36) and rows["dont_know"]["count"] == 6
+    assert rows["dont_know"]["colour"] != rows["2"]["colour"]  # grey, apart from the answers
+    assert "98" not in rows  # never one of the answers on the base of 30
+    assert "(n\u00a0=\u00a036)" in chart.note and "(n\u00a0=\u00a030)" in chart.note  # all who answered; yes or no
+    assert "réponse 98" in chart.alt and "réponse 98" in (chart.svg or "")
+
+
+def test_a_small_dont_know_count_is_marked_and_hides_the_missing_count(config):
+    stats = stats_with(survey=dont_know_survey(2))  # 2 < threshold 3
+    figures = stats.survey.figures
+    assert figures["survey.keep.dont_know"].suppressed and figures["survey.keep.dont_know.share"].suppressed
+    assert figures["survey.keep.missing"].suppressed  # respondents - base - missing would give the 2 back
+    chart = make_charts(config, stats, "fr", False, THEME, ["survey.keep"])["survey.keep"]
+    rows = {row["key"]: row for row in data_of(chart.spec)}
+    assert rows["dont_know"]["mark"] == "masqué" and rows["dont_know"]["share"] is None and rows["dont_know"]["count"] is None
+    assert json.dumps(2 / 32) not in json.dumps(data_of(chart.spec))  # (the hatching stops are at sixty-fourths)
+    none = stats_with(survey=dont_know_survey(0))
+    rows = {row["key"]: row for row in data_of(make_charts(config, none, "fr", False, THEME, ["survey.keep"])["survey.keep"].spec)}
+    assert rows["dont_know"]["share"] == 0 and rows["dont_know"]["mark"] == Formatter("fr").percent(0.0)
 
 
 def test_numbers_follow_placement(config):
@@ -289,11 +381,16 @@ def test_any_question_id_gives_a_chart(config, qid, kind, counts):
         columns = {qid: answers(**dict(zip(codes, counts))) + ["-99"]}
     stats = stats_with(survey=survey([q], columns))
     chart_id = f"survey.{qid}"
-    shown = stats.survey.tables[qid].pipe(lambda t: t[~t.suppressed.astype(bool) & t.share.notna()])
-    assert chart_drawable(chart_id, stats) is (len(shown) >= 2)
     chart = make_charts(config, stats, "nl", False, THEME, [chart_id])[chart_id]
     assert chart.number == 1 and chart.title == f"Vraag {qid}?"
     rows = data_of(chart.spec)
-    assert len(rows) == len(codes)
-    hidden = stats.survey.tables[qid].suppressed.astype(bool).tolist()
-    assert [row["mark"] == "[c]" for row in rows] == hidden
+    assert chart_drawable(chart_id, stats) is (sum(row["share"] is not None for row in rows) >= 2)
+    table = stats.survey.tables[qid]
+    assert [row["key"] for row in rows] == [str(key) for key in table.key]  # answers in order, then "other answers"
+    figures = stats.survey.figures
+    for row in rows:
+        figure = figures[f"survey.{qid}.{row['key']}.share"]
+        hidden = figure.suppressed and getattr(figure, "bound", None) is None
+        assert (row["mark"] == "onderdrukt") is hidden
+        if hidden or getattr(figure, "bound", None):
+            assert row["ci_low"] is None and row["count"] is None
