@@ -27,6 +27,8 @@ FONT = "Noto Sans"
 FONTS_DIR = Path(__file__).parent / "assets" / "fonts"
 MARKET_COLOURS = ["#1b6ca8", "#d1495b", "#2e8b57", "#edae49", "#6a4c93"]
 WIDTH = 440
+MONTHLY_HEIGHT = 180
+EVENT_ROW = 11  # pixels between the rows of event labels above a monthly chart
 N_ = lambda message: message  # noqa: E731 - marks strings for extraction
 EVENT_KINDS = {"launch": N_("launch"), "closure": N_("closure"), "exit_scam": N_("exit scam"), "seizure": N_("seizure")}
 
@@ -105,17 +107,33 @@ def _monthly(stats: Statistics, t: Labels, column: str, y_title: str) -> alt.Top
     )
     events = pd.DataFrame(event_rows).dropna()
     if events.empty:
-        return lines.properties(width=WIDTH, height=180)
-    rules = alt.Chart(events).mark_rule(strokeDash=[4, 3], color="#555").encode(
-        x="date:T", tooltip=[alt.Tooltip("label:N", title=t.gettext("Event")), alt.Tooltip("date:T", title=t.gettext("Date"), format="%d %B %Y")]
-    )
-    # Printed charts have no tooltips: name the events beside their lines, one label per market (a market's
-    # exit scam and seizure days apart would otherwise print on top of each other).
+        return lines.properties(width=WIDTH, height=MONTHLY_HEIGHT)
+    # Printed charts have no tooltips: name the events above the plot, one label per market (a market's exit scam and
+    # seizure days apart would otherwise print on top of each other), each on its own row so that no label crosses a
+    # data line or another label; its dashed rule runs from the label down through the plot.
     named = events.groupby("market", sort=False).agg(date=("date", "min"), kinds=("kind", ", ".join)).reset_index()
+    first, last = pd.Timestamp(monthly["month"].min()), pd.Timestamp(monthly["month"].max())
+    span = max((last - first).days, 1)
+    # A label late in the period reads leftwards, inside the chart. Rows from the top: leftward labels, latest first,
+    # then rightward ones, earliest first: a rule stops under its own label, so few rules run through other labels.
+    named["late"] = [(pd.Timestamp(date) - first).days / span > 0.55 for date in named.date]
+    named["order"] = [-(pd.Timestamp(date) - first).days if late else span + (pd.Timestamp(date) - first).days
+                      for date, late in zip(named.date, named.late)]
+    named = named.sort_values("order", kind="stable").reset_index(drop=True)
     named["label"] = [t.gettext("%(market)s: %(event)s") % {"market": row.market, "event": row.kinds} for row in named.itertuples()]
-    labels = alt.Chart(named).mark_text(angle=270, align="right", baseline="bottom", dx=-4, dy=-2, fontSize=8, color="#444").encode(
-        x="date:T", y=alt.value(0), text="label:N")
-    return alt.layer(lines, rules, labels).properties(width=WIDTH, height=180)
+    named["top"] = [-EVENT_ROW * (len(named) - index) for index in range(len(named))]  # pixels above the plot area
+    named["align"] = ["right" if late else "left" for late in named.late]
+    named = named[["market", "date", "label", "top", "align"]]
+    events = events.merge(named[["market", "top"]], on="market")
+    events["top"] = events["top"] + EVENT_ROW // 2  # a rule stops under its label, never through another market's
+    rules = alt.Chart(events).mark_rule(strokeDash=[4, 3], color="#555").encode(
+        x="date:T", y=alt.Y("top:Q", scale=None), y2=alt.value(MONTHLY_HEIGHT),
+        tooltip=[alt.Tooltip("label:N", title=t.gettext("Event")), alt.Tooltip("date:T", title=t.gettext("Date"), format="%d %B %Y")]
+    )
+    labels = [alt.Chart(named[named["align"] == align]).mark_text(align=align, baseline="middle", dx=dx, fontSize=8, color="#444")
+              .encode(x="date:T", y=alt.Y("top:Q", scale=None), text="label:N")
+              for align, dx in (("left", 3), ("right", -3)) if (named["align"] == align).any()]
+    return alt.layer(lines, rules, *labels).properties(width=WIDTH, height=MONTHLY_HEIGHT)
 
 
 def vendors_monthly(stats: Statistics, t: Labels) -> alt.TopLevelMixin:

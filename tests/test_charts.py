@@ -17,7 +17,7 @@ from report.charts import _survey_source, chart_drawable, labels_for, make_chart
 from report.config import load_config
 from report.errors import RenderError
 from report.i18n import Formatter
-from report.model import Codebook, Figures, MarketStats, Question, Statistics, SurveyFinding, SurveyStats, frozen_tables
+from report.model import Codebook, Figures, MarketEvent, MarketStats, Question, Statistics, SurveyFinding, SurveyStats, frozen_tables
 from report.survey import Disclosure, summarise_survey
 
 TINY = Path(__file__).parent / "fixtures" / "tiny" / "config.yaml"
@@ -140,6 +140,31 @@ def test_market_charts_of_one_month_one_market_one_category_still_draw(config):
 
 
 FROM_US = {"fr": "des États-Unis", "nl": "uit de Verenigde Staten", "de": "Versandland Vereinigte Staaten"}
+
+
+def test_event_labels_sit_above_the_plot_one_row_each(config):
+    """Labels never overlap the data lines (they are above the plot area) nor each other (one row per market)."""
+    months = [f"2019-{month:02d}-01" for month in range(1, 13)]
+    rows = [(name, month, 5 + index) for name in ("Alpha", "Beta", "Gamma") for index, month in enumerate(months)]
+    events = (MarketEvent("Alpha", datetime.date(2019, 3, 10), "closure"), MarketEvent("Beta", datetime.date(2019, 3, 20), "exit_scam"),
+              MarketEvent("Beta", datetime.date(2019, 3, 28), "seizure"), MarketEvent("Gamma", datetime.date(2019, 11, 2), "seizure"))
+    base = market({"monthly": monthly(rows)}, markets=("Alpha", "Beta", "Gamma"))
+    stats = stats_with(MarketStats(base.figures, base.tables, base.markets, events))
+    chart = make_charts(config, stats, "fr", True, THEME, ["vendors_monthly"])["vendors_monthly"]
+    layers = chart.spec["layer"]
+    datasets = chart.spec["datasets"]
+    texts = [row for layer in layers if layer["mark"]["type"] == "text" for row in datasets[layer["data"]["name"]]]
+    assert sorted(row["label"].replace("\u00a0", " ") for row in texts) == [
+        "Alpha : fermeture", "Beta : escroquerie de sortie, saisie", "Gamma : saisie"]
+    assert all(row["top"] < 0 for row in texts) and len({row["top"] for row in texts}) == len(texts)  # above, one row each
+    gamma = next(row for row in texts if row["market"] == "Gamma")
+    assert gamma["align"] == "right"  # late in the period: reads leftwards, inside the chart
+    rules = [row for layer in layers if layer["mark"]["type"] == "rule" for row in datasets[layer["data"]["name"]]]
+    assert len(rules) == 4
+    for rule in rules:  # each rule stops under its own market's label
+        label = next(row for row in texts if row["market"] == rule["market"])
+        assert label["top"] < rule["top"] < 0
+    assert chart.svg is not None and "escroquerie de sortie, saisie" in chart.svg
 
 
 @pytest.mark.parametrize("lang", sorted(FROM_US))
