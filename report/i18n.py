@@ -149,6 +149,7 @@ _RAW = re.compile(r"(<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->|
 _SPACE = "[ \u00a0\u202f]"
 _UNIT_AFTER = re.compile(r"(?<=\d) (?=%|€|‰)")  # `12 %`, `5 000 €`
 _UNIT_BEFORE = re.compile(r"(?<=€) (?=\d)")  # `€ 5.000`
+_THOUSANDS = re.compile(r"(?<=\d) (?=\d{3}(?!\d))")  # `5 000` typed in data (codebook labels) with a plain space
 _EQUALS = re.compile(r"\b([nN]) = ")  # `n = 88`, `n = répondants ayant répondu`
 _SLASH = re.compile(r"(?<=\d) / (?=\d)")  # `88 / 99`
 @dataclass(frozen=True)
@@ -192,13 +193,17 @@ def typeset(page: str, typography: Typography = Typography()) -> str:
 
     parts = _RAW.split(page)
     before = ""  # the last character of the text before this node: a colon right after a tag needs to know
+    kept = _Kept()
     for index in range(0, len(parts), 2):
+        if index:
+            kept.tag(parts[index - 1])
         text = parts[index]
-        if not text:
+        if not text or kept.inside:
             continue
         plain = html_module.unescape(text)
         plain = _UNIT_AFTER.sub("\u00a0", plain)
         plain = _UNIT_BEFORE.sub("\u00a0", plain)
+        plain = _THOUSANDS.sub("\u202f", plain)
         plain = _EQUALS.sub("\\1\u00a0=\u00a0", plain)
         plain = _SLASH.sub("\u00a0/\u00a0", plain)
         plain = _punctuation(plain, before, typography)
@@ -206,6 +211,49 @@ def typeset(page: str, typography: Typography = Typography()) -> str:
             before = plain[-1]
         parts[index] = html_module.escape(plain, quote=False)
     return "".join(parts)
+
+
+_OPENING = re.compile(r"<([a-zA-Z][a-zA-Z0-9-]*)\b([^>]*)>")
+_CLOSING = re.compile(r"</([a-zA-Z][a-zA-Z0-9-]*)\s*>")
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
+# Text left as it is: an element in another language (`lang` attribute), marked `no-typeset`, or the reference list
+# (citation styles set their own punctuation, and titles keep their language's).
+_KEEP = re.compile(r"""class="[^"]*\b(no-typeset|references)\b""")
+_LANG = re.compile(r'\slang="([^"]*)"')
+
+
+class _Kept:
+    """Follows the open elements through the page, to know when text is inside one to leave untouched."""
+
+    def __init__(self) -> None:
+        self.open: list[str] = []
+        self.kept_at: int | None = None  # depth of the outermost element whose text is kept
+        self.page_lang: str | None = None  # the first `lang` seen (the <html> element's): the page's language
+
+    @property
+    def inside(self) -> bool:
+        return self.kept_at is not None
+
+    def tag(self, tag: str) -> None:
+        closing = _CLOSING.match(tag)
+        if closing:
+            name = closing.group(1).lower()
+            if name in self.open:
+                while self.open and self.open.pop() != name:
+                    pass
+            if self.kept_at is not None and len(self.open) < self.kept_at:
+                self.kept_at = None
+            return
+        opening = _OPENING.match(tag)
+        if opening is None or tag.endswith("/>") or opening.group(1).lower() in _VOID:
+            return
+        self.open.append(opening.group(1).lower())
+        attributes = opening.group(2)
+        lang = _LANG.search(attributes)
+        if lang and self.page_lang is None:
+            self.page_lang = lang.group(1)
+        elif self.kept_at is None and (_KEEP.search(attributes) or (lang and lang.group(1) != self.page_lang)):
+            self.kept_at = len(self.open)
 
 
 def _punctuation(text: str, before: str, typography: Typography) -> str:

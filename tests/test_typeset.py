@@ -38,7 +38,8 @@ def test_typeset_binds_units_and_bases_in_text_only():
     page = ('<p>12 % et 5 000 € ; € 5.000 ; n = 88 / 99</p>'
             '<script type="application/json">{"a": "n = 88 / 99; 12 %"}</script><div title="n = 1 / 2">x</div>')
     out = typeset(page)
-    assert "<p>12\u00a0% et 5 000\u00a0€ ; €\u00a05.000 ; n\u00a0=\u00a088\u00a0/\u00a099</p>" in out
+    assert "<p>12\u00a0% et 5\u202f000\u00a0€ ; €\u00a05.000 ; n\u00a0=\u00a088\u00a0/\u00a099</p>" in out
+    assert "5\u202f000\u00a0€" in typeset("<td>1 000 à 5 000 € ou plus</td>")  # a label typed with plain spaces
     assert '{"a": "n = 88 / 99; 12 %"}' in out and 'title="n = 1 / 2"' in out  # scripts and attributes untouched
 
 
@@ -52,6 +53,14 @@ def test_french_punctuation_spaces():
     assert "https://example.org/?q=1" in out and "10:30" in out
     assert typeset(page) == typeset(page, Typography())  # Dutch and German: no space before punctuation
     assert "manquantes: 17" in typeset(page)
+
+
+def test_references_and_other_languages_keep_their_punctuation():
+    page = ('<html lang="fr"><p>Titre: sous-titre</p><ul class="references"><li>Hidden wholesale: The drug <i>x</i>: y</li>'
+            '</ul><p>Après: oui <span lang="en">Really?</span> non?</p></html>')
+    out = typeset(page, FRENCH)
+    assert "Titre\u00a0: sous" in out and "Après\u00a0: oui" in out and "non\u202f?" in out
+    assert "Hidden wholesale: The drug <i>x</i>: y" in out and "Really?" in out
 
 
 def test_an_unknown_typography_rule_is_named():
@@ -68,10 +77,11 @@ def test_the_sample_text_never_breaks_a_number_from_its_unit():
     for lang in LANGS:
         charts = make_charts(config, stats, lang, svg=False, theme=Theme(), placed=plan.charts)
         html = render_html(RenderContext(lang, "html", stats, charts, stages._meta(config, lang, stats), labels, plan=plan))
-        body = re.sub(r"<script\b.*?</script>|<style\b.*?</style>", "", html, flags=re.S)
+        # the reference list keeps its titles' own punctuation (English titles in the French edition)
+        body = re.sub(r"<script\b.*?</script>|<style\b.*?</style>|<ul class=\"references\">.*?</ul>", "", html, flags=re.S)
         inline = re.sub(r"</?(span|strong|em|a|cite|sup|sub)\b[^>]*>", "", body)
         text = html_module.unescape(re.sub(r"<[^>]+>", "\x00", inline))  # text runs across inline markup only
-        for pattern in (r"\d[ \n]+(%|€)", r"€[ \n]+\d", r"\bn[ \n]+=", r"=[ \n]+\d", r"\d[ \n]+/[ \n]+\d"):
+        for pattern in (r"\d[ \n]+(%|€|\d{3}\b)", r"€[ \n]+\d", r"\bn[ \n]+=", r"=[ \n]+\d", r"\d[ \n]+/[ \n]+\d"):
             assert not re.search(pattern, text), f"{lang}: {re.search(pattern, text).group(0)!r}"
         if lang == "fr":
             assert not re.search(r"\w[;:!?](\s|$)", text), re.search(r".{20}\w[;:!?](\s|$)", text)
