@@ -163,3 +163,10 @@ def test_no_percentage_change_on_a_base_under_the_threshold(sample_stats, lang):
     assert re.search(r"\b1\b", text) and "18" in text
     assert not re.search(r"1[\u202f\u00a0.]?700", text)  # +1 700 %
     assert re.search(WORDS[lang]["up"][1], text)
+
+
+def test_every_market_share_and_change_carries_its_base(sample_stats):
+    """The renderer gives counts instead of a percentage on a base under the threshold: it needs every base."""
+    _, stats = sample_stats
+    market = [f for f in stats.market.figures.values() if f.unit in ("share", "change") and f.value is not None]
+    assert market and not [f.id for f in market if f.base is None]
