@@ -402,7 +402,8 @@ def survey_compare(stats: Statistics, t: Labels, first: str, second: str) -> alt
     axis_title = t.gettext("Share of respondents who answered")
     y_scale = alt.Scale(domain=[0, _compare_top(data)])
     base = alt.Chart(data).encode(
-        x=alt.X("label:N", title=None, sort=order, scale=alt.Scale(domain=order), axis=alt.Axis(labelAngle=0, labelLimit=90)),
+        x=alt.X("label:N", title=None, sort=order, scale=alt.Scale(domain=order),
+                axis=alt.Axis(labelAngle=0, labelLimit=90, labelExpr="split(datum.label, ' ')")),  # a word a line
         xOffset=alt.XOffset("series:N", sort=series, scale=alt.Scale(domain=series)),
     )
     band = base.transform_filter("datum.status == 'hidden'").mark_bar(color=HATCH_VERTICAL).encode(
