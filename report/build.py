@@ -1,6 +1,7 @@
 """`build(config) -> BuildResult`: the stages in order (config, load, compute, charts, render, pdf, write)."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -12,7 +13,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 from . import __version__
 from .config import ReportConfig, custom_dir_files, load_config
@@ -23,6 +24,7 @@ from .model import Figure, Statistics
 from .outline import Plan, plan_report
 from .pdf import ASSETS, FetchLog, PdfLimits, html_to_pdf
 from .render import RenderContext, render_html
+from .processes import build_tempdir, check_interrupted
 from .resources import TEMPLATES
 from .theme import Theme, check_language, colour_notes, theme_of
 from .survey import Disclosure, summarise_survey
@@ -53,10 +55,12 @@ class Stopwatch:
         return now
 
     def stage(self, name: str, run: Callable[..., T], *args: Any) -> T:
-        """Run one stage and add its time to `name`."""
+        """Run one stage and add its time to `name`; a Ctrl-C that Python dropped stops the build here."""
+        check_interrupted()
         started = time.perf_counter()
         result = run(*args)
         self.lap(name, started)
+        check_interrupted()
         return result
 
     def add(self, timings: Mapping[str, float], suffix: str) -> None:
@@ -236,10 +240,24 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     charts = sys.modules.get("report.charts")
     if charts is not None and charts.engine_started():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["report.build"])
+        context.set_forkserver_preload(["report._child", "report.build"])
     else:
         context = multiprocessing.get_context("fork")
     return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_utc_worker)
+
+
+@contextlib.contextmanager
+def _owned(pool: ProcessPoolExecutor) -> Iterator[ProcessPoolExecutor]:
+    """The pool, shut down at the end; on an error or Ctrl-C its workers are killed at once instead of finishing
+    the editions nobody will write."""
+    try:
+        yield pool
+    except BaseException:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _utc_worker() -> None:
@@ -251,9 +269,13 @@ def _utc_worker() -> None:
     import os
     from multiprocessing import forkserver
 
+    from .processes import quiet_child
+
+    quiet_child()  # dies with the build, leaves Ctrl-C to it
     os.environ["TZ"] = "UTC"
     time.tzset()
-    multiprocessing.get_context("forkserver").set_forkserver_preload(["report.pdf", "weasyprint", "weasyprint.text.fonts"])
+    multiprocessing.get_context("forkserver").set_forkserver_preload(["report._child", "report.pdf", "weasyprint",
+                                                                      "weasyprint.text.fonts"])
     forkserver.ensure_running()
 
 
@@ -317,7 +339,14 @@ def build(config_path: str | Path, *, languages: list[str] | None = None, format
           out: str | Path = "build", engine: str | None = None, spark_master: str | None = None,
           internal: str | Path | None = None) -> BuildResult:
     """Build every edition of one config into `<out>/<edition>/`; with `internal`, also the full figures file there
-    (a path outside the publication folder: it holds what disclosure control hides)."""
+    (a path outside the publication folder: it holds what disclosure control hides). Every temporary file of the
+    build and of the processes it starts goes into one folder, removed at the end (report/processes.py)."""
+    with build_tempdir():
+        return _build(config_path, languages, formats, out, engine, spark_master, internal)
+
+
+def _build(config_path: str | Path, languages: list[str] | None, formats: list[str] | None, out: str | Path,
+           engine: str | None, spark_master: str | None, internal: str | Path | None) -> BuildResult:
     watch = Stopwatch()
     config, base = watch.stage("config", configured, config_path, engine, spark_master)
     internal_path = internal_figures_path(internal, Path(out) / config.edition) if internal is not None else None
@@ -326,7 +355,7 @@ def build(config_path: str | Path, *, languages: list[str] | None = None, format
     theme = theme_of(config, base)
     for lang in languages:
         check_language(theme, lang)
-    with _pool(max(1, min(2, len(languages)))) as pool:
+    with _owned(_pool(max(1, min(2, len(languages))))) as pool:
         bundle = pool.submit(_vega_bundle) if "html" in formats else None  # assembled while this process computes
         inputs = watch.stage("load", load_inputs, config, base)
         stats = watch.stage("compute", compute, config, inputs)

@@ -91,6 +91,9 @@ def coverage_table(rows: list[tuple[str, str, str]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    from .processes import handle_interrupts
+
+    handle_interrupts()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     strict = _StrictHandler()
@@ -164,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     except ReportError as exc:
         print(f"report: {exc.category}: {exc}", file=sys.stderr)
         return exc.exit_code
+    except KeyboardInterrupt:
+        print("report: interrupted; the previous output is unchanged", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -7,6 +7,7 @@ are driven through the same five calls: register, create, rows, frame, close.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -169,16 +170,31 @@ class DuckEngine(Engine):
         self._run(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}", ())
 
     def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-        return self._run(sql, params).fetchall()
+        with self._interruptible():
+            return self._run(sql, params).fetchall()
 
     def frame(self, sql: str, *params: Any) -> pd.DataFrame:
-        return self._run(sql, params).df()
+        with self._interruptible():
+            return self._run(sql, params).df()
 
     def _run(self, sql: str, params: Sequence[Any]) -> Any:
         try:
-            return self._con.execute(sql, list(params))
+            with self._interruptible():
+                return self._con.execute(sql, list(params))
         except (self._duckdb.ConversionException, self._duckdb.InvalidInputException) as exc:
             raise InputError(f"a scrape file holds a value the aggregation cannot read: {str(exc).splitlines()[0]}") from None
+
+    @contextlib.contextmanager
+    def _interruptible(self) -> Iterator[None]:
+        """DuckDB turns Ctrl-C into an error of its own ("Query interrupted"); it is a Ctrl-C."""
+        try:
+            yield
+        except self._duckdb.InterruptException:
+            raise KeyboardInterrupt from None
+        except RuntimeError as exc:
+            if "interrupted" in str(exc).lower():
+                raise KeyboardInterrupt from None
+            raise
 
     def close(self) -> None:
         self._con.close()

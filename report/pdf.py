@@ -6,6 +6,7 @@ import errno
 import logging
 import multiprocessing
 import resource
+import shutil
 import signal
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +93,12 @@ def layout_pdf(html: str, css: str, *, created: str) -> tuple[bytes, FetchLog]:
         raise
     except Exception as exc:  # WeasyPrint raises many kinds; any is a render failure of this edition
         raise RenderError(f"PDF layout failed: {exc}") from exc
+    finally:
+        # WeasyPrint copies the fonts to a temporary folder it removes only when the configuration is collected,
+        # which a child process that exits never does.
+        folder = getattr(fonts, "_folder", None)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
     return pdf, fetcher.log()
 
 
@@ -139,6 +146,9 @@ def _exit_reason(code: int | None) -> str:
 
 def _layout_child(send: Any, html: str, css: str, created: str, memory_mb: int) -> None:
     """Runs in the child: cap the address space, lay out, send back ('ok', pdf, log) or the failure."""
+    from .processes import quiet_child
+
+    quiet_child()
     try:
         import weasyprint.text.fonts  # noqa: F401 - loaded before the cap, so the cap only meets the layout
 

@@ -1,0 +1,102 @@
+"""Ctrl-C and SIGKILL at random moments of a build: one line and exit 130 (or nothing, for SIGKILL), the previous output
+byte-identical, no process of the build left, no temporary folder left after the next build, and that build's output
+byte-identical to a clean one."""
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from report.processes import PREFIX, build_tempdir, sweep
+
+from .conftest import ROOT
+
+BUILD = [sys.executable, "-m", "report.cli", "build", str(ROOT / "config" / "sample.yaml"), "--lang", "fr"]
+
+
+def _start(out: Path, tmpdir: Path) -> subprocess.Popen:
+    return subprocess.Popen([*BUILD, "--out", str(out)], cwd=ROOT, start_new_session=True, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "TMPDIR": str(tmpdir)},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def _group_left(pgid: int, wait: float = 5.0) -> list[str]:
+    deadline = time.monotonic() + wait
+    while True:
+        left = subprocess.run(["pgrep", "-g", str(pgid)], capture_output=True, text=True).stdout.split()
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.2)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+@pytest.mark.slow
+def test_builds_interrupted_or_killed_at_random_moments_leave_nothing_behind(tmp_path):
+    # short: the fork servers' sockets live under TMPDIR, and a socket path has at most 107 bytes
+    tmpdir = Path(tempfile.mkdtemp(prefix="rp-", dir="/tmp"))
+    try:
+        _interrupt_and_kill(tmp_path, tmpdir)
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _interrupt_and_kill(tmp_path: Path, tmpdir: Path) -> None:
+    out = tmp_path / "out"
+    clean = _start(out, tmpdir)
+    assert clean.wait(timeout=600) == 0, clean.stderr.read() if clean.stderr else ""
+    [edition] = list(out.iterdir())
+    before = _files(edition)
+    assert not list(tmpdir.iterdir()), "a clean build leaves nothing in TMPDIR"
+
+    moments = random.Random(11).sample([0.5, 1.5, 3.0, 5.0, 8.0, 12.0], 4)
+    for moment, how in zip(moments, (signal.SIGINT, signal.SIGKILL, signal.SIGINT, signal.SIGKILL)):
+        build = _start(out, tmpdir)
+        time.sleep(moment)
+        if how == signal.SIGINT:
+            os.killpg(build.pid, signal.SIGINT)  # Ctrl-C reaches every process of the terminal's group
+        else:
+            os.kill(build.pid, signal.SIGKILL)
+        _, err = build.communicate(timeout=120)
+        if build.returncode == 0:
+            continue  # finished before the signal: nothing to check but the output below
+        if how == signal.SIGINT:
+            assert build.returncode == 130, err
+            assert err.strip() == "report: interrupted; the previous output is unchanged", err
+        assert _group_left(build.pid) == [], f"processes left after {how.name} at {moment} s"
+        assert _files(edition) == before, f"the output changed after {how.name} at {moment} s"
+
+    again = _start(out, tmpdir)
+    assert again.wait(timeout=600) == 0
+    assert _files(edition) == before
+    assert not list(tmpdir.iterdir()), "the next build removes what killed builds left"
+
+
+def test_sweep_removes_the_folders_of_builds_that_are_gone_only(tmp_path):
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead = tmp_path / f"{PREFIX}{gone.pid}-abc"
+    alive = tmp_path / f"{PREFIX}{os.getpid()}-def"
+    other = tmp_path / "weasyprint-xyz"
+    for folder in (dead, alive, other):
+        folder.mkdir()
+    assert sweep(tmp_path) == [dead]
+    assert alive.exists() and other.exists() and not dead.exists()
+
+
+def test_the_build_tempdir_is_where_temporary_files_go_and_is_removed(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    with build_tempdir() as folder:
+        assert Path(tempfile.mkdtemp()).parent == folder and os.environ["TMPDIR"] == str(folder)
+    assert not folder.exists() and os.environ["TMPDIR"] == str(tmp_path)
