@@ -1,6 +1,7 @@
 """Safe YAML reading that remembers where every key was written, for file:line error messages."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,7 @@ def _excerpt(lines: list[str], line: int, column: int) -> str:
     """The offending source line with a caret under the column (both 1-based)."""
     if not 0 < line <= len(lines):
         return ""
-    text = lines[line - 1].rstrip()
+    text = UNSAFE.sub("\ufffd", lines[line - 1].rstrip())  # shown, not sent to the terminal as it is
     return f"\n    {text}\n    {' ' * (column - 1)}^"
 
 
@@ -111,6 +112,11 @@ def read_yaml(path: Path, *, max_bytes: int = 1_000_000) -> YamlDocument:
         nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc, path, lines) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not accept at all (NUL, other controls)
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise _error_at(f"the file holds the control character U+{exc.character:04X}, which a config cannot hold",
+                        path, line, column, lines) from None
     if not nodes or nodes[0] is None:
         raise ConfigError("the file is empty", where=str(path))
     if len(nodes) > 1:
@@ -119,6 +125,7 @@ def read_yaml(path: Path, *, max_bytes: int = 1_000_000) -> YamlDocument:
         raise ConfigError(f"the file holds several YAML documents (the second starts on line {line}); write one",
                           where=f"{path}:{line}")
     _refuse_aliases(nodes[0], path, lines)
+    _check_scalars(nodes[0], path, lines)
     marks: dict[KeyPath, Location] = {}
     _collect_marks(nodes[0], (), marks, path, lines)
     try:
@@ -153,3 +160,33 @@ def _refuse_aliases(root: yaml.Node, path: Path, lines: list[str]) -> None:
                 stack.extend((key_node, value_node))
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
+
+
+#: Characters no text of a config or codebook may hold, written as YAML escapes ("\\x00", "\\udc80"): controls
+#: other than tab and line breaks, bidirectional overrides, lone surrogates, non-characters.
+UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+def _check_scalars(root: yaml.Node, path: Path, lines: list[str]) -> None:
+    """Every scalar is text a report can print and, when YAML reads it as a date, a real date."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.ScalarNode):
+            found = UNSAFE.search(node.value)
+            if found:
+                line, col = _node_location(node)
+                raise _error_at(f"the text holds the character U+{ord(found.group()):04X} (a control character, "
+                                "a direction override or half a surrogate pair), which a report cannot print",
+                                path, line, col, lines)
+            if node.tag == TIMESTAMP:
+                try:
+                    yaml.SafeLoader("").construct_yaml_timestamp(node)
+                except ValueError as exc:
+                    line, col = _node_location(node)
+                    raise _error_at(f"{node.value} is not a date ({exc})", path, line, col, lines) from None

@@ -247,3 +247,37 @@ def test_an_unquoted_colour_read_as_a_yaml_comment_is_named(project, capsys):
     assert main(["validate", str(config)]) == 2
     err = capsys.readouterr().err
     assert "cover.colours.accent" in err and 'quote it: "#1b4f72"' in err
+
+
+@pytest.mark.parametrize("old, new, message, where", [
+    ("{fr: Cocaïne,", '{fr: "Coca\\udc80ne",', "U+DC80", "config.yaml:15:"),
+    ("{fr: Cocaïne,", '{fr: "Coca\\x00ne",', "U+0000", "config.yaml:15:"),
+    ("{fr: Cocaïne,", '{fr: "Coca\\x1bne",', "U+001B", "config.yaml:15:"),
+    ("{fr: Cocaïne,", '{fr: "Coca\\u202ene",', "U+202E", "config.yaml:15:"),
+    ("end: 2019-03-31", "end: 2019-02-30", "2019-02-30 is not a date (day is out of range for month)", "config.yaml:5:"),
+    ("start: 2019-01-01", "start: 0000-00-00", "0000-00-00 is not a date", "config.yaml:5:"),
+])
+def test_unprintable_text_and_impossible_dates_in_the_config_are_named(project, old, new, message, where):
+    edit(project / "config.yaml", old, new)
+    error = config_error(project / "config.yaml")
+    assert message in error and where in error
+
+
+def test_a_raw_nul_byte_in_the_config_is_named_with_its_line(project):
+    config = project / "config.yaml"
+    config.write_bytes(config.read_bytes() + b"# a comment \x00 with a NUL\n")
+    error = config_error(config)
+    assert "U+0000" in error and re.search(r"config\.yaml:\d+:13", error) and "\x00" not in error, error
+
+
+def test_an_impossible_date_in_the_codebook_is_named(project):
+    edit(project / "codebook.yaml", "questions:", "fielded: 2019-13-01\nquestions:")
+    with pytest.raises(ConfigError) as caught:
+        main_validate(project)
+    assert "2019-13-01 is not a date" in str(caught.value) and "codebook.yaml:" in str(caught.value)
+
+
+def main_validate(project: Path) -> None:
+    from report.build import validate
+
+    validate(project / "config.yaml")
