@@ -114,7 +114,8 @@ def test_pdf_has_every_chart_with_caption(sample, lang):
 
 def test_manifest_records_hashes_and_versions(sample):
     manifest = json.loads((sample.folder / "manifest.json").read_text())
-    assert set(manifest["inputs"]) == {"listings", "feedback", "exchange_rates", "market_events", "survey", "codebook", "custom_dir"}
+    assert set(manifest["inputs"]) == {"listings", "feedback", "exchange_rates", "market_events", "survey", "codebook", "custom_dir",
+                                       "references"}  # the project's bibliography is hashed like its inputs
     assert all(len(entry["sha256"]) == 64 for entry in manifest["inputs"].values())
     assert manifest["config"]["sha256"] and manifest["templates"] and manifest["fonts"]
     assert manifest["libraries"]["weasyprint"]
