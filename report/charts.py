@@ -338,10 +338,10 @@ def _answer_frame(stats: Statistics, t: Labels, qid: str) -> pd.DataFrame:
         mark = _mark(t, answer)
         drawn = None if answer.bound == "below" else answer.share
         records.append({"key": answer.key, "label": _label(t, question, answer), "status": answer.status,
-                        "share": drawn, "ci_low": answer.ci_low, "ci_high": answer.ci_high, "count": answer.count,
+                        "bound": answer.bound, "share": drawn, "ci_low": answer.ci_low, "ci_high": answer.ci_high, "count": answer.count,
                         "colour": colour, "mark": mark, "shown": mark or (t.fmt.percent(answer.share) if answer.share is not None else ""),
                         "mark_at": answer.ci_high if answer.ci_high is not None else drawn or 0.0})
-    return pd.DataFrame(records, columns=["key", "label", "status", "share", "ci_low", "ci_high", "count", "colour", "mark",
+    return pd.DataFrame(records, columns=["key", "label", "status", "bound", "share", "ci_low", "ci_high", "count", "colour", "mark",
                                           "shown", "mark_at"])
 
 
