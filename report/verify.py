@@ -23,7 +23,32 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         raise InputError(f"cannot read the manifest ({exc})", where=str(path)) from None
     if not isinstance(manifest, dict) or not {"config", "inputs", "outputs"} <= set(manifest):
         raise InputError("not a report manifest (no config, inputs or outputs)", where=str(path))
+    for problem in _shape_problems(manifest):
+        raise InputError(f"not a report manifest: {problem}", where=str(path))
     return manifest
+
+
+#: What each part of a manifest holds: a mapping of names to text (hashes), or to {path, sha256} records.
+_TEXT_MAPS = ("outputs", "templates", "fonts", "libraries")
+
+
+def _shape_problems(manifest: Mapping[str, Any]) -> list[str]:
+    """Values of the wrong type, named by key: a hand-edited or damaged manifest is an input error, not a crash."""
+    problems = []
+    config = manifest.get("config")
+    if not isinstance(config, dict) or not isinstance(config.get("path"), str):
+        problems.append("'config' should be a mapping with a text 'path'")
+    inputs = manifest.get("inputs")
+    if not isinstance(inputs, dict) or not all(isinstance(entry, dict) and isinstance(entry.get("path"), str)
+                                               for entry in inputs.values()):
+        problems.append("'inputs' should map each input to a mapping with a text 'path'")
+    for key in _TEXT_MAPS:
+        value = manifest.get(key, {})
+        if not isinstance(value, dict) or not all(isinstance(item, (str, type(None))) for item in value.values()):
+            problems.append(f"'{key}' should map names to text")
+    if not isinstance(manifest.get("tool", {}), dict):
+        problems.append("'tool' should be a mapping")
+    return problems
 
 
 def verify(folder: Path, config: Path | None = None) -> list[str]:

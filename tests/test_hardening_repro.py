@@ -162,3 +162,18 @@ def test_python_warnings_raised_in_a_worker_are_raised_again_in_the_main_process
     assert result == "done" and len(records) == 1 and "DeprecationWarning: deprecated thing" in records[0][2]
     with pytest.warns(RuntimeWarning, match="in a worker: DeprecationWarning: deprecated thing"):
         _relog(records)
+
+
+@pytest.mark.parametrize("key, value, problem", [
+    ("inputs", "oops", "'inputs' should map each input"),
+    ("outputs", {"fr/report.html": 5}, "'outputs' should map names to text"),
+    ("config", [], "'config' should be a mapping"),
+    ("tool", 5, "'tool' should be a mapping"),
+])
+def test_verify_a_manifest_with_values_of_the_wrong_type_is_an_input_error(built, capsys, key, value, problem):
+    manifest = json.loads((built / "manifest.json").read_text())
+    manifest[key] = value
+    (built / "manifest.json").write_text(json.dumps(manifest))
+    code = main(["verify", str(built)])
+    err = capsys.readouterr().err
+    assert code == 3 and problem in err and "manifest.json" in err and "Traceback" not in err
