@@ -8,7 +8,7 @@ import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Sequence
 
 import altair as alt
 import pandas as pd
@@ -29,6 +29,7 @@ MARKET_COLOURS = ["#1b6ca8", "#d1495b", "#2e8b57", "#edae49", "#6a4c93"]
 WIDTH = 440
 MONTHLY_HEIGHT = 180
 EVENT_ROW = 11  # pixels between the rows of event labels above a monthly chart
+EVENT_ALIGN: tuple[tuple[Literal["left", "right"], int], ...] = (("left", 3), ("right", -3))  # label side, offset from its rule
 N_ = lambda message: message  # noqa: E731 - marks strings for extraction
 EVENT_KINDS = {"launch": N_("launch"), "closure": N_("closure"), "exit_scam": N_("exit scam"), "seizure": N_("seizure")}
 
@@ -132,7 +133,7 @@ def _monthly(stats: Statistics, t: Labels, column: str, y_title: str) -> alt.Top
     )
     labels = [alt.Chart(named[named["align"] == align]).mark_text(align=align, baseline="middle", dx=dx, fontSize=8, color="#444")
               .encode(x="date:T", y=alt.Y("top:Q", scale=None), text="label:N")
-              for align, dx in (("left", 3), ("right", -3)) if (named["align"] == align).any()]
+              for align, dx in EVENT_ALIGN if (named["align"] == align).any()]
     return alt.layer(lines, rules, *labels).properties(width=WIDTH, height=MONTHLY_HEIGHT)
 
 
