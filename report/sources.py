@@ -328,7 +328,24 @@ def _locate(engine: Engine, source: ScrapeSource, index: int, column: str | None
         f"SELECT line FROM (SELECT row_number() OVER () + 1 AS line, {_ident(column)} AS v FROM read_csv('{escaped}', "
         f"header=true, all_varchar=true, comment='', delim='{delimiter}', quote='\"', escape='\"')) WHERE {trimmed('v')} = ? ORDER BY line LIMIT 1",
         value)
-    return f"{origin}:{line}" if line else str(origin)
+    return f"{origin}:{_physical_line(path, int(line), source.files.delimiter)}" if line else str(origin)
+
+
+def _physical_line(path: Path, record_line: int, delimiter: str) -> int:
+    """The line of the file where the record DuckDB counts as line `record_line` (header = 1) starts: they differ
+    once a quoted field before it holds line breaks. Read only on the way to an error message."""
+    import csv
+    import gzip
+
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:  # type: ignore[operator]
+        reader = csv.reader(handle, delimiter=delimiter or ",", quotechar='"', doublequote=True)
+        started = 1
+        for number, _ in enumerate(reader, start=1):
+            if number == record_line:
+                return started
+            started = reader.line_num + 1
+    return record_line
 
 
 PARQUET_SUFFIXES = (".parquet", ".pq")

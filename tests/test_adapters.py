@@ -497,3 +497,14 @@ def test_entity_declarations_in_a_sheet_are_an_input_error(project, doctype):
     _rewrite_part(path, "xl/worksheets/sheet1.xml", lambda xml: xml.replace(b"<worksheet", doctype + b"<worksheet", 1))
     message = input_error(project)
     assert "survey.xlsx" in message and ("cannot be read" in message or "not a readable" in message)
+
+
+def test_an_error_after_quoted_line_breaks_names_the_physical_line(project):
+    lines = (project / "listings.csv").read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace("1g coke", '"1g\ncoke\nof the week"')  # one record on three lines
+    lines[8] = lines[8].replace("2019-0", "20x9-0", 1)
+    (project / "listings.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    physical = next(number for number, line in enumerate((project / "listings.csv").read_text(encoding="utf-8").splitlines(), 1)
+                    if "20x9" in line)
+    message = input_error(project)
+    assert physical == 11 and f"listings.csv:{physical}:" in message and "'20x9-" in message
