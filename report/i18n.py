@@ -8,7 +8,7 @@ import datetime
 import io
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -160,10 +160,13 @@ class Typography:
     narrow_before: str = ""  # a narrow no-break space (U+202F) before these marks
     nbsp_before: str = ""  # a no-break space (U+00A0) before these
     nbsp_inside: str = ""  # an opening and a closing mark with a no-break space inside (`« texte »`)
+    first_day: str = ""  # the ordinal ending of day 1 in a date (`1er mars`), written after the 1
+    months: tuple[str, ...] = ()  # the language's month names, where `first_day` looks for dates
 
     @classmethod
     def parse(cls, text: str) -> Typography:
-        fields = {"narrow-before": "narrow_before", "nbsp-before": "nbsp_before", "nbsp-inside": "nbsp_inside"}
+        fields = {"narrow-before": "narrow_before", "nbsp-before": "nbsp_before", "nbsp-inside": "nbsp_inside",
+                  "first-day": "first_day"}
         found: dict[str, str] = {}
         for part in text.split("|"):
             name, _, marks = part.strip().partition(" ")
@@ -182,7 +185,10 @@ def typography_of(env: Any, lang: str) -> Typography:
         macro = getattr(env.get_template(f"prose/{lang}/_words.html.j2").module, "typography", None)
     except jinja2.TemplateNotFound:
         return Typography()
-    return Typography() if macro is None else Typography.parse(str(macro()))
+    if macro is None:
+        return Typography()
+    months = tuple(str(name) for name in locale_for(lang).months["format"]["wide"].values())
+    return replace(Typography.parse(str(macro())), months=months)
 
 
 def typeset(page: str, typography: Typography = Typography()) -> str:
@@ -207,6 +213,9 @@ def typeset(page: str, typography: Typography = Typography()) -> str:
         plain = _EQUALS.sub("\\1\u00a0=\u00a0", plain)
         plain = _SLASH.sub("\u00a0/\u00a0", plain)
         plain = _punctuation(plain, before, typography)
+        if typography.first_day and typography.months:
+            plain = re.sub(r"\b1(?=[ \u00a0](" + "|".join(map(re.escape, typography.months)) + r")\b)",
+                           "1" + typography.first_day, plain)
         if plain.strip():
             before = plain[-1]
         parts[index] = html_module.escape(plain, quote=False)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html as html_module
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,12 @@ def test_references_and_other_languages_keep_their_punctuation():
     out = typeset(page, FRENCH)
     assert "Titre\u00a0: sous" in out and "Après\u00a0: oui" in out and "non\u202f?" in out
     assert "Hidden wholesale: The drug <i>x</i>: y" in out and "Really?" in out
+
+
+def test_the_first_of_the_month_is_an_ordinal_where_the_language_says_so():
+    french = replace(FRENCH, first_day="er", months=("janvier", "mars"))
+    assert "du 1er\u00a0mars\u00a02019 au 11\u00a0mars" in typeset("<p>du 1\u00a0mars\u00a02019 au 11\u00a0mars</p>", french)
+    assert "1 mars" in typeset("<p>1 mars</p>", FRENCH)  # no rule, no change
 
 
 def test_an_unknown_typography_rule_is_named():
