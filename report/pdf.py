@@ -8,7 +8,10 @@ import multiprocessing
 import resource
 import shutil
 import signal
+import unicodedata
+import dataclasses
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +25,49 @@ SAFE_LINK_SCHEMES = ("http://", "https://", "mailto:")
 # elements the stylesheet does not cover. `break-word` rather than `anywhere`: it leaves table-cell sizing alone,
 # which WeasyPrint does character by character for `anywhere` (a 10,000-character word then takes minutes).
 SAFETY_CSS = "html { overflow-wrap: break-word; }"
+#: What the PDF prints for a character its fonts cannot draw (a Chinese vendor name, an emoji).
+REPLACEMENT = "\ufffd"
+
+
+@lru_cache(maxsize=1)
+def drawable() -> frozenset[int]:
+    """The characters the shipped fonts draw (the four Noto Sans styles cover the same set)."""
+    from fontTools.ttLib import TTFont
+
+    return frozenset(TTFont(ASSETS / "fonts" / "NotoSans-Regular.ttf").getBestCmap())
+
+
+def replace_undrawable(html: str) -> tuple[str, str]:
+    """`html` with every visible character the shipped fonts cannot draw replaced by U+FFFD, so that the PDF never
+    falls back to a font of the machine it was built on (nor prints empty boxes); and those characters, for the
+    build's warning. Spaces and format characters (zero-width spaces, soft hyphens) are left to the layout."""
+    covered = drawable()
+    missing = {char for char in set(html) if ord(char) not in covered and unicodedata.category(char)[0] in "LNPSM"}
+    if not missing:
+        return html, ""
+    return html.translate({ord(char): REPLACEMENT for char in missing}), "".join(sorted(missing))
+
+
+def _only_shipped_fonts() -> None:
+    """Fontconfig sees the shipped fonts alone: a PDF embeds the same fonts whatever the machine has installed."""
+    import os
+    import tempfile
+
+    conf = Path(tempfile.gettempdir()) / f"report-fonts-{os.getpid()}.conf"
+    if not conf.exists():
+        conf.write_text(f"<?xml version='1.0'?>\n<fontconfig><dir>{ASSETS / 'fonts'}</dir>"
+                        f"<cachedir>{tempfile.gettempdir()}</cachedir></fontconfig>\n", encoding="utf-8")
+    os.environ["FONTCONFIG_FILE"] = str(conf)
 
 
 @dataclass(frozen=True)
 class FetchLog:
-    """What the layout asked the fetcher for: `served` packaged assets, and `refused` everything else."""
+    """What the layout asked the fetcher for: `served` packaged assets, and `refused` everything else; and the
+    characters it printed as U+FFFD because the shipped fonts cannot draw them (`undrawable`)."""
 
     served: tuple[str, ...] = ()
     refused: tuple[str, ...] = ()
+    undrawable: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,7 +114,9 @@ def layout_pdf(html: str, css: str, *, created: str) -> tuple[bytes, FetchLog]:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
+    html, missing = replace_undrawable(html)
     fetcher = locked_fetcher()
+    _only_shipped_fonts()
     fonts = FontConfiguration()
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     try:
@@ -99,7 +139,7 @@ def layout_pdf(html: str, css: str, *, created: str) -> tuple[bytes, FetchLog]:
         folder = getattr(fonts, "_folder", None)
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
-    return pdf, fetcher.log()
+    return pdf, dataclasses.replace(fetcher.log(), undrawable=missing)
 
 
 def html_to_pdf(html: str, css: str, *, created: str, edition: str, limits: PdfLimits = PdfLimits()) -> tuple[bytes, FetchLog]:
@@ -135,6 +175,10 @@ def html_to_pdf(html: str, css: str, *, created: str, edition: str, limits: PdfL
         raise RenderError(payload, where=edition)
     for url in fetched.refused:
         log.warning("%s: refused to fetch %r: a report may only use its packaged assets", edition, url[:200])
+    if fetched.undrawable:
+        shown = " ".join(fetched.undrawable[:12]) + (" ..." if len(fetched.undrawable) > 12 else "")
+        log.warning("%s: %d character(s) the report's font cannot draw are printed as \ufffd in the PDF: %s",
+                    edition, len(fetched.undrawable), shown)
     return payload, fetched
 
 
