@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -69,8 +70,11 @@ class Stopwatch:
 
 
 def compute(config: ReportConfig, inputs: Inputs) -> Statistics:
-    """Every statistic, once, for all languages."""
+    """Every statistic, once, for all languages; the inputs' warnings logged (every command sees them, and --strict
+    fails on them in every command)."""
     market = aggregate_market(market_params(config, inputs))
+    for warning in market.warnings:
+        log.warning(warning)
     rule = Disclosure(config.disclosure.threshold, config.disclosure.indicative_base, config.disclosure.attribute)
     crosstabs = [(spec.rows, spec.columns) for spec in config.crosstabs]
     survey = summarise_survey(inputs.survey, inputs.codebook, rule, crosstabs)
@@ -337,16 +341,19 @@ def figures_json(stats: Statistics, public: bool = False, threshold: int = 10) -
 
 def build(config_path: str | Path, *, languages: list[str] | None = None, formats: list[str] | None = None,
           out: str | Path = "build", engine: str | None = None, spark_master: str | None = None,
-          internal: str | Path | None = None) -> BuildResult:
+          internal: str | Path | None = None, before_write: Callable[[], None] | None = None) -> BuildResult:
     """Build every edition of one config into `<out>/<edition>/`; with `internal`, also the full figures file there
     (a path outside the publication folder: it holds what disclosure control hides). Every temporary file of the
-    build and of the processes it starts goes into one folder, removed at the end (report/processes.py)."""
+    build and of the processes it starts goes into one folder, removed at the end (report/processes.py).
+    `before_write` runs when everything is made and nothing written: it may still stop the build.
+    A build of some of the config's languages or formats keeps the edition's other files."""
     with build_tempdir():
-        return _build(config_path, languages, formats, out, engine, spark_master, internal)
+        return _build(config_path, languages, formats, out, engine, spark_master, internal, before_write)
 
 
 def _build(config_path: str | Path, languages: list[str] | None, formats: list[str] | None, out: str | Path,
-           engine: str | None, spark_master: str | None, internal: str | Path | None) -> BuildResult:
+           engine: str | None, spark_master: str | None, internal: str | Path | None,
+           before_write: Callable[[], None] | None) -> BuildResult:
     watch = Stopwatch()
     config, base = watch.stage("config", configured, config_path, engine, spark_master)
     internal_path = internal_figures_path(internal, Path(out) / config.edition) if internal is not None else None
@@ -365,19 +372,21 @@ def _build(config_path: str | Path, languages: list[str] | None, formats: list[s
     files["figures.json"] = figures_json(stats, public=True, threshold=config.disclosure.threshold)
     record = manifest(Path(config_path), config, inputs, stats, files)
     record["engine"] = {"name": config.engine, "spark_master": config.spark.master if config.engine == "spark" else None}
-    files["manifest.json"] = (json.dumps(record, indent=1, sort_keys=True) + "\n").encode()
-    folder = watch.stage("write", write_edition_folder, Path(out), config.edition, files)
+    if before_write is not None:
+        before_write()  # e.g. --strict with warnings: fail while the previous output is untouched
+    partial = set(languages) != set(config.languages) or set(formats) != set(config.formats)
+    folder = watch.stage("write", functools.partial(write_edition_folder, manifest=record, keep_others=partial),
+                         Path(out), config.edition, files)
     if internal_path is not None:
         _write_atomically(internal_path, figures_json(stats))
-    return BuildResult(folder, dict(watch.timings), stats.market.warnings, tuple(sorted(files)), fetched)
+    written = tuple(sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file()))
+    return BuildResult(folder, dict(watch.timings), stats.market.warnings, written, fetched)
 
 
 def render_editions(pool: ProcessPoolExecutor, config: ReportConfig, stats: Statistics, plan: Plan, languages: list[str],
                     formats: list[str], bundle: Future[str] | None, watch: Stopwatch, theme: Theme = Theme()
                     ) -> tuple[dict[str, bytes], dict[str, FetchLog]]:
     """Every language edition, each in a worker process; the workers' warnings are logged here."""
-    for warning in stats.market.warnings:
-        log.warning(warning)
     script = bundle.result() if bundle else None
     jobs = {lang: pool.submit(_in_worker, render_language, config, stats, plan, lang, formats, script, theme)
             for lang in languages}
@@ -458,13 +467,15 @@ def unused_fragments(prose: Path | None, stats: Statistics, languages: Sequence[
     return notes
 
 
-def figures_only(config_path: str | Path, out: Path, engine: str | None = None, spark_master: str | None = None
-                 ) -> tuple[Statistics, dict[str, float]]:
+def figures_only(config_path: str | Path, out: Path, engine: str | None = None, spark_master: str | None = None,
+                 before_write: Callable[[], None] | None = None) -> tuple[Statistics, dict[str, float]]:
     """Compute every figure and write figures.json alone (atomically): no charts, no rendering."""
     watch = Stopwatch()
     config, base = watch.stage("config", configured, config_path, engine, spark_master)
     inputs = watch.stage("load", load_inputs, config, base)
     stats = watch.stage("compute", compute, config, inputs)
+    if before_write is not None:
+        before_write()
     _write_atomically(out, figures_json(stats))
     return stats, dict(watch.timings)
 

@@ -5,6 +5,7 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import Callable
 
 from . import DISTRIBUTION, __version__
 from .errors import ReportError
@@ -79,6 +80,14 @@ class _StrictHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         self.count += 1
 
+    def check(self) -> None:
+        if self.count:
+            raise ReportError(f"{self.count} warning(s) and --strict is set; nothing was written")
+
+    def gate(self, strict: bool) -> Callable[[], None] | None:
+        """With --strict, what a command runs before it writes anything: fail on the warnings so far."""
+        return self.check if strict else None
+
 
 def coverage_table(rows: list[tuple[str, str, str]]) -> str:
     """Each finding of the report: shown, or left out and why."""
@@ -103,9 +112,8 @@ def main(argv: list[str] | None = None) -> int:
             from .build import build
 
             result = build(args.config, languages=args.lang, formats=args.format, out=args.out,
-                           engine=args.engine, spark_master=args.master, internal=args.internal)
-            if args.strict and strict.count:
-                raise ReportError(f"{strict.count} warning(s) and --strict is set")
+                           engine=args.engine, spark_master=args.master, internal=args.internal,
+                           before_write=strict.gate(args.strict))
             print(f"wrote {result.folder}: {', '.join(result.files)}")
             if args.timings:
                 for stage, seconds in result.timings.items():
@@ -116,8 +124,8 @@ def main(argv: list[str] | None = None) -> int:
             checked = validate(args.config, args.engine)
             for note in checked.notes:
                 logging.getLogger("report").warning(note)
-            if args.strict and strict.count:
-                raise ReportError(f"{strict.count} warning(s) and --strict is set")
+            if args.strict:
+                strict.check()
             config = checked.config
             print(f"{args.config}: valid (edition {config.edition}, {config.period.start} to {config.period.end}; "
                   f"editions rendered: {', '.join(config.languages)})")
@@ -128,9 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "figures":
             from .build import figures_only
 
-            stats, timings = figures_only(args.config, args.out, args.engine, args.master)
-            if args.strict and strict.count:
-                raise ReportError(f"{strict.count} warning(s) and --strict is set")
+            stats, timings = figures_only(args.config, args.out, args.engine, args.master, strict.gate(args.strict))
             print(f"wrote {args.out}: {len(stats.figures)} figures")
             if args.timings:
                 for stage, seconds in timings.items():

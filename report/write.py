@@ -8,24 +8,42 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
+import hashlib
+import json
+import logging
 import os
 import shutil
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Any, Iterator, Mapping
 
 from .errors import OutputError
 
 _RENAME_EXCHANGE = 2  # linux/fs.h: swap two paths in one atomic step
+log = logging.getLogger("report.write")
 
 
-def write_edition_folder(out: Path, edition: str, files: Mapping[str, bytes]) -> Path:
-    """Write `files` (relative path -> bytes) as `<out>/<edition>/`, replacing the old folder only at the end."""
+def write_edition_folder(out: Path, edition: str, files: Mapping[str, bytes], *, manifest: Mapping[str, Any] | None = None,
+                         keep_others: bool = False, lock_wait: float = 600.0) -> Path:
+    """Write `files` (relative path -> bytes) as `<out>/<edition>/`, replacing the old folder only at the end.
+
+    With `keep_others` (a build of some languages or formats), the files of the old folder this build does not
+    write are kept, so that the new folder holds both. With `manifest`, it is written as `manifest.json`, its
+    `outputs` listing every file of the new folder (kept ones too). Reading the old folder and swapping in the new
+    one happen under the output folder's lock: two builds of different subsets each keep the other's files.
+    """
     target = out / edition
     _make_folder(out)
-    with _locked(out):
+    with _locked(out, lock_wait):
         _clean_leftovers(out, edition)
+        if target.exists() and not target.is_dir():
+            raise OutputError(f"{target} exists and is not a folder; move it away or choose another --out", where=str(target))
+        kept = _kept(target, files) if keep_others else {}
+        files = {**files, **kept}
+        if manifest is not None:
+            files["manifest.json"] = _manifest_bytes(manifest, files, kept)
         try:
             staging = Path(tempfile.mkdtemp(prefix=f".staging-{edition}-", dir=out))
             staging.chmod(0o755)  # mkdtemp makes it private; a report folder is meant to be read
@@ -41,6 +59,31 @@ def write_edition_folder(out: Path, edition: str, files: Mapping[str, bytes]) ->
         finally:
             shutil.rmtree(staging, ignore_errors=True)  # after a swap this is the old folder, or nothing
     return target
+
+
+MANIFEST = "manifest.json"
+
+
+def _kept(target: Path, files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The old folder's files this build does not write (its manifest aside); a warning when they were built from
+    other figures than this build's."""
+    if not target.is_dir():
+        return {}
+    kept = {str(path.relative_to(target)): path.read_bytes() for path in sorted(target.rglob("*"))
+            if path.is_file() and str(path.relative_to(target)) not in files and path.name != MANIFEST}
+    old_figures = target / "figures.json"
+    if kept and "figures.json" in files and old_figures.is_file() and old_figures.read_bytes() != files["figures.json"]:
+        log.warning("%s: kept %s from the previous build, whose figures differ from this build's; build those "
+                    "languages and formats again for one consistent edition", target, ", ".join(sorted(kept)))
+    return kept
+
+
+def _manifest_bytes(manifest: Mapping[str, Any], files: Mapping[str, bytes], kept: Mapping[str, bytes]) -> bytes:
+    record = dict(manifest)
+    record["outputs"] = {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items()) if name != MANIFEST}
+    if kept:
+        record["kept_from_previous_build"] = sorted(kept)
+    return (json.dumps(record, indent=1, sort_keys=True) + "\n").encode()
 
 
 def _make_folder(out: Path) -> None:
@@ -61,8 +104,10 @@ def _output_error(exc: OSError, where: Path, doing: str) -> OutputError:
 
 
 @contextmanager
-def _locked(out: Path) -> Iterator[None]:
-    """One writer at a time per output folder, so cleaning leftovers never touches a live build's staging.
+def _locked(out: Path, wait: float) -> Iterator[None]:
+    """One writer at a time per output folder, so cleaning leftovers never touches a live build's staging, and a
+    build that keeps the other files of an edition reads them after any other writer is done. A writer waits up to
+    `wait` seconds for the one before it (writing takes seconds), then gives up.
 
     The lock is on the folder itself (no lock file); a killed build's lock goes with its process.
     """
@@ -70,11 +115,17 @@ def _locked(out: Path) -> Iterator[None]:
         fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
     except OSError as exc:
         raise _output_error(exc, out, "cannot open the output folder") from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise OutputError("another build is writing into this folder; wait for it to finish", where=str(out)) from None
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                raise OutputError(f"another build is writing into this folder (waited {wait:g} s); wait for it to finish",
+                                  where=str(out)) from None
+            time.sleep(0.1)
     try:
         yield
     finally:

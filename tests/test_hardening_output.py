@@ -121,7 +121,7 @@ def test_a_second_writer_at_the_same_time_is_refused(previous):
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         with pytest.raises(OutputError, match="another build is writing"):
-            write_edition_folder(out, "cryptodrug-2019", {"fr/report.html": b"new"})
+            write_edition_folder(out, "cryptodrug-2019", {"fr/report.html": b"new"}, lock_wait=0.3)
     finally:
         os.close(fd)
     assert snapshot(out / "cryptodrug-2019") == before
@@ -238,3 +238,66 @@ def test_the_pdf_child_sets_the_creation_date_and_reports_what_it_fetched():
     assert "/EmbeddedFiles" not in reader.trailer["/Root"].get("/Names", {})
     uris = [annot.get_object().get("/A", {}).get("/URI") for page in reader.pages for annot in page.get("/Annots", [])]
     assert uris == ["https://example.org/"]
+
+
+# -- partial rebuilds, an edition path that is a file, --strict ---------------------------------------------------
+
+def test_a_partial_rebuild_keeps_the_other_files_and_lists_them_in_the_manifest(previous, caplog):
+    import hashlib
+    import json
+
+    out, before = previous
+    folder = write_edition_folder(out, "cryptodrug-2019", {"nl/report.pdf": b"%PDF nl", "figures.json": b"{}\n"},
+                                  manifest={"outputs": {}, "config": {}}, keep_others=True)
+    files = snapshot(folder)
+    assert files["fr/report.html"] == before["fr/report.html"] and files["nl/report.pdf"] == b"%PDF nl"
+    manifest = json.loads(files["manifest.json"])
+    assert manifest["outputs"] == {name: hashlib.sha256(data).hexdigest() for name, data in files.items() if name != "manifest.json"}
+    assert manifest["kept_from_previous_build"] == ["fr/report.html"]
+    assert not caplog.records  # same figures: nothing to warn about
+    write_edition_folder(out, "cryptodrug-2019", {"nl/report.pdf": b"%PDF nl 2", "figures.json": b'{"other": 1}\n'},
+                         manifest={"outputs": {}}, keep_others=True)
+    assert any("whose figures differ" in record.getMessage() for record in caplog.records)
+    full = write_edition_folder(out, "cryptodrug-2019", {"nl/report.pdf": b"x", "figures.json": b"{}\n"})
+    assert sorted(snapshot(full)) == ["figures.json", "nl/report.pdf"]  # a full build drops what it no longer makes
+
+
+def test_an_edition_path_that_is_a_file_is_refused_and_left_alone(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "tiny").write_text("my notes\n")
+    with pytest.raises(OutputError, match="exists and is not a folder"):
+        write_edition_folder(out, "tiny", {"a": b"1"})
+    assert (out / "tiny").read_text() == "my notes\n" and sorted(p.name for p in out.iterdir()) == ["tiny"]
+
+
+@pytest.mark.slow
+def test_builds_of_different_languages_at_the_same_time_keep_each_others_files(tmp_path):
+    """fr and nl built at once into one edition: both end up in it, and `report verify` passes."""
+    from report.cli import main
+
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "report.cli", "build", str(SAMPLE), "--format", "html", "--out", str(out), "--lang"]
+    builds = [subprocess.Popen([*command, lang], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+              for lang in ("fr", "nl")]
+    for process in builds:
+        _, err = process.communicate(timeout=600)
+        assert process.returncode == 0, err
+    folder = out / "cryptodrug-2019"
+    assert {"fr/report.html", "nl/report.html", "figures.json", "manifest.json"} <= set(snapshot(folder))
+    assert main(["verify", str(folder)]) == 0
+
+
+def test_strict_fails_before_anything_is_written(tmp_path, capsys):
+    """A warning under --strict: exit non-zero and the output folder as it was (here: never created)."""
+    from report.cli import main
+
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "tiny", project)
+    config = project / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace('match: ["Drugs/MDMA"]', 'match: ["Drugs/NoSuch"]'),
+                      encoding="utf-8")  # a raw category no longer mapped: a warning
+    out = tmp_path / "figures.json"
+    assert main(["--strict", "figures", str(config), "--out", str(out)]) != 0
+    assert "--strict is set; nothing was written" in capsys.readouterr().err and not out.exists()
+    assert main(["figures", str(config), "--out", str(out)]) == 0 and out.exists()
