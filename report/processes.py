@@ -63,6 +63,9 @@ def sweep(root: Path) -> list[Path]:
 def build_tempdir() -> Iterator[Path]:
     """A temporary folder that this build and every process it starts write into (TMPDIR and tempfile's default
     point at it), removed at the end; leftovers of killed builds are swept first."""
+    from multiprocessing import util
+
+    util.get_temp_dir()  # multiprocessing's own folder stays where it was: it outlives this build in this process
     root = Path(tempfile.gettempdir())
     sweep(root)
     folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=root))
