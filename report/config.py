@@ -282,6 +282,8 @@ class Thresholds(Schema):
     """Listing prices below this EUR value are placeholders ("do not buy" listings) and are left out of sales."""
     placeholder_max_eur: float = Field(default=20000.0, gt=0, strict=False)
     """Listing prices above this EUR value are placeholders and are left out of sales."""
+    rate_gap_days: int = Field(default=3, ge=0, le=31)
+    """A sale is priced with the last exchange rate published at most this many days before it; a sale with no rate that recent is counted with no value, and the build warns."""
 
 
 class Migration(Schema):
@@ -436,10 +438,10 @@ class ReportConfig(Schema):
     """Vendor migration measurement."""
     disclosure: Disclosure = Field(default_factory=Disclosure)
     """Disclosure control."""
-    engine: Literal["duckdb", "spark"] = "duckdb"
-    """What aggregates the scrapes: embedded DuckDB (out of core, one machine) or Apache Spark (see `spark`); `report build --engine` overrides it."""
     comparisons: Comparisons = Field(default_factory=Comparisons)
     """When a difference or a change is put into words."""
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    """What aggregates the scrapes: embedded DuckDB (out of core, one machine) or Apache Spark (see `spark`); `report build --engine` overrides it."""
     spark: Spark = Field(default_factory=Spark)
     """Spark settings, used when `engine: spark`."""
     crosstabs: list[CrossTab] = Field(default_factory=list)

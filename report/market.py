@@ -53,10 +53,13 @@ class MarketParams:
     spark_memory: str = "4g"
     memory_mb: int = 1536
     compare_country: str | None = None  # compared with the focus country's cross-border origins; None: from the data
+    rate_gap_days: int = 3  # a sale is priced with a rate published at most this many days before it
 
 
 # Money is summed as DECIMAL: exact, so the sums do not depend on the order threads or Spark tasks add them in.
 EUR = "DECIMAL(18, 4)"
+#: A price beyond this (or not a number at all: NaN, infinity) is no price: such a sale has no value, like a placeholder.
+ABSURD = "1e12"
 
 
 def _category_map(engine: Engine, params: MarketParams) -> list[str]:
@@ -88,7 +91,7 @@ def _build_tables(engine: Engine, params: MarketParams) -> None:
         """
         SELECT r.market, lower(r.vendor) AS vendor_key, r.listing_id
         FROM listings_in r JOIN category_map m ON r.category = m.raw
-        WHERE upper(r.ships_from) = ? AND m.drug AND r.crawled_at BETWEEN ? AND ?
+        WHERE upper(r.ships_from) = ? AND m.drug AND r.crawled_at BETWEEN ? AND ? AND r.vendor IS NOT NULL AND r.vendor <> ''
         """,
         focus, params.start, params.end,
     )
@@ -102,7 +105,7 @@ def _build_tables(engine: Engine, params: MarketParams) -> None:
             SELECT r.market, r.crawled_at, r.listing_id, lower(r.vendor) AS vendor_key, m.category, r.price,
                    r.currency, coalesce(upper(r.ships_from), '?') AS ships_from, r.ships_to
             FROM listings_in r JOIN category_map m ON r.category = m.raw
-            WHERE m.drug AND r.crawled_at BETWEEN ? AND ?
+            WHERE m.drug AND r.crawled_at BETWEEN ? AND ? AND r.vendor IS NOT NULL AND r.vendor <> ''
         )
         SELECT l.market, l.crawled_at, l.listing_id, l.vendor_key, l.category, l.price, l.currency, l.ships_from,
                CASE WHEN l.ships_from = ? THEN coalesce(l.ships_to, '') END AS ships_to,
@@ -124,12 +127,14 @@ def _build_rates(engine: Engine, params: MarketParams) -> None:
     rates["currency"] = rates["currency"].str.strip()
     if rates.empty:
         raise InputError("the exchange-rate table has no rows", where=str(params.sources["exchange_rates"][0].where))
+    _check_rates(rates, params)
     rates["day"] = pd.to_datetime(rates["day"])
     last = max(rates["day"].max(), pd.Timestamp(params.end))
     days = pd.date_range(rates["day"].min(), last, freq="D")
     rates = rates.sort_values(["currency", "day", "eur_rate"]).drop_duplicates(["currency", "day"], keep="last")
     filled = [
-        group.set_index("day")["eur_rate"].astype(float).reindex(days[days >= group["day"].min()]).ffill()
+        group.set_index("day")["eur_rate"].astype(float).reindex(days[days >= group["day"].min()])
+        .ffill(limit=params.rate_gap_days)
         .rename_axis("day").reset_index().assign(currency=currency)
         for currency, group in rates.groupby("currency", sort=True)
     ]
@@ -138,6 +143,19 @@ def _build_rates(engine: Engine, params: MarketParams) -> None:
     table = table.drop_duplicates(["currency", "day"], keep="first")  # a published EUR rate wins over the implied 1.0
     table["day"] = table["day"].dt.date
     engine.put("rates", table[["day", "currency", "eur_rate"]])
+
+
+def _check_rates(rates: pd.DataFrame, params: MarketParams) -> None:
+    """A rate is a positive, finite number: zero, a negative rate or NaN would turn prices into nonsense."""
+    import numpy as np
+
+    values = rates["eur_rate"].astype(float)
+    bad = rates[rates["currency"].notna() & ~(np.isfinite(values) & (values > 0))]  # NaN and blanks are no rate
+    if not bad.empty:
+        row = bad.iloc[0]
+        raise InputError(f"the rate of {row['currency']} on {pd.Timestamp(row['day']).date()} is {row['eur_rate']}: "
+                         f"an exchange rate must be a positive number ({len(bad)} such row(s))",
+                         where=str(params.sources["exchange_rates"][0].where))
 
 
 FEEDBACK_COLUMNS = ("market", "crawled_at", "feedback_id", "listing_id", "vendor", "left_at", "price", "currency", "text", "rating")
@@ -259,7 +277,10 @@ def _build_sales(engine: Engine, params: MarketParams) -> None:
             FROM priced
         )
         SELECT a.market, a.listing_id, a.vendor_key, a.left_at, a.category,
-               CAST(a.amount * r.eur_rate AS {EUR}) AS eur, fv.vendor_key IS NOT NULL AS focus
+               CASE WHEN a.amount * r.eur_rate BETWEEN -{ABSURD} AND {ABSURD} THEN CAST(a.amount * r.eur_rate AS {EUR}) END AS eur,
+               a.amount IS NOT NULL AND r.eur_rate IS NULL AS unrated,
+               a.amount IS NOT NULL AND NOT (a.amount BETWEEN -{ABSURD} AND {ABSURD}) AS absurd,
+               a.amount_currency AS currency, fv.vendor_key IS NOT NULL AS focus
         FROM amounts a
         LEFT JOIN rates r ON r.currency = a.amount_currency AND r.day = a.left_at
         LEFT JOIN focus_vendors fv ON a.vendor_key = fv.vendor_key
@@ -849,6 +870,10 @@ def _aggregate(engine: Engine, params: MarketParams) -> MarketStats:
         # the window in which a vendor counts as active on a market before it closed (migration.<market>.active)
         Figure("migration.weeks_before", params.weeks_before, "count"),
         Figure("sales.source", params.sales, "key"),
+        # sales left without a value: no exchange rate recent enough, or a price that is no amount
+        Figure("sales.unrated.count", int(engine.scalar("SELECT count(*) FROM sales WHERE unrated")), "count"),
+        Figure("sales.absurd.count", int(engine.scalar("SELECT count(*) FROM sales WHERE absurd")), "count"),
+        Figure("thresholds.rate_gap_days", params.rate_gap_days, "count"),
         Figure("ships_from.declared.share", _share(*declared), "share", base=declared[1]),
     ]
     figures = _flag_dominance(figures, dominance, params)
@@ -866,9 +891,36 @@ def _aggregate(engine: Engine, params: MarketParams) -> MarketStats:
         "migration": migration,
         "crawls": crawls,
     }
-    warnings = tuple(f"category '{text}' is not in the taxonomy; its listings are left out" for text in dict.fromkeys(unmapped))
+    warnings = tuple(f"category '{text}' is not in the taxonomy; its listings are left out" for text in dict.fromkeys(unmapped)) \
+        + _input_warnings(engine, params)
     events = tuple(e for e in params.events if e.market in markets)
     return MarketStats(Figures(figures), frozen_tables(tables), tuple(markets), events, warnings)
+
+
+def _input_warnings(engine: Engine, params: MarketParams) -> tuple[str, ...]:
+    """Rows the figures leave out, said once each: listings without a vendor, sales without a usable rate or price."""
+    warnings = []
+    blank = int(engine.scalar("SELECT count(*) FROM listings_in WHERE (vendor IS NULL OR vendor = '') "
+                              "AND crawled_at BETWEEN ? AND ?", params.start, params.end))
+    if blank:
+        warnings.append(f"{blank} listing row(s) of the period have no vendor name ({_where(params, 'listings')}); "
+                        "they are left out of every count")
+    unrated = engine.rows("SELECT currency, count(*) FROM sales WHERE unrated GROUP BY currency ORDER BY currency")
+    if unrated:
+        counts = ", ".join(f"{count} in {currency}" for currency, count in unrated)
+        warnings.append(f"{sum(c for _, c in unrated)} sale(s) have no exchange rate published within "
+                        f"{params.rate_gap_days} day(s) before them ({counts}; {_where(params, 'exchange_rates')}): "
+                        "they have no value and are left out of the value figures (thresholds.rate_gap_days)")
+    absurd = int(engine.scalar("SELECT count(*) FROM sales WHERE absurd"))
+    if absurd:
+        warnings.append(f"{absurd} sale(s) have a price that is no amount (not a number, infinite or over "
+                        f"{float(ABSURD):,.0f}; {_where(params, 'listings', 'feedback')}): they have no value and are "
+                        "left out of the value figures")
+    return tuple(warnings)
+
+
+def _where(params: MarketParams, *names: str) -> str:
+    return ", ".join(str(source.where) for name in names for source in params.sources.get(name, ()))
 
 
 def market_params(config: Any, inputs: Any) -> MarketParams:
@@ -885,6 +937,7 @@ def market_params(config: Any, inputs: Any) -> MarketParams:
         wholesale_eur=config.thresholds.wholesale_eur,
         placeholder_min_eur=config.thresholds.placeholder_min_eur,
         placeholder_max_eur=config.thresholds.placeholder_max_eur,
+        rate_gap_days=config.thresholds.rate_gap_days,
         weeks_before=config.migration.weeks_before,
         weeks_after=config.migration.weeks_after,
         events=inputs.events,

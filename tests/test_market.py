@@ -389,3 +389,77 @@ def test_sample_with_another_focus_country_computes_every_figure(sample_inputs, 
     if focus == "LU":
         assert stats.figures["vendors.focus"].value == 0
         assert stats.figures["transactions.count"].value == 0
+
+
+# -- exchange rates, blank vendors, prices that are no amount (issue 12) ---------------------------------------------
+
+def _stats(config_path: Path):
+    config, base = load_config(config_path)
+    return aggregate_market(market_params(config, load_inputs(config, base)))
+
+
+def _rates(root: Path, rows: list[tuple[str, str, str]]) -> None:
+    write_csv(root / "rates.csv", [{"date": d, "currency": c, "eur_rate": r} for d, c, r in rows], ["date", "currency", "eur_rate"])
+
+
+@pytest.mark.parametrize("rate", ["0", "-0.9", "NaN", "inf"])
+def test_a_rate_that_is_not_a_positive_number_is_an_input_error(tmp_path, rate):
+    config = make_project(tmp_path, two_markets())
+    _rates(tmp_path, [("2019-01-01", "USD", "0.9"), ("2019-01-02", "USD", rate)])
+    with pytest.raises(InputError) as caught:
+        _stats(config)
+    assert "rates.csv" in str(caught.value) and "USD on 2019-01-02" in str(caught.value) and "positive number" in str(caught.value)
+
+
+def _usd_sales(days: list[str]) -> list[dict[str, Any]]:
+    return [{"market": "Alpha", "crawled_at": "2019-03-25", "feedback_id": f"f{i}", "listing_id": "a1", "vendor": "be1",
+             "left_at": day, "price": 100, "currency": "USD"} for i, day in enumerate(days)]
+
+
+def test_sales_without_a_recent_rate_are_counted_without_value_and_said(tmp_path):
+    listings = [listing("Alpha", day, "a1", "be1") for day in ("2019-01-07", "2019-02-04", "2019-03-04")]
+    config = make_project(tmp_path, listings, feedback=_usd_sales(["2019-01-02", "2019-01-03", "2019-02-10", "2019-03-10"]))
+    _rates(tmp_path, [("2019-01-01", "USD", "0.9")])  # rates for the first days only
+    stats = _stats(config)
+    assert value(stats.figures, "transactions.count") == 2 and value(stats.figures, "sales.unrated.count") == 2
+    [said] = [w for w in stats.warnings if "exchange rate" in w]
+    assert said.startswith("2 sale(s) have no exchange rate published within 3 day(s)") and "2 in USD" in said and "rates.csv" in said
+    relaxed = make_project(tmp_path / "relaxed", listings, feedback=_usd_sales(["2019-01-02", "2019-01-03", "2019-02-10", "2019-03-10"]),
+                           thresholds={"rate_gap_days": 31})
+    _rates(tmp_path / "relaxed", [("2019-01-01", "USD", "0.9"), ("2019-02-01", "USD", "0.9"), ("2019-03-01", "USD", "0.9")])
+    assert not [w for w in _stats(relaxed).warnings if "exchange rate" in w]
+
+
+def test_listings_without_a_vendor_name_are_left_out_and_said(tmp_path):
+    rows = two_markets() + [listing("Alpha", "2019-01-07", "x1", ""), listing("Alpha", "2019-01-07", "x2", "   ")]
+    config = make_project(tmp_path, rows)
+    stats = _stats(config)
+    reference = _stats(make_project(tmp_path / "without", two_markets()))
+    for figure_id in ("vendors.total", "vendors.focus", "listings.total"):
+        assert value(stats.figures, figure_id) == value(reference.figures, figure_id), figure_id
+    assert any(w.startswith("2 listing row(s) of the period have no vendor name") for w in stats.warnings)
+
+
+@pytest.mark.parametrize("price", ["1e308", "inf", "NaN", "1e15"])
+def test_a_price_that_is_no_amount_is_a_sale_without_value_not_a_crash(tmp_path, price):
+    listings = [listing("Alpha", day, "a1", "be1") for day in ("2019-01-07", "2019-02-04")]
+    sales = _usd_sales(["2019-01-08", "2019-01-09"])
+    sales[1]["price"] = price
+    config = make_project(tmp_path, listings, feedback=sales)
+    _rates(tmp_path, [(f"2019-01-{d:02d}", "USD", "0.9") for d in range(1, 31)])
+    stats = _stats(config)
+    assert value(stats.figures, "transactions.count") == 1 and value(stats.figures, "sales.absurd.count") == 1
+    assert any("1 sale(s) have a price that is no amount" in w and "feedback.csv" in w for w in stats.warnings)
+
+
+def test_the_method_note_says_how_many_sales_have_no_value(tmp_path):
+    from tests.test_custom_dir import html_of
+
+    listings = [listing("Alpha", day, "a1", "be1") for day in ("2019-01-07", "2019-02-04", "2019-03-04")]
+    config = make_project(tmp_path, listings, feedback=_usd_sales(["2019-01-02", "2019-01-03", "2019-02-10", "2019-03-10"]))
+    _rates(tmp_path, [("2019-01-01", "USD", "0.9")])
+    import re
+
+    text = " ".join(re.sub(r"<[^>]+>", "", html_of(config, "fr")).split())
+    assert "2 ventes n'ont pas de taux de change publié dans les 3 jours qui précèdent la vente." in text.replace("\u00a0", " ")
+    assert "vor dem Verkauf" not in text
