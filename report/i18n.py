@@ -167,7 +167,7 @@ class Typography:
     def parse(cls, text: str) -> Typography:
         fields = {"narrow-before": "narrow_before", "nbsp-before": "nbsp_before", "nbsp-inside": "nbsp_inside",
                   "first-day": "first_day"}
-        found: dict[str, str] = {}
+        found: dict[str, Any] = {}
         for part in text.split("|"):
             name, _, marks = part.strip().partition(" ")
             if name in fields:

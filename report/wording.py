@@ -158,10 +158,10 @@ def compare(left: Figure, right: Figure, rule: Rule = Rule(), part_of: bool = Fa
     With `part_of`, the units of `left` are among those of `right` (a country's listings among all listings):
     `left` is then tested against the rest of `right`, so that the two groups are apart.
     """
-    counts = _counts(left), _counts(right)
-    if counts[0] is None or counts[1] is None:
+    first, second = _counts(left), _counts(right)
+    if first is None or second is None:
         return "unknown"
-    (x1, n1), (x2, n2) = counts
+    (x1, n1), (x2, n2) = first, second
     if part_of:
         x2, n2 = x2 - x1, n2 - n1
         if n2 <= 0 or x2 < 0:
