@@ -6,6 +6,7 @@ import functools
 import hashlib
 import json
 import logging
+import math
 import multiprocessing
 import platform
 import sys
@@ -335,8 +336,19 @@ def manifest(config_path: Path, config: ReportConfig, inputs: Inputs, stats: Sta
 
 def figures_json(stats: Statistics, public: bool = False, threshold: int = 10) -> bytes:
     """Every figure: the full records (for the team), or what may be published (`public`): see Figure.as_json."""
-    records = [figure.as_json(public, threshold) for figure in stats.figures.values()]
-    return (json.dumps({"figures": records}, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
+    records = [_finite(figure.as_json(public, threshold)) for figure in stats.figures.values()]
+    return (json.dumps({"figures": records}, ensure_ascii=False, indent=1, sort_keys=False, allow_nan=False) + "\n").encode("utf-8")
+
+
+def _finite(record: Any) -> Any:
+    """JSON has no NaN or infinity: a number that is not one (a mean of no answers) is written as null."""
+    if isinstance(record, float) and not math.isfinite(record):
+        return None
+    if isinstance(record, dict):
+        return {key: _finite(value) for key, value in record.items()}
+    if isinstance(record, (list, tuple)):
+        return [_finite(value) for value in record]
+    return record
 
 
 def build(config_path: str | Path, *, languages: list[str] | None = None, formats: list[str] | None = None,

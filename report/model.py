@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -52,7 +53,8 @@ class Figure:
 
     @property
     def available(self) -> bool:
-        return self.value is not None and not self.suppressed
+        """A value the report can state: computed, shown, and a number when it is one (NaN is no value)."""
+        return self.value is not None and not self.suppressed and not (isinstance(self.value, float) and math.isnan(self.value))
 
     @property
     def public(self) -> bool:

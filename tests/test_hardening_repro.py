@@ -177,3 +177,25 @@ def test_verify_a_manifest_with_values_of_the_wrong_type_is_an_input_error(built
     code = main(["verify", str(built)])
     err = capsys.readouterr().err
     assert code == 3 and problem in err and "manifest.json" in err and "Traceback" not in err
+
+
+def _strict_json(data: bytes):
+    def refuse(constant: str):
+        raise ValueError(f"{constant} is not JSON")
+    return json.loads(data, parse_constant=refuse)
+
+
+def test_every_json_output_parses_strictly(built):
+    for path in sorted(built.rglob("*.json")):
+        assert _strict_json(path.read_bytes()), path
+
+
+def test_a_figure_that_is_not_a_number_is_written_as_null_and_is_not_available():
+    from report.build import figures_json
+    from report.model import Figure, Figures, Statistics
+
+    nan = Figure("survey.q.mean", float("nan"), "number", base=0)
+    stats = Statistics(figures=Figures([nan, Figure("x", float("inf"), "number")]), market=None, survey=None)
+    records = {record["id"]: record for record in _strict_json(figures_json(stats))["figures"]}
+    assert records["survey.q.mean"]["value"] is None and records["x"]["value"] is None
+    assert not nan.available
