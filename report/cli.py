@@ -176,6 +176,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("report: interrupted; the previous output is unchanged", file=sys.stderr)
         return 130
+    except OSError as exc:  # the machine, not the inputs: a full disk, a folder that cannot be read
+        what = exc.strerror or str(exc)
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"report: system error: {what}{where}; the previous output is unchanged", file=sys.stderr)
+        return 7
     return 0
 
 

@@ -183,6 +183,10 @@ class DuckEngine(Engine):
                 return self._con.execute(sql, list(params))
         except (self._duckdb.ConversionException, self._duckdb.InvalidInputException) as exc:
             raise InputError(f"a scrape file holds a value the aggregation cannot read: {str(exc).splitlines()[0]}") from None
+        except (self._duckdb.IOException, self._duckdb.OutOfMemoryException) as exc:
+            # the scratch folder's disk is full, or the memory budget and the disk together are not enough
+            raise EngineError(f"the aggregation ran out of room ({str(exc).splitlines()[0][:300]}); free disk space in "
+                              f"{self._scratch} (TMPDIR) or raise limits.engine_memory_mb") from None
 
     @contextlib.contextmanager
     def _interruptible(self) -> Iterator[None]:

@@ -301,3 +301,16 @@ def test_strict_fails_before_anything_is_written(tmp_path, capsys):
     assert main(["--strict", "figures", str(config), "--out", str(out)]) != 0
     assert "--strict is set; nothing was written" in capsys.readouterr().err and not out.exists()
     assert main(["figures", str(config), "--out", str(out)]) == 0 and out.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not unshare_works("-rm"), reason="needs user and mount namespaces (unshare -rm)")
+def test_a_full_scratch_disk_is_a_message_and_the_previous_output_stays(tmp_path):
+    out = tmp_path / "out"
+    write_edition_folder(out, "cryptodrug-2019", {"fr/report.html": b"previous\n"})
+    before = snapshot(out / "cryptodrug-2019")
+    script = (f"mkdir -p {tmp_path}/small && mount -t tmpfs -o size=300k tmpfs {tmp_path}/small && "
+              f"TMPDIR={tmp_path}/small {sys.executable} -m report.cli build {SAMPLE} --lang fr --out {out}")
+    done = subprocess.run(["unshare", "-rm", "sh", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode != 0 and "No space left on device" in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert snapshot(out / "cryptodrug-2019") == before
