@@ -156,11 +156,20 @@ class Inserter:
             raise RenderError("the number of survey respondents was not computed")
         self.context.used.update({figure_id, "survey.respondents"})
         threshold = self.value("disclosure.threshold") or 0
-        if figure.base is not None and 0 < figure.base < threshold:
+        if (figure.base is not None and 0 < figure.base < threshold) or self._base_hidden(figure_id):
             return Markup('<span class="base base-small">{}</span>').format(
                 self.gettext("fewer respondents than the publication threshold"))
         return Markup('<span class="base" data-fig="{}">n\u00a0=\u00a0{}\u00a0/\u00a0{}</span>').format(
             figure_id, self.fmt.number(figure.base or 0), self.fmt.number(total))
+
+    def _base_hidden(self, figure_id: str) -> bool:
+        """Whether the base figure a figure is a share of (`survey.q.base` for `survey.q.2.share`) is hidden."""
+        parts = figure_id.split(".")
+        for end in range(len(parts) - 1, 0, -1):
+            base = self.figures.get(".".join(parts[:end]) + ".base")
+            if base is not None:
+                return base.suppressed
+        return False
 
     def ci(self, figure_id: str) -> Markup:
         """The 95 % interval of a share, as `[12 – 30 %]` in the edition's format."""
@@ -206,7 +215,7 @@ class Inserter:
         table = self.context.stats.survey.tables.get(qid)
         if table is None:
             return []
-        return [str(key) for key, hidden in zip(table.key, table.suppressed) if hidden]
+        return [str(key) for key, hidden, kind in zip(table.key, table.suppressed, table.kind) if hidden and kind == "answer"]
 
 
 def _share_id(codebook: Any, qid: str, key: str) -> str:

@@ -114,7 +114,7 @@ def _suppress(rows: list[dict[str, Any]], base: int, rule: Disclosure, exclusive
     hidden = [row for row in rows if row["suppressed"]]
     if exclusive and hidden:
         _protect_total(rows, hidden, base, rule)
-    _attribute(rows, base, rule)
+    _attribute(rows, base, rule, exclusive)
 
 
 def _protect_total(rows: list[dict[str, Any]], hidden: list[dict[str, Any]], base: int, rule: Disclosure) -> None:
@@ -146,19 +146,41 @@ def _protect_total(rows: list[dict[str, Any]], hidden: list[dict[str, Any]], bas
             return
 
 
-def _attribute(rows: list[dict[str, Any]], base: int, rule: Disclosure) -> None:
-    """All or none of a small group gave an answer: say "more than / less than" (or hide it), never 100 % or 0 %."""
+def _attribute(rows: list[dict[str, Any]], base: int, rule: Disclosure, exclusive: bool) -> None:
+    """All or none of a small group gave an answer: say "more than / less than" (or hide it), never 100 % or 0 %.
+
+    Bounds depend on the base alone, so they tell nothing the base does not. In a single-choice table the total would
+    give a bounded 0 back when every other answer is exact: the largest answer is then bounded too, below the
+    lowest value it can take (known from the published cells), so it adds nothing either.
+    """
     if base == 0 or base >= rule.indicative_base:
         return
-    for row in rows:
-        if row["suppressed"] or row["bound"] or row["kind"] != "answer" or row["count"] not in (0, base):
-            continue
-        if rule.attribute == "suppress":
-            row.update(suppressed=True, reason=REASON_ATTRIBUTE)
-        elif row["count"] == base:  # the largest step under (base - 1) / base: base - 1 stays possible
-            row.update(bound="above", bound_value=math.ceil((base - 1) / base / STEP - 1) * STEP, reason=REASON_ATTRIBUTE)
+    extreme = [row for row in rows if not row["suppressed"] and not row["bound"] and row["kind"] == "answer"
+               and row["count"] in (0, base)]
+    if not extreme:
+        return
+    if rule.attribute == "suppress":
+        for row in (rows if exclusive else extreme):
+            if not row["suppressed"]:
+                row.update(suppressed=True, reason=REASON_ATTRIBUTE, bound=None, bound_value=None)
+        return
+    for row in extreme:
+        if row["count"] == base:  # the largest step under (base - 1) / base: base - 1 stays possible
+            row.update(bound="above", bound_value=_step_below((base - 1) / base), reason=REASON_ATTRIBUTE)
         else:  # the smallest step over 1 / base: 1 stays possible
-            row.update(bound="below", bound_value=(math.floor(1 / base / STEP) + 1) * STEP, reason=REASON_ATTRIBUTE)
+            row.update(bound="below", bound_value=(math.floor(1 / base / STEP + 1e-9) + 1) * STEP, reason=REASON_ATTRIBUTE)
+    if exclusive and not any(row["suppressed"] or row["bound"] == "above" for row in rows):
+        exact = [row for row in rows if not row["bound"] and not row["suppressed"] and row["kind"] == "answer"]
+        if exact:
+            lead = max(exact, key=lambda r: (r["count"], str(r["key"])))
+            zeros = sum(1 for row in rows if row["bound"] == "below")
+            lowest = base - sum(row["count"] for row in exact if row is not lead) - zeros
+            lead.update(bound="above", bound_value=_step_below(lowest / base), reason=REASON_BOUNDED)
+
+
+def _step_below(share: float) -> float:
+    """The largest multiple of STEP strictly below `share` (0 at least)."""
+    return round(max(0.0, (math.ceil(share / STEP - 1e-9) - 1) * STEP), 2)
 
 
 def _single(question: Question, column: pd.Series, rule: Disclosure) -> tuple[pd.DataFrame, int, int, int]:
@@ -261,6 +283,34 @@ def _nonresponse_figures(prefix: str, base: int, missing: int, dont_know: int, r
                    reason=(reason or REASON_BASE) if share_hidden else None)]
 
 
+def _hide_small_base(computed: tuple[pd.DataFrame | None, list[Figure]], rule: Disclosure, exclusive: bool
+                     ) -> tuple[pd.DataFrame | None, list[Figure]]:
+    """A question answered by 1 to threshold - 1 respondents: its base is hidden, and the missing count with it
+    (respondents minus missing would give the base back); the answers are already hidden. So is the base of a
+    single-choice question whose answers are all hidden when the base alone would pin them (9 + 9 = 18)."""
+    table, figures = computed
+    if table is None:
+        return computed
+    answers = table[table.kind == "answer"]
+    hidden = answers[answers.suppressed.astype(bool) & (answers["count"] > 0)]
+    total = int(answers["count"].sum())
+    pinned = exclusive and len(hidden) and len(hidden) == int((answers["count"] > 0).sum()) \
+        and _cell_range(len(hidden), total, total, rule) < 2
+    bases = [f for f in figures if f.id.endswith(".base") and isinstance(f.value, int) and (rule.small(f.value) or pinned)]
+    if not bases:
+        return computed
+    stem = bases[0].id[: -len(".base")]
+    hide = {f"{stem}.base": REASON_BASE if rule.small(int(bases[0].value or 0)) else REASON_SECONDARY,
+            f"{stem}.missing": REASON_SECONDARY, f"{stem}.dont_know.share": REASON_SECONDARY}
+
+    def hidden(figure: Figure) -> Figure:
+        if figure.id in hide:
+            return replace(figure, suppressed=True, reason=hide[figure.id])
+        return replace(figure, base=None) if figure.id == f"{stem}.dont_know" else figure  # its base holds the base
+
+    return table, [hidden(f) for f in figures]
+
+
 def _question_figures(question: Question, frame: pd.DataFrame, rule: Disclosure) -> tuple[pd.DataFrame | None, list[Figure]]:
     prefix = f"survey.{question.id}"
     _refuse_undeclared(question, frame)
@@ -353,8 +403,13 @@ def _merge_small_brackets(keys: list[str], categories: pd.Series, groups: dict[s
     return keys, categories
 
 
-def crosstab(rows: Question, columns: Question, frame: pd.DataFrame, rule: Disclosure) -> tuple[pd.DataFrame, list[Figure]]:
-    """Row answers within each column group (e.g. spending brackets of those who buy for friends), column percent."""
+def crosstab(rows: Question, columns: Question, frame: pd.DataFrame, rule: Disclosure,
+             secret: frozenset[str] = frozenset()) -> tuple[pd.DataFrame, list[Figure]]:
+    """Row answers within each column group (e.g. spending brackets of those who buy for friends), column percent.
+
+    A group whose answer the column question's own table hides or bounds (`secret`) is hidden whole: its base would
+    give that count back.
+    """
     if rows.type not in CROSSTAB_ROW_TYPES or columns.type not in CROSSTAB_COLUMN_TYPES:
         raise ConfigError(f"cannot cross {rows.id} ({rows.type}) with {columns.id} ({columns.type})")
     categories = _row_categories(rows, frame)
@@ -363,17 +418,40 @@ def crosstab(rows: Question, columns: Question, frame: pd.DataFrame, rule: Discl
     if rows.type == "numeric":
         keys, categories = _merge_small_brackets(keys, categories, groups, rule)
     prefix = f"survey.crosstab.{rows.id}.{columns.id}"
+    answered = {group: categories[members & categories.notna()] for group, members in groups.items()}
+    bases = {group: len(values) for group, values in answered.items()}
+    reasons = {group: REASON_BASE if rule.small(base) else REASON_SECONDARY if group in secret else None
+               for group, base in bases.items()}
+    if columns.type != "multi":
+        _protect_group_bases(bases, reasons, int(categories.notna().sum()), rule)
     records, figures = [], []
-    for group, members in groups.items():
-        answered = categories[members & categories.notna()]
-        base = len(answered)
-        cells = _answer_rows(((key, int((answered == key).sum())) for key in keys), base, rule)
+    for group, values in answered.items():
+        base, reason = bases[group], reasons[group]
+        cells = _answer_rows(((key, int((values == key).sum())) for key in keys), base, rule)
         _suppress(cells, base, rule, exclusive=True)
-        figures.append(Figure(f"{prefix}.{group}.base", base, "count", suppressed=rule.small(base),
-                              reason=REASON_BASE if rule.small(base) else None))
+        if reason == REASON_SECONDARY:
+            for cell in cells:
+                cell.update(suppressed=True, reason=reason, bound=None, bound_value=None)
+        figures.append(Figure(f"{prefix}.{group}.base", base, "count", suppressed=reason is not None, reason=reason))
         figures += _share_figures(f"{prefix}.{group}", pd.DataFrame(cells, columns=TABLE_COLUMNS), base, rule)
         records += [{"group": group, "base": base, **cell} for cell in cells]
     return pd.DataFrame(records, columns=["group", "base", *TABLE_COLUMNS]), figures
+
+
+def _protect_group_bases(bases: dict[str, int], reasons: dict[str, str | None], answered: int, rule: Disclosure) -> None:
+    """The groups of a single-choice column question share the row question's base: the small hidden group bases add
+    up to at most that base minus the shown ones. Hide the next smallest group until each keeps two values."""
+    while True:
+        small = [g for g, r in reasons.items() if r == REASON_BASE]
+        if not small or any(r == REASON_SECONDARY for r in reasons.values()):
+            return
+        slack = answered - sum(base for g, base in bases.items() if reasons[g] is None)
+        if min(rule.threshold - 1, slack - (len(small) - 1)) >= 2:
+            return
+        shown = sorted((g for g, r in reasons.items() if r is None and bases[g] > 0), key=lambda g: (bases[g], g))
+        if not shown:
+            return
+        reasons[shown[0]] = REASON_SECONDARY
 
 
 def _finite(figure: Figure) -> Figure:
@@ -403,7 +481,7 @@ def summarise_survey(frame: pd.DataFrame | None, codebook: Codebook | None, rule
     tables: dict[str, pd.DataFrame] = {}
     log: list[dict[str, Any]] = []
     for question in codebook.questions.values():
-        table, question_figures = _question_figures(question, frame, rule)
+        table, question_figures = _hide_small_base(_question_figures(question, frame, rule), rule, question.type != "multi")
         if table is not None:
             tables[question.id] = table
         figures += question_figures
@@ -412,7 +490,10 @@ def summarise_survey(frame: pd.DataFrame | None, codebook: Codebook | None, rule
         for qid in (row_id, column_id):
             if qid not in codebook.questions:
                 raise ConfigError(f"crosstab names question '{qid}', which is not in the codebook")
-        table, crossed = crosstab(codebook.questions[row_id], codebook.questions[column_id], frame, rule)
+        column_table = tables.get(column_id)
+        secret = frozenset() if column_table is None else frozenset(
+            str(row.key) for row in column_table.itertuples() if row.suppressed or isinstance(row.bound, str))
+        table, crossed = crosstab(codebook.questions[row_id], codebook.questions[column_id], frame, rule, secret)
         tables[f"crosstab.{row_id}.{column_id}"] = table
         figures += crossed
         log += [{"figure": f.id, "reason": f.reason} for f in crossed if f.suppressed or f.bound]
