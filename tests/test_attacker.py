@@ -307,6 +307,10 @@ def add_chart(knowledge: Knowledge, survey: Survey, target: str, spec: Any) -> N
         if qid not in survey.codebook.questions or (len(qids) > 1 and not (record.get("question") or series in texts)):
             continue  # a record of a two-question chart the attacker cannot place
         count, base = f"q:{qid}:{record['key']}", f"q:{qid}:base"
+        if record["key"] == "dont_know":  # a share of everyone who answered, don't know included
+            base = f"q:{qid}:answered"
+        if record.get("bound") in ("above", "below") and _finite(record.get("share")):
+            knowledge.pair(count, base, _bound_relation(str(record["bound"]), float(record["share"])))
         if _finite(record.get("count")):
             knowledge.restrict(count, {int(record["count"])})
         if _finite(record.get("base")):
