@@ -303,12 +303,12 @@ def _hide_small_base(computed: tuple[pd.DataFrame | None, list[Figure]], rule: D
     hide = {f"{stem}.base": REASON_BASE if rule.small(int(bases[0].value or 0)) else REASON_SECONDARY,
             f"{stem}.missing": REASON_SECONDARY, f"{stem}.dont_know.share": REASON_SECONDARY}
 
-    def hidden(figure: Figure) -> Figure:
+    def hidden_base(figure: Figure) -> Figure:
         if figure.id in hide:
             return replace(figure, suppressed=True, reason=hide[figure.id])
         return replace(figure, base=None) if figure.id == f"{stem}.dont_know" else figure  # its base holds the base
 
-    return table, [hidden(f) for f in figures]
+    return table, [hidden_base(f) for f in figures]
 
 
 def _question_figures(question: Question, frame: pd.DataFrame, rule: Disclosure) -> tuple[pd.DataFrame | None, list[Figure]]:

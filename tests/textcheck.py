@@ -10,7 +10,7 @@ from report.i18n import Formatter
 NUMBER = re.compile(r"\d+(?:[\u00a0\u202f.,]\d+)*")
 # Elements whose text is not prose: code, styles, charts, citations, labels ("Figure 3"), table headers, cover.
 SKIP_TAGS = {"script", "style", "svg", "cite", "th", "title", "head"}
-SKIP_CLASSES = {"label", "cover", "colophon", "toc"}
+SKIP_CLASSES = {"label", "cover", "colophon", "toc", "references", "suggested-citation", "finding-ref"}
 VOID = {"meta", "link", "img", "br", "hr", "input", "source", "wbr", "col", "area", "base", "embed", "param", "track"}
 
 
@@ -58,7 +58,8 @@ def formatted_tokens(figures: dict[str, dict], lang: str) -> set[str]:
     fmt = Formatter(lang)
     strings: list[str] = []
     for record in figures.values():
-        value, unit = record["value"], record["unit"]
+        # the public file: a hidden figure has no value (and none is printed); a bounded one prints its bound
+        value, unit = record.get("value", record.get("bound_value")), record["unit"]
         if value is None:
             continue
         if unit == "date":
