@@ -438,6 +438,59 @@ def crosstab(rows: Question, columns: Question, frame: pd.DataFrame, rule: Discl
     return pd.DataFrame(records, columns=["group", "base", *TABLE_COLUMNS]), figures
 
 
+REASON_CROSSTAB = "hidden with the whole table: its shown cells and totals would let a hidden one be worked out"
+
+
+def _margins_pin(table: pd.DataFrame, rows_table: pd.DataFrame | None, rule: Disclosure) -> bool:
+    """Whether the crosstab's shown cells and its totals narrow a hidden cell down to one value: each group's total
+    (its base) and each row's total where the row question's own table shows that answer (the groups of a
+    single-choice column question split its respondents). A cell hidden for being small is known to lie in
+    1..threshold-1; every other hidden cell in 0..its group's base. Narrow each range by every total until nothing
+    moves, as an attacker would; a range of one value is a leak. Every group total counts as known (the safe side)."""
+    answers = table[table.kind == "answer"]
+    value = {(str(r.group), str(r.key)): int(r.count) for r in answers.itertuples()}
+    hidden = {(str(r.group), str(r.key)): r for r in answers.itertuples() if r.suppressed or isinstance(r.bound, str)}
+    if not hidden:
+        return False
+    low = {cell: (1 if row.reason == REASON_CELL else 0) for cell, row in hidden.items()}
+    high = {cell: (rule.threshold - 1 if row.reason == REASON_CELL else int(row.base)) for cell, row in hidden.items()}
+    totals = [{cell for cell in value if cell[0] == group} for group in {cell[0] for cell in value}]
+    if rows_table is not None:
+        shown = {str(row.key) for row in rows_table[rows_table.kind == "answer"].itertuples()
+                 if not row.suppressed and not isinstance(row.bound, str)}
+        totals += [{cell for cell in value if cell[1] == key} for key in shown]
+    changed = True
+    while changed:
+        changed = False
+        for members in totals:
+            rest = sum(value[cell] for cell in members) - sum(value[cell] for cell in members if cell not in hidden)
+            unknown = [cell for cell in members if cell in hidden]
+            for cell in unknown:
+                others = [other for other in unknown if other != cell]
+                new_low = max(low[cell], rest - sum(high[o] for o in others))
+                new_high = min(high[cell], rest - sum(low[o] for o in others))
+                if (new_low, new_high) != (low[cell], high[cell]):
+                    low[cell], high[cell], changed = new_low, new_high, True
+    return any(low[cell] >= high[cell] for cell in hidden)
+
+
+def _hide_crosstab(table: pd.DataFrame, figures: list[Figure]) -> tuple[pd.DataFrame, list[Figure]]:
+    """Every cell and group base hidden, but for empty groups: the column question's own table already says they
+    are empty, and hiding a 0 would only mark it."""
+    empty = {str(group) for group, base in zip(table.group, table.base) if int(base) == 0}
+    hide = ~table.group.astype(str).isin(empty)
+    hidden = table.copy()
+    for column, value in (("suppressed", True), ("reason", REASON_CROSSTAB), ("share", None), ("ci_low", None),
+                          ("ci_high", None), ("bound", None), ("bound_value", None)):
+        hidden[column] = hidden[column].astype(object)
+        hidden.loc[hide, column] = value
+    prefix = len("survey.crosstab.")
+    def group_of(figure: Figure) -> str:
+        return figure.id[prefix:].split(".")[2] if figure.id.count(".") >= 4 else ""
+    return hidden, [f if group_of(f) in empty else replace(f, suppressed=True, reason=REASON_CROSSTAB, bound=None, bound_value=None)
+                    for f in figures]
+
+
 def _protect_group_bases(bases: dict[str, int], reasons: dict[str, str | None], answered: int, rule: Disclosure) -> None:
     """The groups of a single-choice column question share the row question's base: the small hidden group bases add
     up to at most that base minus the shown ones. Hide the next smallest group until each keeps two values."""
@@ -494,6 +547,8 @@ def summarise_survey(frame: pd.DataFrame | None, codebook: Codebook | None, rule
         secret = frozenset() if column_table is None else frozenset(
             str(row.key) for row in column_table.itertuples() if row.suppressed or isinstance(row.bound, str))
         table, crossed = crosstab(codebook.questions[row_id], codebook.questions[column_id], frame, rule, secret)
+        if codebook.questions[column_id].type != "multi" and _margins_pin(table, tables.get(row_id), rule):
+            table, crossed = _hide_crosstab(table, crossed)
         tables[f"crosstab.{row_id}.{column_id}"] = table
         figures += crossed
         log += [{"figure": f.id, "reason": f.reason} for f in crossed if f.suppressed or f.bound]
