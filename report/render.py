@@ -463,7 +463,7 @@ def render_html(context: RenderContext) -> str:
         counts_direction=lambda first, last: counts_direction(context.stats, first, last),
         differences=lambda group, overall, kind=None: category_differences(context.stats, group, overall, kind),
     )
-    env.filters.update(gettext=gettext, cssstring=escape_css_string, slug=slug, num=fmt.number, pct=fmt.percent, eur=fmt.euro, date=fmt.date, month=fmt.month)
+    env.filters.update(upper_first=upper_first, gettext=gettext, cssstring=escape_css_string, slug=slug, num=fmt.number, pct=fmt.percent, eur=fmt.euro, date=fmt.date, month=fmt.month)
     try:
         template = env.get_template("layout.html.j2")
         plan = PlanRenderer(env, context, env.globals["chart"])  # type: ignore[arg-type]
@@ -516,6 +516,16 @@ def _template_where(exc: BaseException) -> str | None:
             where = f"{filename}:{trace.tb_lineno}"
         trace = trace.tb_next
     return where
+
+
+def upper_first(value: Any) -> Markup:
+    """A sentence that starts with an inserted figure: its first letter upper-case, whatever markup comes before it
+    ("plus de 90 %" -> "Plus de 90 %"; digits stay as they are)."""
+    text = str(value if isinstance(value, Markup) else escape(_finalize(value)))
+    found = re.search(r"(?:^|>)((?:[^<\w&]|&[#\w]+;)*)(\w)", text)  # entities (&nbsp;) are no letters
+    if found is None or not found.group(2).isalpha():
+        return Markup(text)
+    return Markup(text[:found.start(2)] + found.group(2).upper() + text[found.end(2):])
 
 
 def escape_css_string(text: str) -> str:

@@ -300,3 +300,13 @@ def test_table_captions_take_the_phrase_from_the_language(tiny_statistics, lang)
     captions = [re.sub(r"<[^>]+>", "", caption) for caption in re.findall(r"<caption>(.*?)</caption>", page, re.S)]
     naming = [caption for caption in captions if Formatter(lang).country("US") in caption]
     assert naming and all(FROM_COUNTRY["US"][lang] in caption for caption in naming), captions
+
+
+def test_upper_first_capitalises_a_sentence_that_starts_with_a_figure():
+    from markupsafe import Markup
+
+    from report.render import upper_first
+
+    assert upper_first(Markup('<span class="fig">plus de 90&nbsp;%</span> des')) == Markup('<span class="fig">Plus de 90&nbsp;%</span> des')
+    assert upper_first(Markup("94&nbsp;% des")) == Markup("94&nbsp;% des")
+    assert upper_first("<b>x</b>") == Markup("&lt;b&gt;x&lt;/b&gt;")  # plain text stays text
