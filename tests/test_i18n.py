@@ -309,4 +309,4 @@ def test_upper_first_capitalises_a_sentence_that_starts_with_a_figure():
 
     assert upper_first(Markup('<span class="fig">plus de 90&nbsp;%</span> des')) == Markup('<span class="fig">Plus de 90&nbsp;%</span> des')
     assert upper_first(Markup("94&nbsp;% des")) == Markup("94&nbsp;% des")
-    assert upper_first("<b>x</b>") == Markup("&lt;b&gt;x&lt;/b&gt;")  # plain text stays text
+    assert upper_first("<b>x</b>") == Markup("&lt;B&gt;x&lt;/b&gt;")  # plain text stays escaped text
