@@ -55,3 +55,10 @@ def project(tmp_path) -> Path:
 
 def pdftotext_available() -> bool:
     return shutil.which("pdftotext") is not None
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """A test that reads a full build of the sample (the `sample` or `short` fixture, half a minute) is slow."""
+    for item in items:
+        if {"sample", "short"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

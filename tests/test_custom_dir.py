@@ -131,6 +131,7 @@ def test_the_project_catalog_goes_over_the_shipped_one_string_by_string(tmp_path
     assert custom.ngettext("%(count)s vendor", "%(count)s vendors", 2) == shipped.ngettext("%(count)s vendor", "%(count)s vendors", 2)
 
 
+@pytest.mark.slow
 def test_a_language_the_tool_does_not_ship_is_added_with_text_only(project):
     """English, from the project's own prose and catalog: the build writes it like a shipped language."""
     custom = project / "custom"
@@ -208,14 +209,16 @@ def test_a_logo_needs_the_custom_dir(project, capsys):
     assert "cover.logo needs custom_dir" in capsys.readouterr().err
 
 
-def test_a_pale_accent_is_reported_as_unreadable(project):
-    config_path = _edit(project / "config.yaml", lambda data: data.update(cover={"colours": {"accent": "#9ad0f5", "text": "#222222"}}))
-    notes = validate(config_path).notes
+def test_a_pale_accent_is_reported_as_unreadable():
+    from report.theme import colour_notes
+
+    notes = colour_notes(Theme(colours=(("accent", "#9ad0f5"), ("ink", "#222222"))))
     assert any("cover.colours.accent #9ad0f5: contrast 1.7:1" in note for note in notes)
     assert not any("cover.colours.text" in note for note in notes)
     assert round(contrast("#ffffff", "#000000"), 1) == 21.0 and contrast("#777777", "#777777") == 1.0
 
 
+@pytest.mark.slow
 def test_exported_templates_used_as_they_are_change_nothing(project, tmp_path):
     before = html_of(project / "config.yaml", "nl")
     written = export_templates(project / "custom")

@@ -131,6 +131,7 @@ def test_verify_a_folder_without_manifest_is_an_input_error(tmp_path, capsys):
 
 # -- no warnings ------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("error")
 def test_a_clean_sample_build_logs_no_warning(tmp_path, caplog):
     with caplog.at_level(logging.WARNING), warnings.catch_warnings():
