@@ -301,10 +301,10 @@ class PlanRenderer:
         for closing in ("</li>", "</p>"):
             if text.rstrip().endswith(closing):
                 body = text.rstrip()[: -len(closing)]
-                return Markup(body) + note + Markup(closing)
+                return _before_stop(Markup(body), note) + Markup(closing)
         if text.rstrip().endswith(("</ol>", "</ul>", "</div>")):  # a whole list: the note as a paragraph under it
             return text + Markup('\n<p class="rests-on">{}</p>').format(note.striptags() and Markup(str(note).strip()))
-        return text + note
+        return _before_stop(text, note)
 
     def render(self, node: Placed) -> Markup:
         if isinstance(node, Say):
@@ -516,6 +516,14 @@ def _template_where(exc: BaseException) -> str | None:
             where = f"{filename}:{trace.tb_lineno}"
         trace = trace.tb_next
     return where
+
+
+def _before_stop(text: Markup, note: Markup) -> Markup:
+    """The note inside the sentence: "… entre elles (voir 4.1)." rather than after its full stop."""
+    body = text.rstrip()
+    if body.endswith(".") and not body.endswith(".."):
+        return Markup(body[:-1]) + note + Markup(".")
+    return Markup(body) + note
 
 
 def upper_first(value: Any) -> Markup:
