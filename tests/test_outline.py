@@ -113,3 +113,17 @@ def test_a_project_fragment_replaces_the_shipped_one_and_an_unknown_question_fra
     config_path = _edit(project, lambda data: data.update(custom_dir="custom"))
     checked = validate(config_path)
     assert any("q_no_such_question" in note for note in checked.notes)
+
+
+def test_a_recommendation_is_placed_only_with_a_finding_it_rests_on(project):
+    """Without sales, the wholesale finding is left out: the recommendation resting on it alone goes with it, the
+    others name only findings this edition shows."""
+    config_path = _edit(project, lambda data: data["inputs"].update(sales="none"))
+    report_plan = plan_report(TEMPLATES / "outline.yaml", _stats(config_path))
+    shown = {finding.id for section in report_plan.sections for finding in section.findings if isinstance(finding, Finding)}
+    shown |= {section.id for section in report_plan.sections}
+    placed = [node for node in _placed(report_plan) if hasattr(node, "rests_on")]
+    names = {node.name for node in placed}
+    assert "wholesale" not in shown and "supply_finance" not in names
+    assert {"supply_monitoring", "supply_teams", "demand_evidence"} <= names
+    assert all(set(node.rests_on) <= shown for node in placed)
