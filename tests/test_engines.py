@@ -60,6 +60,7 @@ def tricky_project(tmp_path: Path) -> Path:
     assert "trap_listings" in config and "trap_feedback" in config
     (project / "config").mkdir()
     shutil.copytree(ROOT / "config" / "custom", project / "config" / "custom")
+    shutil.copy(ROOT / "config" / "references.json", project / "config" / "references.json")
     (project / "config" / "sample.yaml").write_text(config, encoding="utf-8")
     return project / "config" / "sample.yaml"
 

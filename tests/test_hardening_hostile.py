@@ -71,6 +71,7 @@ def hostile_copy(project: Path) -> Path:
     (project / "config").mkdir(parents=True)
     shutil.copy(SAMPLE, project / "config" / "sample.yaml")
     shutil.copytree(SAMPLE.parent / "custom", project / "config" / "custom")
+    shutil.copy(SAMPLE.parent / "references.json", project / "config" / "references.json")
     shutil.copytree(ROOT / "sample_inputs", project / "sample_inputs")
     for name in ("listings.csv.gz", "feedback.csv.gz"):
         path = project / "sample_inputs" / name
