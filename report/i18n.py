@@ -206,7 +206,7 @@ def typeset(page: str, typography: Typography = Typography()) -> str:
         text = parts[index]
         if not text or kept.inside:
             continue
-        plain = html_module.unescape(text)
+        plain = original = html_module.unescape(text)
         plain = _UNIT_AFTER.sub("\u00a0", plain)
         plain = _UNIT_BEFORE.sub("\u00a0", plain)
         plain = _THOUSANDS.sub("\u202f", plain)
@@ -218,7 +218,8 @@ def typeset(page: str, typography: Typography = Typography()) -> str:
                            "1" + typography.first_day, plain)
         if plain.strip():
             before = plain[-1]
-        parts[index] = html_module.escape(plain, quote=False)
+        if plain != original:  # text it does not change keeps its escaping as the templates wrote it
+            parts[index] = html_module.escape(plain, quote=False)
     return "".join(parts)
 
 

@@ -59,15 +59,25 @@ def sweep(root: Path) -> list[Path]:
     return removed
 
 
+def _own_multiprocessing_tempdir(root: Path) -> None:
+    """multiprocessing keeps a folder of its own for the life of the process (the fork servers' sockets): name it
+    like the build's, so that a process killed outright leaves nothing the next build's sweep does not remove."""
+    from multiprocessing import process, util
+
+    config = process.current_process()._config  # type: ignore[attr-defined]
+    if config.get("tempdir") is None:
+        folder = tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-mp-", dir=root)
+        config["tempdir"] = folder
+        util.Finalize(None, shutil.rmtree, args=[folder], kwargs={"ignore_errors": True}, exitpriority=-100)
+
+
 @contextlib.contextmanager
 def build_tempdir() -> Iterator[Path]:
     """A temporary folder that this build and every process it starts write into (TMPDIR and tempfile's default
     point at it), removed at the end; leftovers of killed builds are swept first."""
-    from multiprocessing import util
-
-    util.get_temp_dir()  # multiprocessing's own folder stays where it was: it outlives this build in this process
     root = Path(tempfile.gettempdir())
     sweep(root)
+    _own_multiprocessing_tempdir(root)
     folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=root))
     saved_env, saved_default = os.environ.get("TMPDIR"), tempfile.tempdir
     os.environ["TMPDIR"], tempfile.tempdir = str(folder), str(folder)

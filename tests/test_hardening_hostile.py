@@ -133,14 +133,18 @@ class Elements(html.parser.HTMLParser):
     def __init__(self, page: str) -> None:
         super().__init__(convert_charrefs=True)
         self.tags: collections.Counter[str] = collections.Counter()
-        self.urls: list[str] = []
+        self.urls: list[str] = []  # what a browser would load (a link to follow is not loaded)
+        self.links: list[str] = []  # <a href>: followed only when the reader clicks
         self.styles: list[str] = []
         self._in_style = False
         self.feed(page)
 
     def handle_starttag(self, tag, attrs):
         self.tags[tag] += 1
-        self.urls += [value or "" for name, value in attrs if name in ("src", "href", "action", "srcset", "data", "poster")]
+        if tag == "a":
+            self.links += [value or "" for name, value in attrs if name == "href"]
+        self.urls += [value or "" for name, value in attrs
+                      if name in ("src", "action", "srcset", "data", "poster") or (name == "href" and tag != "a")]
         self._in_style = tag == "style"
 
     def handle_data(self, data):
@@ -158,6 +162,8 @@ def test_hostile_html_has_the_same_elements_as_the_clean_report_and_loads_nothin
     clean = Elements(sample.html(lang))
     assert page.tags == clean.tags
     assert all(url.startswith(("#", "data:")) for url in page.urls), [u for u in page.urls if not u.startswith(("#", "data:"))]
+    # the links are the clean report's (the bibliography's DOIs, the config's address): the data added none
+    assert sorted(page.links) == sorted(clean.links) and all(link.startswith(("#", "https://")) for link in page.links)
     assert not any("@import" in css or re.search(r"url\((?!['\"]?(data:|#))", css) for css in page.styles)
 
 
