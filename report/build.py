@@ -279,6 +279,10 @@ def _utc_worker() -> None:
     quiet_child()  # dies with the build, leaves Ctrl-C to it
     os.environ["TZ"] = "UTC"
     time.tzset()
+    # A worker forked from a process that already had a fork server inherits its handle to it (not this process's
+    # child): forget it, so that the worker starts its own.
+    server = forkserver._forkserver  # type: ignore[attr-defined]
+    server._forkserver_pid = server._forkserver_address = server._forkserver_alive_fd = None
     multiprocessing.get_context("forkserver").set_forkserver_preload(["report._child", "report.pdf", "weasyprint",
                                                                       "weasyprint.text.fonts"])
     forkserver.ensure_running()
