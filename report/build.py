@@ -282,7 +282,8 @@ def _utc_worker() -> None:
     # A worker forked from a process that already had a fork server inherits its handle to it (not this process's
     # child): forget it, so that the worker starts its own.
     server = forkserver._forkserver  # type: ignore[attr-defined]
-    server._forkserver_pid = server._forkserver_address = server._forkserver_alive_fd = None
+    for name in ("_forkserver_pid", "_forkserver_address", "_forkserver_alive_fd"):
+        setattr(server, name, None)
     multiprocessing.get_context("forkserver").set_forkserver_preload(["report._child", "report.pdf", "weasyprint",
                                                                       "weasyprint.text.fonts"])
     forkserver.ensure_running()
