@@ -286,7 +286,10 @@ def _utc_worker() -> None:
         setattr(server, name, None)
     multiprocessing.get_context("forkserver").set_forkserver_preload(["report._child", "report.pdf", "weasyprint",
                                                                       "weasyprint.text.fonts"])
-    forkserver.ensure_running()
+    try:
+        forkserver.ensure_running()
+    except OSError:  # e.g. a full TMPDIR: the PDF layout, which needs it, then fails with the reason, naming the edition
+        pass
 
 
 def _sha256(path: Path) -> str | None:

@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -309,8 +310,9 @@ def test_a_full_scratch_disk_is_a_message_and_the_previous_output_stays(tmp_path
     out = tmp_path / "out"
     write_edition_folder(out, "cryptodrug-2019", {"fr/report.html": b"previous\n"})
     before = snapshot(out / "cryptodrug-2019")
-    script = (f"mkdir -p {tmp_path}/small && mount -t tmpfs -o size=300k tmpfs {tmp_path}/small && "
-              f"TMPDIR={tmp_path}/small {sys.executable} -m report.cli build {SAMPLE} --lang fr --out {out}")
+    small = tempfile.mkdtemp(prefix="rs-", dir="/tmp")  # short: sockets live under TMPDIR (at most 107 bytes)
+    script = (f"mount -t tmpfs -o size=300k tmpfs {small} && "
+              f"TMPDIR={small} {sys.executable} -m report.cli build {SAMPLE} --lang fr --out {out}")
     done = subprocess.run(["unshare", "-rm", "sh", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode != 0 and "No space left on device" in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert snapshot(out / "cryptodrug-2019") == before

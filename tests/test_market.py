@@ -461,5 +461,8 @@ def test_the_method_note_says_how_many_sales_have_no_value(tmp_path):
     import re
 
     text = " ".join(re.sub(r"<[^>]+>", "", html_of(config, "fr")).split())
-    assert "2 ventes n'ont pas de taux de change publié dans les 3 jours qui précèdent la vente." in text.replace("\u00a0", " ")
+    import html
+
+    text = re.sub(r"[\u00a0\u202f\u2009]", " ", html.unescape(text))
+    assert "2 ventes n'ont pas de taux de change publié dans les 3 jours qui précèdent la vente." in text, text[-3000:]
     assert "vor dem Verkauf" not in text
