@@ -521,7 +521,7 @@ def _default_sentences(stats: Statistics, qid: str, own_prose: tuple[str, ...]) 
 
     if question.type == "text":
         return (say("text_answered") if (_value(stats, f"survey.{qid}.answered") or 0) > 0 else say("too_few"),)
-    shown = _shown_codes(stats, qid)
+    shown = ranked_codes(stats, qid)
     hidden = stats.survey.tables[qid].suppressed.any() if qid in stats.survey.tables else False
     prefix = f"survey.{qid}" + (".bracket" if question.type == "numeric" else "")
     counts = [int(_value(stats, f"{prefix}.{key}.count") or 0) for key in shown]
@@ -551,12 +551,17 @@ def _default_sentences(stats: Statistics, qid: str, own_prose: tuple[str, ...]) 
     return tuple(sentences)
 
 
-def _shown_codes(stats: Statistics, qid: str) -> list[str]:
+def ranked_codes(stats: Statistics, qid: str) -> list[str]:
+    """The answers of a question that are published (shown or given as a bound), most frequent first; never a
+    don't-know or missing row."""
     table = stats.survey.tables.get(qid)
     if table is None:
         return []
     prefix = f"survey.{qid}" + (".bracket" if stats.survey.codebook.questions[qid].type == "numeric" else "")
-    return [str(key) for key in table.key if _value(stats, f"{prefix}.{key}.share") is not None]
+    shown = [(stats.figures[f"{prefix}.{key}.share"].value, index, str(key)) for index, (key, kind) in
+             enumerate(zip(table.key, table.kind))
+             if kind == "answer" and f"{prefix}.{key}.share" in stats.figures and stats.figures[f"{prefix}.{key}.share"].available]
+    return [key for share, index, key in sorted(shown, key=lambda row: (-float(row[0] or 0), row[1]))]
 
 
 def _charts(group: Any, qids: list[str], codebook: Any) -> list[str]:

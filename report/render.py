@@ -16,7 +16,7 @@ from . import wording
 from .errors import RenderError
 from .i18n import Formatter, bracket_label, origin_name, typeset, typography_of, value_bracket_labels
 from .model import Chart, Figure, Statistics, slug
-from .outline import (Block, ChartRef, Placed, Plan, Say, Table, category_differences, counts_direction, migration_events,
+from .outline import (Block, ranked_codes, ChartRef, Placed, Plan, Say, Table, category_differences, counts_direction, migration_events,
                       moved)
 from .theme import Theme
 from .outline import LeftOut
@@ -208,7 +208,7 @@ class Inserter:
 
     def top_codes(self, qid: str) -> list[str]:
         """A question's answers (codes, options or brackets) that can be shown, largest share first."""
-        return top_codes(self.context.stats, qid)
+        return ranked_codes(self.context.stats, qid)
 
     def hidden_codes(self, qid: str) -> list[str]:
         """Answers whose share disclosure control hides (named, so the reader knows they exist)."""
@@ -227,17 +227,6 @@ def _answer_label(codebook: Any, qid: str, key: str, lang: str) -> str:
     if question.type == "numeric":
         return bracket_label(question, key, lang)
     return str(question.labels[key][lang])
-
-
-def top_codes(stats: Statistics, qid: str) -> list[str]:
-    table = stats.survey.tables.get(qid)
-    if table is None:
-        return []
-    prefix = f"survey.{qid}" + (".bracket" if stats.survey.codebook.questions[qid].type == "numeric" else "")
-    shown = [(stats.figures[f"{prefix}.{key}.share"].value, index, str(key)) for index, (key, kind) in
-             enumerate(zip(table.key, table.kind))
-             if kind == "answer" and f"{prefix}.{key}.share" in stats.figures and stats.figures[f"{prefix}.{key}.share"].available]
-    return [key for share, index, key in sorted(shown, key=lambda row: (-float(row[0] or 0), row[1]))]
 
 
 class PlanRenderer:

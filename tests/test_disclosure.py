@@ -14,6 +14,7 @@ from report.build import figures_json, internal_figures_path
 from report.errors import ConfigError
 from report.i18n import Formatter
 from report.model import Codebook, Figure, Figures, Question, Statistics
+from report.outline import _default_sentences, ranked_codes
 from report.render import Inserter, RenderContext
 from report.survey import Disclosure, summarise_survey
 from report.theme import Theme
@@ -110,3 +111,18 @@ def test_build_refuses_an_internal_path_inside_the_publication_folder(tmp_path: 
                           capture_output=True, text=True)
     assert done.returncode == 2 and "publication folder" in done.stderr
     assert not (tmp_path / "cryptodrug-2019").exists()
+
+
+def test_only_answers_are_ranked_never_the_merged_or_dont_know_rows():
+    # One published answer, two small ones merged into "other answers", many "don't know": the text names the
+    # answer and no "second most frequent" one (the merged row once ranked second, and the sentence then asked for
+    # an answer that does not exist).
+    question = Question("q", "single", {"value": "q"}, {"fr": "q"},
+                        {c: {"fr": f"r{c}"} for c in [*CODES, "98"]}, dont_know=("98",))
+    values = ["1"] * 50 + ["2"] * 5 + ["3"] * 6 + ["98"] * 20
+    summary = summarise_survey(pd.DataFrame({"q": values}), Codebook({"q": question}), Disclosure())
+    stats = Statistics(summary.figures, None, summary)  # type: ignore[arg-type]
+    assert "merged" in set(summary.tables["q"].kind)
+    assert ranked_codes(stats, "q") == ["1"]
+    said = [say.name for say in _default_sentences(stats, "q", ())]
+    assert said[0] == "top" and "second" not in said
