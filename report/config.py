@@ -347,6 +347,15 @@ LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 LOGO_BYTES = 2 << 20
 
 
+class PdfOptions(Schema):
+    """How the PDF editions are written."""
+
+    variant: Literal["pdf/ua-1", "pdf/a-3b"] = "pdf/ua-1"
+    """`pdf/ua-1`: a tagged, accessible PDF (structure tree, document language, alternative text), the default; `pdf/a-3b`: for archiving, tagged as well, with the public `figures.json` and `manifest.json` embedded as attachments."""
+    data_appendix: bool = True
+    """End each PDF edition with an appendix giving every chart's data as a table."""
+
+
 class Limits(Schema):
     """Resource limits that keep a hostile or broken input from hanging or exhausting the machine."""
 
@@ -446,6 +455,8 @@ class ReportConfig(Schema):
     """Spark settings, used when `engine: spark`."""
     crosstabs: list[CrossTab] = Field(default_factory=list)
     """Survey cross-tabulations the report shows (column percentages, same disclosure control)."""
+    pdf: PdfOptions = Field(default_factory=PdfOptions)
+    """PDF variant (accessible PDF/UA by default, or PDF/A-3b for archiving) and the appendix of chart data."""
     limits: Limits = Field(default_factory=Limits)
     """Input size, PDF time and memory limits."""
     cover: Cover = Field(default_factory=Cover)

@@ -243,6 +243,19 @@ class Statistics:
 
 
 @dataclass(frozen=True)
+class ChartTable:
+    """A chart's data as a table, in the chart's language: what a reader who cannot see the chart reads instead.
+
+    `columns` are the header cells; each row's first cell names the row (a month, an answer, a market) and the others
+    are already formatted in the edition's conventions (a hidden value is the chart's own mark, e.g. "masqué").
+    `numeric` says which columns hold numbers (right-aligned)."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    numeric: tuple[bool, ...] = ()
+
+
+@dataclass(frozen=True)
 class Chart:
     """One chart in one language: the Vega-Lite spec for HTML and an SVG for PDF."""
 
@@ -254,6 +267,7 @@ class Chart:
     spec: Mapping[str, Any]
     svg: str | None = None
     note: str = ""  # a caption line: what the marks mean (intervals, hidden answers, bounds, "don't know")
+    table: ChartTable | None = None  # the chart's data, shown under the chart in HTML and in the PDF's appendix
 
 
 @dataclass(frozen=True)
