@@ -24,7 +24,7 @@ from .load import Inputs, load_inputs
 from .market import aggregate_market, market_params
 from .model import Figure, Statistics
 from .outline import Plan, plan_report
-from .pdf import ASSETS, FetchLog, PdfLimits, html_to_pdf
+from .pdf import ARCHIVAL, ASSETS, FetchLog, PdfAttachment, PdfLimits, html_to_pdf
 from .render import RenderContext, render_html
 from .processes import build_tempdir, check_interrupted
 from .resources import TEMPLATES
@@ -132,7 +132,8 @@ def pdf_created(config: ReportConfig) -> str:
 
 
 def render_language(config: ReportConfig, stats: Statistics, plan: Plan, lang: str, formats: list[str],
-                    bundle: str | None, theme: Theme = Theme()) -> tuple[dict[str, bytes], dict[str, float], FetchLog]:
+                    bundle: str | None, theme: Theme = Theme(), attachments: tuple[PdfAttachment, ...] = ()
+                    ) -> tuple[dict[str, bytes], dict[str, float], FetchLog]:
     """One edition: charts, HTML for screen and print, PDF. Runs in a worker process."""
     watch = Stopwatch()
     files: dict[str, bytes] = {}
@@ -153,7 +154,8 @@ def render_language(config: ReportConfig, stats: Statistics, plan: Plan, lang: s
         started = watch.lap("render", started)
         limits = PdfLimits(config.limits.pdf_seconds, config.limits.pdf_memory_mb)
         files[f"{lang}/report.pdf"], fetched = html_to_pdf(print_html, theme.css("print.css"), created=pdf_created(config),
-                                                           edition=f"{config.edition}/{lang}", limits=limits)
+                                                           edition=f"{config.edition}/{lang}", limits=limits,
+                                                           variant=config.pdf.variant, attachments=attachments)
         watch.lap("pdf", started)
     else:
         watch.lap("render", started)
@@ -342,6 +344,22 @@ def manifest(config_path: Path, config: ReportConfig, inputs: Inputs, stats: Sta
     }
 
 
+def pdf_attachments(config_path: Path, config: ReportConfig, inputs: Inputs, stats: Statistics
+                    ) -> tuple[PdfAttachment, ...]:
+    """What a PDF/A-3b edition embeds (nothing in any other variant): the public figures.json, and the manifest's
+    provenance (tool, libraries, config, inputs, templates, fonts, engine, suppressions) without its `outputs`,
+    whose hashes include the PDF's own."""
+    if config.pdf.variant != ARCHIVAL:
+        return ()
+    record = {key: item for key, item in manifest(config_path, config, inputs, stats, {}).items() if key != "outputs"}
+    record["engine"] = {"name": config.engine, "spark_master": config.spark.master if config.engine == "spark" else None}
+    provenance = (json.dumps(record, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    return (PdfAttachment("figures.json", "Every published figure of the brief (public: hidden values left out)",
+                          figures_json(stats, public=True, threshold=config.disclosure.threshold)),
+            PdfAttachment("manifest-provenance.json", "What the build was made from: the manifest without the "
+                          "hashes of its outputs, this PDF among them", provenance))
+
+
 def figures_json(stats: Statistics, public: bool = False, threshold: int = 10) -> bytes:
     """Every figure: the full records (for the team), or what may be published (`public`): see Figure.as_json."""
     records = [_finite(figure.as_json(public, threshold)) for figure in stats.figures.values()]
@@ -387,8 +405,9 @@ def _build(config_path: str | Path, languages: list[str] | None, formats: list[s
         inputs = watch.stage("load", load_inputs, config, base)
         stats = watch.stage("compute", compute, config, inputs)
         plan = watch.stage("plan", plan_report, TEMPLATES / "outline.yaml", stats)
+        attachments = pdf_attachments(Path(config_path), config, inputs, stats) if "pdf" in formats else ()
         files, fetched = watch.stage("editions", render_editions, pool, config, stats, plan, languages, formats, bundle, watch,
-                                     theme)
+                                     theme, attachments)
     files["figures.json"] = figures_json(stats, public=True, threshold=config.disclosure.threshold)
     record = manifest(Path(config_path), config, inputs, stats, files)
     record["engine"] = {"name": config.engine, "spark_master": config.spark.master if config.engine == "spark" else None}
@@ -404,11 +423,12 @@ def _build(config_path: str | Path, languages: list[str] | None, formats: list[s
 
 
 def render_editions(pool: ProcessPoolExecutor, config: ReportConfig, stats: Statistics, plan: Plan, languages: list[str],
-                    formats: list[str], bundle: Future[str] | None, watch: Stopwatch, theme: Theme = Theme()
-                    ) -> tuple[dict[str, bytes], dict[str, FetchLog]]:
+                    formats: list[str], bundle: Future[str] | None, watch: Stopwatch, theme: Theme = Theme(),
+                    attachments: tuple[PdfAttachment, ...] = ()) -> tuple[dict[str, bytes], dict[str, FetchLog]]:
     """Every language edition, each in a worker process; the workers' warnings are logged here."""
     script = bundle.result() if bundle else None
-    jobs = {lang: pool.submit(_in_worker, render_language, config, stats, plan, lang, formats, script, theme)
+    jobs = {lang: pool.submit(_in_worker, render_language, config, stats, plan, lang, formats, script, theme,
+                              attachments)
             for lang in languages}
     files: dict[str, bytes] = {}
     fetched: dict[str, FetchLog] = {}

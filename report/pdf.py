@@ -71,6 +71,20 @@ class FetchLog:
 
 
 @dataclass(frozen=True)
+class PdfAttachment:
+    """A file a PDF/A-3b edition embeds (`name` as the reader's attachment list shows it, `description` beside it)."""
+
+    name: str
+    description: str
+    data: bytes
+
+
+#: The PDF variants a config may ask for (config `pdf.variant`); only the archival one embeds files.
+VARIANTS = ("pdf/ua-1", "pdf/a-3b")
+ARCHIVAL = "pdf/a-3b"
+
+
+@dataclass(frozen=True)
 class PdfLimits:
     """How long one edition's layout may take and how much address space it may add (see config `limits`)."""
 
@@ -109,8 +123,10 @@ def _mime(path: Path) -> str:
     return {".ttf": "font/ttf", ".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}.get(path.suffix, "application/octet-stream")
 
 
-def layout_pdf(html: str, css: str, *, created: str) -> tuple[bytes, FetchLog]:
-    """Lay out print HTML as a PDF in this process; the fetcher records what was asked for."""
+def layout_pdf(html: str, css: str, *, created: str, variant: str = "pdf/ua-1",
+               attachments: tuple[PdfAttachment, ...] = ()) -> tuple[bytes, FetchLog]:
+    """Lay out print HTML as a tagged PDF of `variant` in this process; the fetcher records what was asked for.
+    `attachments` are embedded in the archival variant only (an attachment is content no reader's eye checks)."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
@@ -128,7 +144,7 @@ def layout_pdf(html: str, css: str, *, created: str) -> tuple[bytes, FetchLog]:
         document.metadata.attachments = []  # a report embeds no files, whatever its HTML asks for
         for page in document.pages:
             page.links[:] = [link for link in page.links if link[0] != "external" or link[1].startswith(SAFE_LINK_SCHEMES)]
-        pdf = document.write_pdf(uncompressed_pdf=False, custom_metadata=True)
+        pdf = document.write_pdf(**_variant_options(document, variant, attachments, created, fetcher))
     except MemoryError:
         raise
     except Exception as exc:  # WeasyPrint raises many kinds; any is a render failure of this edition
@@ -142,14 +158,16 @@ def layout_pdf(html: str, css: str, *, created: str) -> tuple[bytes, FetchLog]:
     return pdf, dataclasses.replace(fetcher.log(), undrawable=missing)
 
 
-def html_to_pdf(html: str, css: str, *, created: str, edition: str, limits: PdfLimits = PdfLimits()) -> tuple[bytes, FetchLog]:
-    """Lay out print HTML as a PDF in a child process that is killed after `limits.seconds` and may not grow
-    its address space by more than `limits.memory_mb`; refused fetches are logged here, in the caller."""
+def html_to_pdf(html: str, css: str, *, created: str, edition: str, limits: PdfLimits = PdfLimits(),
+                variant: str = "pdf/ua-1", attachments: tuple[PdfAttachment, ...] = ()) -> tuple[bytes, FetchLog]:
+    """Lay out print HTML as a tagged PDF (`variant`: config `pdf.variant`) in a child process that is killed after
+    `limits.seconds` and may not grow its address space by more than `limits.memory_mb`; refused fetches are logged
+    here, in the caller. `attachments` are embedded in the archival variant only."""
     # forkserver, not fork: the caller has usually just drawn charts with vl-convert, whose JavaScript engine
     # threads a forked child would inherit half-dead (locks held and never released).
     context = multiprocessing.get_context("forkserver")
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_layout_child, args=(send, html, css, created, limits.memory_mb), daemon=True,
+    child = context.Process(target=_layout_child, args=(send, html, css, created, limits.memory_mb, variant, attachments), daemon=True,
                             name=f"pdf {edition}")
     child.start()
     send.close()
@@ -182,13 +200,63 @@ def html_to_pdf(html: str, css: str, *, created: str, edition: str, limits: PdfL
     return payload, fetched
 
 
+def _variant_options(document: Any, variant: str, attachments: tuple[PdfAttachment, ...], created: str,
+                     fetcher: Any) -> dict[str, Any]:
+    """write_pdf's options for `variant`: PDF/UA-1 (tagged: structure tree, /Lang, /Alt, DisplayDocTitle), or
+    PDF/A-3b, tagged as well and identified as PDF/UA-1 too, with `attachments` embedded."""
+    if variant not in VARIANTS:
+        raise RenderError(f"unknown PDF variant {variant!r} (pdf.variant: one of {', '.join(VARIANTS)})")
+    options: dict[str, Any] = {"uncompressed_pdf": False, "custom_metadata": True, "pdf_variant": variant,
+                               "pdf_tags": True}
+    if variant == ARCHIVAL:
+        import weasyprint
+
+        document.metadata = _universal_metadata(document.metadata)
+        when = _as_datetime(created)
+        options["attachments"] = [weasyprint.Attachment(string=item.data, url_fetcher=fetcher, name=item.name,
+                                                        description=item.description, created=when, modified=when,
+                                                        relationship="Supplement") for item in attachments]
+    return options
+
+
+def _as_datetime(created: str) -> Any:
+    """The PDF's creation date as a datetime, for the attachments' dates (reproducible, like the PDF's own)."""
+    from datetime import date, datetime
+
+    try:
+        return datetime.fromisoformat(created.replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.combine(date.fromisoformat(created[:10]), datetime.min.time())
+
+
+def _universal_metadata(metadata: Any) -> Any:
+    """`metadata` (WeasyPrint's DocumentMetadata) whose XMP also says pdfuaid:part 1: WeasyPrint writes one
+    identification, that of the variant asked for, and PDF/A-3b takes the PDF/UA-1 tagging as well."""
+    from weasyprint.pdf.metadata import NS, DocumentMetadata
+
+    class UniversalMetadata(DocumentMetadata):  # type: ignore[misc]
+        """XMP metadata that identifies the file as PDF/UA-1 besides the PDF/A part WeasyPrint writes."""
+
+        def generate_rdf_metadata(self, variant: str, version: int, conformance: str | None) -> bytes:
+            from xml.etree.ElementTree import fromstring, tostring
+
+            rdf = fromstring(super().generate_rdf_metadata(variant, version, conformance))
+            first = rdf.find(f"{{{NS['rdf']}}}Description")
+            if variant != "ua" and first is not None:
+                first.attrib[f"{{{NS['pdfuaid']}}}part"] = "1"
+            return bytes(tostring(rdf, encoding="utf-8"))
+
+    return UniversalMetadata(**vars(metadata))
+
+
 def _exit_reason(code: int | None) -> str:
     if code is not None and code < 0:
         return f"killed by {signal.Signals(-code).name}"
     return f"exit code {code}"
 
 
-def _layout_child(send: Any, html: str, css: str, created: str, memory_mb: int) -> None:
+def _layout_child(send: Any, html: str, css: str, created: str, memory_mb: int, variant: str = "pdf/ua-1",
+                  attachments: tuple[PdfAttachment, ...] = ()) -> None:
     """Runs in the child: cap the address space, lay out, send back ('ok', pdf, log) or the failure."""
     from .processes import quiet_child
 
@@ -197,7 +265,7 @@ def _layout_child(send: Any, html: str, css: str, created: str, memory_mb: int) 
         import weasyprint.text.fonts  # noqa: F401 - loaded before the cap, so the cap only meets the layout
 
         _cap_address_space(memory_mb)
-        pdf, fetched = layout_pdf(html, css, created=created)
+        pdf, fetched = layout_pdf(html, css, created=created, variant=variant, attachments=attachments)
         send.send(("ok", pdf, fetched))
     except MemoryError:
         send.send(("memory", None, None))
