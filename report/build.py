@@ -117,6 +117,7 @@ def _meta(config: ReportConfig, lang: str, stats: Statistics) -> dict[str, Any]:
         "fieldwork": config.fieldwork,
         "fieldwork_languages": [fmt.locale.languages.get(code, code) for code in config.fieldwork.languages],
         "credits": config.credits,
+        "data_appendix": config.pdf.data_appendix,  # the PDF ends with every chart's data as tables
     }
 
 

@@ -1,6 +1,7 @@
 """Altair charts from the statistics, labelled in one language: a Vega-Lite spec (HTML) and an SVG (PDF)."""
 from __future__ import annotations
 
+import html
 import json
 import math
 import re
@@ -17,7 +18,7 @@ from babel.lists import format_list
 
 from .errors import RenderError
 from .i18n import Formatter, bracket_label, origin_name, value_bracket_labels
-from .model import Chart, Codebook, Figure, Question, Statistics
+from .model import Chart, ChartTable, Codebook, Figure, Question, Statistics
 
 if TYPE_CHECKING:
     from .config import ReportConfig
@@ -71,27 +72,92 @@ def _theme() -> dict[str, Any]:
         "font": FONT,
         "view": {"stroke": None},
         "axis": {"labelFont": FONT, "titleFont": FONT, "labelFontSize": 10, "titleFontSize": 10, "titleFontWeight": "normal",
-                 "gridColor": "#e3e3e3", "domainColor": "#888", "tickColor": "#888", "labelLimit": 220},
+                 "gridColor": "#e3e3e3", "domainColor": "#888", "tickColor": "#888", "labelLimit": _on_phone(130, 220),
+                 "aria": False},
         "legend": {"labelFont": FONT, "titleFont": FONT, "labelFontSize": 10, "titleFontSize": 10, "orient": "bottom",
-                   "titleFontWeight": "normal", "labelLimit": 260},
+                   "titleFontWeight": "normal", "labelLimit": _on_phone(300, 260),
+                   "aria": False},
         "title": {"font": FONT, "fontSize": 12},
+        # Vega's own ARIA labels are English, from field names: the chart's `description` (its alt text) names it instead.
+        "mark": {"aria": False},
+        "aria": False,
         "text": {"font": FONT},
     }
+
+
+# Phones: a chart is as wide as its column (`width: "container"`), and on a narrow screen its labels wrap and shrink. The
+# test is Vega's containerSize(), which has no value where there is no container (vl-convert's SVG for the PDF).
+NARROW = "(isFinite(containerSize()[0]) && containerSize()[0] < 480)"
+
+
+def _on_phone(phone: Any, wide: Any) -> alt.ExprRef:
+    """A property whose value is `phone` on a narrow screen and `wide` elsewhere (PDF included)."""
+    return alt.ExprRef(f"{NARROW} ? {json.dumps(phone)} : {json.dumps(wide)}")
+
+
+def _lines(text: str, width: int, most: int = 3) -> list[str]:
+    """A label on lines of about `width` characters, broken at spaces and after dashes (`500–` / `1 000 €`)."""
+    lines: list[str] = []
+    for piece in re.split(r"(?<=[ \u2013])", text.strip()):
+        if lines and len(lines[-1]) + len(piece.rstrip()) <= width:
+            lines[-1] += piece
+        else:
+            lines.append(piece)
+    lines = [line.strip() for line in lines if line.strip()] or [text]
+    return lines if len(lines) <= most else [*lines[:most - 1], " ".join(lines[most - 1:])]
+
+
+def _wrapped(labels: Sequence[str], width: int, wide: str = "datum.label", most: int = 3) -> str:
+    """A labelExpr: on a phone, each label on lines of about `width` characters (Vega cannot wrap by itself)."""
+    lookup = json.dumps({label: _lines(label, width, most) for label in dict.fromkeys(labels)}, ensure_ascii=False)
+    return f"{NARROW} ? ({lookup}[datum.label] || datum.label) : {wide}"
 
 
 def _finish(chart: alt.TopLevelMixin) -> dict[str, Any]:
     spec = chart.configure(**_theme()).to_dict()
     spec.pop("$schema", None)
+    return _fit_width(spec)
+
+
+def _fit_width(spec: dict[str, Any]) -> dict[str, Any]:
+    """The HTML spec fills its container; the printed width stays in `usermeta.printWidth` for `to_svg`."""
+    if isinstance(spec.get("width"), (int, float)):
+        spec["usermeta"] = {**spec.get("usermeta", {}), "printWidth": spec["width"]}
+        spec["width"] = "container"
+        spec["autosize"] = {"type": "fit-x", "contains": "padding"}
     return spec
+
+
+def print_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The spec as the PDF draws it: its fixed printed width, sized to its content."""
+    fixed = json.loads(json.dumps(spec))
+    width = fixed.get("usermeta", {}).get("printWidth")
+    if fixed.get("width") == "container" and width is not None:
+        fixed["width"] = width
+        fixed.pop("autosize", None)
+    return fixed
 
 
 def _market_scale(markets: tuple[str, ...]) -> alt.Scale:
     return alt.Scale(domain=list(markets), range=MARKET_COLOURS[: len(markets)])
 
 
-def _monthly(stats: Statistics, t: Labels, column: str, y_title: str) -> alt.TopLevelMixin:
+def _monthly_frame(stats: Statistics, column: str) -> pd.DataFrame:
+    """One row per market and month observed: the month (ISO date of its first day) and the column's value."""
     monthly = stats.market.tables["monthly"][["market", "month", column]].copy()
     monthly["month"] = pd.to_datetime(monthly["month"]).dt.strftime("%Y-%m-%d")
+    return monthly.sort_values(["month"], kind="stable").reset_index(drop=True)
+
+
+def _events_in(stats: Statistics, monthly: pd.DataFrame) -> list[Any]:
+    """The market events within the months a monthly chart shows."""
+    if monthly.empty:
+        return []
+    return [e for e in stats.market.events if str(monthly["month"].min()) <= e.date.isoformat() <= str(monthly["month"].max())]
+
+
+def _monthly(stats: Statistics, t: Labels, column: str, y_title: str) -> alt.TopLevelMixin:
+    monthly = _monthly_frame(stats, column)
     base = alt.Chart(monthly).encode(
         x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=-40, tickCount="month")),
         y=alt.Y(f"{column}:Q", title=y_title, axis=alt.Axis(format=",d")),
@@ -103,7 +169,7 @@ def _monthly(stats: Statistics, t: Labels, column: str, y_title: str) -> alt.Top
     event_rows: list[dict[str, str | None]] = (
         [{"date": e.date.isoformat(), "market": e.market, "kind": t.gettext(EVENT_KINDS[e.kind]),
           "label": t.gettext("%(market)s: %(event)s") % {"market": e.market, "event": t.gettext(EVENT_KINDS[e.kind])}}
-         for e in stats.market.events if str(monthly["month"].min()) <= e.date.isoformat() <= str(monthly["month"].max())]
+         for e in _events_in(stats, monthly)]
         or [{"date": None, "label": "", "market": "", "kind": ""}]
     )
     events = pd.DataFrame(event_rows).dropna()
@@ -145,20 +211,31 @@ def listings_monthly(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
     return _monthly(stats, t, "listings_focus", t.gettext("Listings"))
 
 
-def category_mix(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
+def _category_groups(t: Labels) -> list[tuple[str, str]]:
+    """The two groups of the category chart: (name in the edition's language, listings column)."""
+    return [(t.gettext("Vendors shipping %(from_country)s") % {"from_country": t.from_country}, "listings_focus"),
+            (t.gettext("All vendors"), "listings_all")]
+
+
+def _category_frame(stats: Statistics, t: Labels) -> pd.DataFrame:
+    """One row per category and group: its share of the group's listings."""
     table = stats.market.tables["categories"]
     rows = []
-    for group, column in ((t.gettext("Vendors shipping %(from_country)s") % {"from_country": t.from_country}, "listings_focus"),
-                          (t.gettext("All vendors"), "listings_all")):
+    for group, column in _category_groups(t):
         total = table[column].sum()
         for row in table.itertuples():
             rows.append({"category": t.category(row.category), "group": group,
-                         "share": (getattr(row, column) / total) if total else 0.0})
-    data = pd.DataFrame(rows)
+                         "share": float(getattr(row, column) / total) if total else 0.0})
+    return pd.DataFrame(rows, columns=["category", "group", "share"])
+
+
+def category_mix(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
+    table = stats.market.tables["categories"]
+    data = _category_frame(stats, t)
     groups = list(dict.fromkeys(data.group))
     order = [t.category(c) for c in table.category]
     return alt.Chart(data).mark_bar().encode(
-        y=alt.Y("category:N", title=None, sort=order),
+        y=alt.Y("category:N", title=None, sort=order, axis=alt.Axis(labelExpr=_wrapped(order, 22, most=2))),
         yOffset=alt.YOffset("group:N", sort=groups),
         x=alt.X("share:Q", title=t.gettext("Share of listings"), axis=alt.Axis(format=".0%")),
         color=alt.Color("group:N", title=None, sort=groups, scale=alt.Scale(domain=groups, range=["#d1495b", "#9aa5b1"])),
@@ -167,31 +244,49 @@ def category_mix(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
     ).properties(width=WIDTH - 120, height=alt.Step(9))
 
 
-def origin_combinations(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
+ORIGIN_BARS = 10  # the most frequent combinations drawn
+
+
+def _origin_frame(stats: Statistics, t: Labels) -> pd.DataFrame:
+    """The combinations drawn (the most frequent first), each named in the edition's language."""
     table = stats.market.tables["origins"].copy()
     table["label"] = table.combination.map(lambda combo: " + ".join(origin_name(code, t.fmt, t.gettext) for code in combo.split("+")))
-    table = table.head(10)
+    return table.head(ORIGIN_BARS)
+
+
+def origin_combinations(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
+    table = _origin_frame(stats, t)
     return alt.Chart(table).mark_bar(color="#1b6ca8").encode(
-        y=alt.Y("label:N", title=None, sort=list(table.label)),
+        y=alt.Y("label:N", title=None, sort=list(table.label), axis=alt.Axis(labelExpr=_wrapped(list(table.label), 22, most=2))),
         x=alt.X("vendors:Q", title=t.gettext("Vendors"), axis=alt.Axis(format=",d", tickMinStep=1)),
         tooltip=[alt.Tooltip("label:N", title=t.gettext("Ships from")), alt.Tooltip("vendors:Q", title=t.gettext("Vendors"), format=",d")],
     ).properties(width=WIDTH - 120, height=alt.Step(20))
 
 
-def transaction_values(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
+def _transaction_measures(t: Labels) -> list[str]:
+    return [t.gettext("Share of sales"), t.gettext("Share of sales value")]
+
+
+def _transaction_frame(stats: Statistics, t: Labels) -> pd.DataFrame:
+    """One row per value bracket and measure: the bracket's share of the focus country's sales, or of their value."""
     table = stats.market.tables["transaction_values"]
     focus = table[table.focus.astype(bool)]
-    labels = value_bracket_labels(t.fmt, t.gettext)
     rows = []
-    measures = [t.gettext("Share of sales"), t.gettext("Share of sales value")]
-    for measure, column in zip(measures, ("sales", "value_eur")):
+    for measure, column in zip(_transaction_measures(t), ("sales", "value_eur")):
         total = focus[column].sum()
-        for index, label in enumerate(labels):
+        for index, label in enumerate(value_bracket_labels(t.fmt, t.gettext)):
             value = focus.loc[focus.bracket == index, column].sum()
             rows.append({"bracket": label, "measure": measure, "share": float(value / total) if total else 0.0})
-    data = pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["bracket", "measure", "share"])
+
+
+def transaction_values(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
+    labels = value_bracket_labels(t.fmt, t.gettext)
+    measures = _transaction_measures(t)
+    data = _transaction_frame(stats, t)
     return alt.Chart(data).mark_bar().encode(
-        x=alt.X("bracket:N", title=t.gettext("Transaction value"), sort=labels, axis=alt.Axis(labelAngle=0)),
+        x=alt.X("bracket:N", title=t.gettext("Transaction value"), sort=labels,
+                axis=alt.Axis(labelAngle=0, labelExpr=_wrapped(labels, 8), labelFontSize=_on_phone(9, 10))),
         xOffset=alt.XOffset("measure:N", sort=measures),
         y=alt.Y("share:Q", title=None, axis=alt.Axis(format=".0%")),
         color=alt.Color("measure:N", title=None, sort=measures, scale=alt.Scale(domain=measures, range=["#1b6ca8", "#edae49"])),
@@ -200,17 +295,32 @@ def transaction_values(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
     ).properties(width=WIDTH, height=200)
 
 
-def vendor_migration(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
-    table = stats.market.tables["migration"]
+def _migration_kinds(t: Labels) -> list[str]:
+    return [t.gettext("Came from the closed market"), t.gettext("Other new vendors")]
+
+
+def _route(t: Labels, row: Any, start: bool = False) -> str:
+    """A route in words; `start`: at the start of a sentence or a table row ("von A zu B" -> "Von A zu B")."""
+    route = t.gettext("%(from)s to %(to)s") % {"from": row.from_market, "to": row.to_market}
+    return route[:1].upper() + route[1:] if start else route
+
+
+def _migration_frame(stats: Statistics, t: Labels) -> pd.DataFrame:
+    """Two rows per route (closed market to remaining market): new vendors from the closed market, other new vendors."""
     rows = []
-    kinds = [t.gettext("Came from the closed market"), t.gettext("Other new vendors")]
-    for row in table.itertuples():
-        route = t.gettext("%(from)s to %(to)s") % {"from": row.from_market, "to": row.to_market}
-        rows.append({"route": route, "kind": t.gettext("Came from the closed market"), "vendors": int(row.migrated), "order": 0})
-        rows.append({"route": route, "kind": t.gettext("Other new vendors"), "vendors": int(row.new - row.migrated), "order": 1})
-    data = pd.DataFrame(rows, columns=["route", "kind", "vendors", "order"])
+    came, other = _migration_kinds(t)
+    for row in stats.market.tables["migration"].itertuples():
+        route = _route(t, row)
+        rows.append({"route": route, "kind": came, "vendors": int(row.migrated), "order": 0})
+        rows.append({"route": route, "kind": other, "vendors": int(row.new - row.migrated), "order": 1})
+    return pd.DataFrame(rows, columns=["route", "kind", "vendors", "order"])
+
+
+def vendor_migration(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
+    kinds = _migration_kinds(t)
+    data = _migration_frame(stats, t)
     return alt.Chart(data).mark_bar().encode(
-        y=alt.Y("route:N", title=None),
+        y=alt.Y("route:N", title=None, axis=alt.Axis(labelExpr=_wrapped(list(data.route), 20, most=2))),
         x=alt.X("vendors:Q", title=t.gettext("New vendors after the closure"), axis=alt.Axis(format=",d")),
         color=alt.Color("kind:N", title=None, sort=kinds, scale=alt.Scale(domain=kinds, range=["#d1495b", "#c9d1d9"])),
         order=alt.Order("order:Q"),
@@ -350,7 +460,7 @@ def _tooltips(t: Labels, answer_title: str, *extra: alt.Tooltip) -> list[alt.Too
     return [alt.Tooltip("label:N", title=answer_title), *extra, alt.Tooltip("shown:N", title=t.gettext("Share")),
             alt.Tooltip("ci_low:Q", title=t.gettext("95% CI, lower"), format=".1%"),
             alt.Tooltip("ci_high:Q", title=t.gettext("95% CI, upper"), format=".1%"),
-            alt.Tooltip("count:Q", title="n", format=",d")]
+            alt.Tooltip("count:Q", title=t.gettext("Respondents"), format=",d")]
 
 
 def survey_bars(stats: Statistics, t: Labels, qid: str) -> alt.TopLevelMixin:
@@ -360,7 +470,8 @@ def survey_bars(stats: Statistics, t: Labels, qid: str) -> alt.TopLevelMixin:
     order = list(dict.fromkeys(data.label))
     axis_title = t.gettext("Share of respondents who answered")
     x_scale = alt.Scale(domain=[0, 1])
-    base = alt.Chart(data).encode(y=alt.Y("label:N", title=None, sort=order, scale=alt.Scale(domain=order)))
+    axis = alt.Axis(labelExpr=_wrapped(order, 24, most=2), labelFontSize=_on_phone(9, 10), labelLineHeight=_on_phone(10, 12))
+    base = alt.Chart(data).encode(y=alt.Y("label:N", title=None, sort=order, scale=alt.Scale(domain=order), axis=axis))
     band = base.transform_filter("datum.status == 'hidden'").mark_bar(color=HATCH).encode(
         x=alt.X(datum=0, title=axis_title, scale=x_scale), x2=alt.X2(datum=1))
     drawn = base.transform_filter("isValid(datum.share)")
@@ -404,7 +515,7 @@ def survey_compare(stats: Statistics, t: Labels, first: str, second: str) -> alt
     y_scale = alt.Scale(domain=[0, _compare_top(data)])
     base = alt.Chart(data).encode(
         x=alt.X("label:N", title=None, sort=order, scale=alt.Scale(domain=order),
-                axis=alt.Axis(labelAngle=0, labelLimit=90, labelExpr="split(datum.label, ' ')")),  # a word a line
+                axis=alt.Axis(labelAngle=0, labelLimit=90, labelExpr="split(datum.label, ' ')", labelFontSize=_on_phone(8, 10))),
         xOffset=alt.XOffset("series:N", sort=series, scale=alt.Scale(domain=series)),
     )
     band = base.transform_filter("datum.status == 'hidden'").mark_bar(color=HATCH_VERTICAL).encode(
@@ -413,7 +524,8 @@ def survey_compare(stats: Statistics, t: Labels, first: str, second: str) -> alt
     bars = drawn.mark_bar().encode(
         y=alt.Y("share:Q", title=axis_title, axis=alt.Axis(format=".0%"), scale=y_scale),
         color=alt.Color("series:N", title=None, sort=series, scale=alt.Scale(domain=series, range=COMPARE_COLOURS),
-                        legend=alt.Legend(labelExpr="split(datum.label, '\\n')", direction="vertical", labelLimit=WIDTH)),
+                        legend=alt.Legend(labelExpr=_wrapped(series, 44, "split(datum.label, '\\n')", most=4), direction="vertical",
+                                          labelLimit=_on_phone(320, WIDTH))),
         opacity=alt.condition("datum.status == 'bound'", alt.value(0.55), alt.value(1.0)),
         tooltip=_tooltips(t, t.gettext("Answer"), alt.Tooltip("series:N", title=t.gettext("Question"))),
     )
@@ -563,9 +675,17 @@ def chart_spec(chart_id: str, stats: Statistics, t: Labels) -> dict[str, Any]:
 def to_svg(spec: Mapping[str, Any], fmt: Formatter) -> str:
     """Static vector rendering for the PDF, with the edition's number and date formats."""
     register_fonts()
-    return vl_convert.vegalite_to_svg(
-        json.loads(json.dumps(spec)), format_locale=fmt.d3_format_locale(), time_format_locale=fmt.d3_time_locale()
-    )
+    svg = vl_convert.vegalite_to_svg(print_spec(spec), format_locale=fmt.d3_format_locale(), time_format_locale=fmt.d3_time_locale())
+    return _svg_named(svg, str(spec.get("description", "")))
+
+
+def _svg_named(svg: str, description: str) -> str:
+    """The SVG named by the chart's description, in the edition's language; Vega's English role description of its root
+    group ("group mark container") goes (every other mark and guide is aria-hidden by the theme)."""
+    svg = svg.replace(' role="graphics-object" aria-roledescription="group mark container"', ' aria-hidden="true"')
+    if description:
+        svg = svg.replace("<svg ", f'<svg role="img" aria-label="{html.escape(description, quote=True)}" ', 1)
+    return svg
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -590,6 +710,8 @@ BARS_ALT = N_("Bar chart of the answers to this question, with 95%% confidence i
               "%(top)s (%(top_share)s), the least frequent %(bottom)s (%(bottom_share)s).")
 BARS_ALT_HIDDEN = N_("Bar chart of the answers to this question, with 95%% confidence intervals: the most frequent answer is "
                      "%(top)s (%(top_share)s); of the answers shown, the least frequent is %(bottom)s (%(bottom_share)s).")
+BARS_ALT_ONE = N_("Bar chart of the answers to this question: the only answer drawn besides those who do not know is "
+                  "%(top)s (%(top_share)s).")
 MULTI_ALT = N_("Several answers were possible, so the shares may add up to more than %(whole)s.")
 COMPARE_TITLE = N_("Answers to two questions with the same answer options")
 COMPARE_ALT = N_("Grouped bar chart comparing the answers to two questions with the same answer options, with 95%% "
@@ -734,7 +856,8 @@ def _bars_text(config: ReportConfig, stats: Statistics, t: Labels, qid: str) -> 
     (top, top_share), (bottom, bottom_share) = _extremes(stats, t, qid)
     base = _base(stats, qid, config.disclosure.threshold)
     hidden = _hidden_count(stats, [qid]) > 0
-    alt_text = t.gettext(BARS_ALT_HIDDEN if hidden else BARS_ALT) % {
+    one = len(_drawn(stats, qid)) < 2  # one bar besides "don't know": it is the most and the least frequent
+    alt_text = t.gettext(BARS_ALT_ONE if one else BARS_ALT_HIDDEN if hidden else BARS_ALT) % {
         "top": top, "top_share": top_share, "bottom": bottom, "bottom_share": bottom_share}
     if base is not None:
         alt_text += " " + t.ngettext("%(n)s respondent answered.", "%(n)s respondents answered.", base) % {"n": t.fmt.number(base)}
@@ -761,6 +884,10 @@ def _compare_text(config: ReportConfig, stats: Statistics, t: Labels, first: str
     alt_text = t.gettext(COMPARE_ALT) % {
         "first": t.question(questions[first]), "first_top": first_top, "first_share": first_share,
         "second": t.question(questions[second]), "second_top": second_top, "second_share": second_share}
+    bases = [base for base in (_base(stats, qid, config.disclosure.threshold) for qid in (first, second)) if base is not None]
+    if bases:
+        alt_text += " " + t.ngettext("%(n)s respondent answered.", "%(n)s respondents answered.", max(bases)) % {
+            "n": _bases_in_words(t, bases)}
     alt_text += _hidden_sentence(stats, t, [first, second])
     title = _finding_title(stats.survey.codebook, [first, second], t.fmt.lang) or t.gettext(COMPARE_TITLE)
     return ChartText(title, alt_text, _survey_source(config, stats, t, [first, second]), _note(config, stats, t, [first, second]))
@@ -772,7 +899,7 @@ def _market_text(config: ReportConfig, stats: Statistics, t: Labels, chart_id: s
     source = t.gettext("web scraping of %(markets)s, %(start)s to %(end)s") % {
         "markets": markets, "start": t.fmt.month(config.period.start), "end": t.fmt.month(config.period.end)}
     country = {"from_country": t.from_country}
-    return ChartText(t.gettext(title) % country, t.gettext(alt_text) % country, source)
+    return ChartText(t.gettext(title) % country, t.gettext(alt_text) % country + " " + MARKET_VALUES[chart_id](stats, t), source)
 
 
 def chart_text(config: ReportConfig, stats: Statistics, t: Labels, chart_id: str) -> ChartText:
@@ -783,6 +910,216 @@ def chart_text(config: ReportConfig, stats: Statistics, t: Labels, chart_id: str
     if pair is not None:
         return _compare_text(config, stats, t, *pair)
     return _bars_text(config, stats, t, chart_id[len(SURVEY):])
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Main values in words (the alternative text) and the data as a table, from the frames the charts draw.
+
+NO_VALUE = "\u2013"  # a table cell with nothing to show: no observation that month, no interval for a bound
+MONTHLY_SERIES = N_("%(market)s: %(first)s in %(first_month)s, %(last)s in %(last_month)s.")
+MONTHLY_SINGLE = N_("%(market)s: %(first)s in %(first_month)s.")
+MONTHLY_EVENTS = N_("Marked events: %(events)s.")
+CATEGORY_GROUP = N_("%(group)s: the largest category is %(top)s (%(top_share)s), the smallest %(bottom)s (%(bottom_share)s).")
+ORIGINS_VALUES = N_("The most frequent is %(top)s (%(top_n)s), the least frequent shown %(bottom)s (%(bottom_n)s).")
+TRANSACTION_MEASURE = N_("%(measure)s: highest for %(top)s (%(top_share)s), lowest for %(bottom)s (%(bottom_share)s).")
+MIGRATION_ROUTE = N_("%(route)s: %(migrated)s of %(new)s new vendors came from the closed market.")
+
+
+def _vendors(t: Labels, n: int) -> str:
+    return t.ngettext("%(n)s vendor", "%(n)s vendors", n) % {"n": t.fmt.number(n)}
+
+
+def _monthly_alt(stats: Statistics, t: Labels, column: str) -> str:
+    """Each market's first and last month with their values, and the events marked."""
+    monthly = _monthly_frame(stats, column)
+    sentences = []
+    for market in dict.fromkeys(monthly.market):
+        rows = monthly[monthly.market == market]
+        first, last = rows.iloc[0], rows.iloc[-1]
+        values = {"market": market, "first": t.fmt.number(int(first[column])), "first_month": t.fmt.month(first.month),
+                  "last": t.fmt.number(int(last[column])), "last_month": t.fmt.month(last.month)}
+        sentences.append(t.gettext(MONTHLY_SERIES if len(rows) > 1 else MONTHLY_SINGLE) % values)
+    events = [_event_label(t, e) for e in _events_in(stats, monthly)]
+    if events:
+        sentences.append(t.gettext(MONTHLY_EVENTS) % {"events": format_list(events, locale=t.fmt.locale)})
+    return " ".join(sentences)
+
+
+def _event_label(t: Labels, event: Any) -> str:
+    return t.gettext("%(market)s: %(event)s") % {"market": event.market, "event": t.gettext(EVENT_KINDS[event.kind])} + \
+        f" ({t.fmt.date(event.date)})"
+
+
+def _monthly_table(stats: Statistics, t: Labels, column: str, y_title: str) -> ChartTable:
+    """One row per month, one column per market (the chart's lines), then the events of the month."""
+    monthly = _monthly_frame(stats, column)
+    markets = list(dict.fromkeys(monthly.market))
+    events = _events_in(stats, monthly)
+    values = {(row.market, row.month): int(getattr(row, column)) for row in monthly.itertuples()}
+    rows = []
+    for month in sorted(set(monthly.month)):
+        cells = [t.fmt.month(month), *(t.fmt.number(values[market, month]) if (market, month) in values else NO_VALUE
+                                       for market in markets)]
+        if events:
+            cells.append("; ".join(_event_label(t, e) for e in events if e.date.isoformat()[:7] == month[:7]) or NO_VALUE)
+        rows.append(tuple(cells))
+    columns = (t.gettext("Month"), *(f"{market}: {y_title.lower()}" for market in markets),
+               *((t.gettext("Events"),) if events else ()))
+    return ChartTable(columns, tuple(rows), (False, *(True for _ in markets), *((False,) if events else ())))
+
+
+def _ranked(frame: pd.DataFrame, value: str) -> tuple[Any, Any]:
+    """The rows with the largest and the smallest value (the first listed on a tie)."""
+    ordered = frame.reset_index(drop=True)
+    return ordered.loc[ordered[value].idxmax()], ordered.loc[ordered[value].idxmin()]
+
+
+def _category_alt(stats: Statistics, t: Labels) -> str:
+    data = _category_frame(stats, t)
+    table = stats.market.tables["categories"]
+    sentences = []
+    for group, column in _category_groups(t):
+        top, bottom = _ranked(data[data.group == group], "share")
+        sentences.append(t.gettext(CATEGORY_GROUP) % {
+            "group": group, "top": top.category, "top_share": t.fmt.percent(top.share, 1),
+            "bottom": bottom.category, "bottom_share": t.fmt.percent(bottom.share, 1)})
+    focus, total = int(table.listings_focus.sum()), int(table.listings_all.sum())
+    sentences.append(t.gettext("Shares of %(focus)s and %(all)s listings.") % {
+        "focus": t.fmt.number(focus), "all": t.fmt.number(total)})
+    return " ".join(sentences)
+
+
+def _category_table(stats: Statistics, t: Labels) -> ChartTable:
+    data = _category_frame(stats, t)
+    groups = [group for group, _ in _category_groups(t)]
+    shares = {(row.category, row.group): float(row.share) for row in data.itertuples()}
+    rows = tuple((category, *(t.fmt.percent(shares[category, group], 1) for group in groups))
+                 for category in dict.fromkeys(data.category))
+    columns = (t.gettext("Category"), *(t.gettext("%(group)s: share of listings") % {"group": group} for group in groups))
+    return ChartTable(columns, rows, (False, True, True))
+
+
+def _origins_alt(stats: Statistics, t: Labels) -> str:
+    table = _origin_frame(stats, t)
+    top, bottom = _ranked(table, "vendors")
+    total = int(stats.market.tables["origins"].vendors.sum())
+    return t.gettext(ORIGINS_VALUES) % {"top": top.label, "top_n": _vendors(t, int(top.vendors)), "bottom": bottom.label,
+                                        "bottom_n": _vendors(t, int(bottom.vendors))} + " " + \
+        t.ngettext("%(n)s vendor in all.", "%(n)s vendors in all.", total) % {"n": t.fmt.number(total)}
+
+
+def _origins_table(stats: Statistics, t: Labels) -> ChartTable:
+    table = _origin_frame(stats, t)
+    rows = tuple((str(row.label), t.fmt.number(int(row.vendors))) for row in table.itertuples())
+    return ChartTable((t.gettext("Ships from"), t.gettext("Vendors")), rows, (False, True))
+
+
+def _transactions_alt(stats: Statistics, t: Labels) -> str:
+    data = _transaction_frame(stats, t)
+    sentences = []
+    for measure in _transaction_measures(t):
+        top, bottom = _ranked(data[data.measure == measure], "share")
+        sentences.append(t.gettext(TRANSACTION_MEASURE) % {
+            "measure": measure, "top": top.bracket, "top_share": t.fmt.percent(top.share, 1),
+            "bottom": bottom.bracket, "bottom_share": t.fmt.percent(bottom.share, 1)})
+    table = stats.market.tables["transaction_values"]
+    sales = int(table[table.focus.astype(bool)].sales.sum())
+    sentences.append(t.ngettext("Based on %(n)s sale.", "Based on %(n)s sales.", sales) % {"n": t.fmt.number(sales)})
+    return " ".join(sentences)
+
+
+def _transactions_table(stats: Statistics, t: Labels) -> ChartTable:
+    data = _transaction_frame(stats, t)
+    measures = _transaction_measures(t)
+    shares = {(row.bracket, row.measure): float(row.share) for row in data.itertuples()}
+    rows = tuple((bracket, *(t.fmt.percent(shares[bracket, measure], 1) for measure in measures))
+                 for bracket in value_bracket_labels(t.fmt, t.gettext))
+    return ChartTable((t.gettext("Transaction value"), *measures), rows, (False, True, True))
+
+
+def _migration_alt(stats: Statistics, t: Labels) -> str:
+    return " ".join(t.gettext(MIGRATION_ROUTE) % {"route": _route(t, row, start=True), "migrated": t.fmt.number(int(row.migrated)),
+                                                  "new": t.fmt.number(int(row.new))}
+                    for row in stats.market.tables["migration"].itertuples())
+
+
+def _migration_table(stats: Statistics, t: Labels) -> ChartTable:
+    came, other = _migration_kinds(t)
+    rows = tuple((_route(t, row, start=True), t.fmt.number(int(row.migrated)), t.fmt.number(int(row.new - row.migrated)),
+                  t.fmt.number(int(row.new))) for row in stats.market.tables["migration"].itertuples())
+    return ChartTable((t.gettext("Route"), came, other, t.gettext("New vendors after the closure")), rows, (False, True, True, True))
+
+
+MARKET_VALUES: Mapping[str, Callable[[Statistics, Labels], str]] = {
+    "vendors_monthly": lambda stats, t: _monthly_alt(stats, t, "vendors_focus"),
+    "listings_monthly": lambda stats, t: _monthly_alt(stats, t, "listings_focus"),
+    "category_mix": _category_alt,
+    "origin_combinations": _origins_alt,
+    "transaction_values": _transactions_alt,
+    "vendor_migration": _migration_alt,
+}
+MARKET_TABLES: Mapping[str, Callable[[Statistics, Labels], ChartTable]] = {
+    "vendors_monthly": lambda stats, t: _monthly_table(stats, t, "vendors_focus", t.gettext("Vendors")),
+    "listings_monthly": lambda stats, t: _monthly_table(stats, t, "listings_focus", t.gettext("Listings")),
+    "category_mix": _category_table,
+    "origin_combinations": _origins_table,
+    "transaction_values": _transactions_table,
+    "vendor_migration": _migration_table,
+}
+
+
+def _interval(t: Labels, answer: Answer) -> str:
+    if answer.ci_low is None or answer.ci_high is None:
+        return NO_VALUE
+    return f"{t.fmt.percent(answer.ci_low)}\u2013{t.fmt.percent(answer.ci_high)}"
+
+
+def _share_cell(t: Labels, answer: Answer) -> str:
+    """An answer's share as the chart shows it: exact, its bound ("> 90 %"), or the hidden mark."""
+    if answer.status in ("hidden", "bound"):
+        return _mark(t, answer)
+    return t.fmt.percent(answer.share) if answer.share is not None else NO_VALUE
+
+
+def _survey_table(config: ReportConfig, stats: Statistics, t: Labels, qid: str) -> ChartTable:
+    """Answer, share, 95 % interval and number of respondents; a hidden answer shows only its mark; the base last."""
+    question = stats.survey.codebook.questions[qid]
+    rows = [(_label(t, question, a), _share_cell(t, a), _interval(t, a),
+             t.fmt.number(a.count) if a.count is not None and a.status == "shown" else NO_VALUE) for a in _answers(stats, qid)]
+    base = _base(stats, qid, config.disclosure.threshold)
+    if base is not None:
+        rows.append((t.gettext("Respondents who answered"), NO_VALUE, NO_VALUE, t.fmt.number(base)))
+    columns = (t.gettext("Answer"), t.gettext("Share"), t.gettext("95%% confidence interval") % {}, t.gettext("Respondents"))
+    return ChartTable(columns, tuple(rows), (False, True, True, True))
+
+
+def _compare_table(config: ReportConfig, stats: Statistics, t: Labels, first: str, second: str) -> ChartTable:
+    """One row per answer, one column per question: the share with its 95 % interval, as the chart shows it."""
+    questions = stats.survey.codebook.questions
+    cells: dict[str, list[str]] = {}
+    for position, qid in enumerate((first, second)):
+        for answer in _answers(stats, qid):
+            shown = _share_cell(t, answer)
+            if answer.status == "shown" and answer.ci_low is not None:
+                shown = f"{shown} ({_interval(t, answer)})"
+            cells.setdefault(_label(t, questions[qid], answer), [NO_VALUE, NO_VALUE])[position] = shown
+    rows = [(label, *values) for label, values in cells.items()]
+    bases = [_base(stats, qid, config.disclosure.threshold) for qid in (first, second)]
+    if all(base is not None for base in bases):
+        rows.append((t.gettext("Respondents who answered"), *(t.fmt.number(base or 0) for base in bases)))
+    columns = (t.gettext("Answer"), *(t.gettext("%(question)s (share, 95%% confidence interval)") % {
+        "question": t.question(questions[qid])} for qid in (first, second)))
+    return ChartTable(columns, tuple(rows), (False, True, True))
+
+
+def chart_table(config: ReportConfig, stats: Statistics, t: Labels, chart_id: str) -> ChartTable:
+    """The chart's data as a table in the edition's language: only what the chart itself shows."""
+    if chart_id in MARKET_TABLES:
+        return MARKET_TABLES[chart_id](stats, t)
+    pair = compared_questions(chart_id, stats.survey.codebook)
+    if pair is not None:
+        return _compare_table(config, stats, t, *pair)
+    return _survey_table(config, stats, t, chart_id[len(SURVEY):])
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -801,8 +1138,9 @@ def labels_for(config: ReportConfig, lang: str, theme: Theme) -> Labels:
 def build_chart(config: ReportConfig, stats: Statistics, t: Labels, chart_id: str, number: int, svg: bool) -> Chart:
     spec = chart_spec(chart_id, stats, t)
     text = chart_text(config, stats, t, chart_id)
+    spec["description"] = text.alt  # Vega's own accessible name for the chart
     return Chart(id=chart_id, number=number, title=text.title, alt=text.alt, source=text.source, spec=spec,
-                 svg=to_svg(spec, t.fmt) if svg else None, note=text.note)
+                 svg=to_svg(spec, t.fmt) if svg else None, note=text.note, table=chart_table(config, stats, t, chart_id))
 
 
 def make_charts(config: ReportConfig, stats: Statistics, lang: str, svg: bool, theme: Theme,
