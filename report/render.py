@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Literal, Mapping
 
@@ -353,12 +353,29 @@ def reference_numbers(plan: Plan | None) -> Numbers:
     return Numbers(sections, findings)
 
 
-def _chart_markup(context: RenderContext, gettext: Callable[[str], str]) -> Callable[..., Markup]:
+def _chart_markup(context: RenderContext, gettext: Callable[[str], str],
+                  env: jinja2.Environment | None = None) -> Callable[..., Markup]:
+    tables: list[Any] = []  # the tables module, made on first use (its macros use the globals set after this)
+
+    def data_toggle(item: Chart) -> Markup:
+        """Under an HTML chart: its data as a table, in a disclosure widget closed by default."""
+        if item.table is None or env is None:
+            return Markup("")
+        if not tables:
+            tables.append(env.get_template("tables.html.j2").make_module({"meta": context.meta, "stats": context.stats}))
+        macro = getattr(tables[0], "chart_data", None)
+        if macro is None:
+            return Markup("")
+        return Markup('<details class="chart-data-toggle"><summary>{}</summary><div class="table-block">{}</div></details>').format(
+            gettext("Data of figure %(number)s") % {"number": item.number}, Markup(str(macro(item)).strip()))
+
     def chart(chart_id: str, number: int | None = None) -> Markup:
         try:
             item = context.charts[chart_id]
         except KeyError:
             raise RenderError(f"the template places chart '{chart_id}', which was not made") from None
+        if number is not None and number != item.number:
+            item = replace(item, number=number)
         note = Markup('<span class="source chart-note">{}</span>').format(safe_text(item.note)) if item.note else Markup("")
         caption = Markup('<figcaption><span class="label">{} {}.</span> {}<span class="source">{}</span>{}</figcaption>').format(
             gettext("Figure"), item.number if number is None else number, safe_text(item.title),
@@ -370,7 +387,7 @@ def _chart_markup(context: RenderContext, gettext: Callable[[str], str]) -> Call
             spec = json.dumps(item.spec, ensure_ascii=True, sort_keys=True).translate(_JSON_IN_HTML)
             body = Markup('<div class="chart" id="chart-{0}" role="img" aria-label="{1}"></div>'
                           '<script type="application/json" class="vega-spec" data-target="chart-{0}">{2}</script>').format(
-                chart_id, safe_text(item.alt), Markup(spec))
+                chart_id, safe_text(item.alt), Markup(spec)) + data_toggle(item)
         return Markup('<figure class="chart-figure" id="fig-{}">{}{}</figure>').format(chart_id, caption, body)
 
     return chart
@@ -419,7 +436,7 @@ def render_html(context: RenderContext) -> str:
         origin=lambda code: origin_name(code, fmt, gettext),
         answer=lambda q, code: codebook.questions[q].labels[str(code)][context.lang],
         question=lambda q: codebook.questions[q].text[context.lang],
-        chart=_chart_markup(context, gettext),
+        chart=_chart_markup(context, gettext, env),
         plural=insert.plural, top_codes=insert.top_codes, hidden_codes=insert.hidden_codes,
         share_id=lambda q, key: _share_id(codebook, q, key),
         answer_label=lambda q, key: _answer_label(codebook, q, str(key), context.lang),
@@ -462,7 +479,11 @@ def render_html(context: RenderContext) -> str:
         page = template.render(ctx=context, theme=theme, meta=context.meta, lang=context.lang, mode=context.mode,
                                stats=context.stats, fmt=fmt, plan=context.plan, placed=plan.many, inline=plan.inline,
                                branches=plan.branches)
-        return typeset(citer.finish(page), typography_of(env, context.lang))
+        page = citer.finish(page)
+        if context.mode == "html":
+            page = number_footnotes(page, NoteLabels(gettext("Notes"), gettext("Note %(number)s"),
+                                                     gettext("Back to the text (note %(number)s)")))
+        return typeset(page, typography_of(env, context.lang))
     except jinja2.TemplateNotFound as exc:
         raise RenderError(f"template not found: {exc.name}", where=_template_where(exc) or str(theme.shipped)) from None
     except jinja2.UndefinedError as exc:
@@ -505,6 +526,93 @@ def _template_where(exc: BaseException) -> str | None:
             where = f"{filename}:{trace.tb_lineno}"
         trace = trace.tb_next
     return where
+
+
+@dataclass(frozen=True)
+class NoteLabels:
+    """The words of numbered notes in one language (catalog entries)."""
+
+    title: str  # the heading of a notes list: "Notes"
+    call: str  # the accessible name of a note call: "Note %(number)s"
+    back: str  # the accessible name of the link back to the call: "Back to the text (note %(number)s)"
+
+
+# Tags and what the HTML parser treats as opaque (scripts, styles, comments): a footnote is found by its tags only.
+_TOKENS = re.compile(r"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->"
+                     r"|<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\"[^\"]*\"|'[^']*'|[^>\"'])*)>", re.S | re.I)
+_FOOTNOTE = re.compile(r"""\sclass\s*=\s*(?:"[^"]*\bfootnote\b[^"]*"|'[^']*\bfootnote\b[^']*')""", re.I)
+_SPACE_BEFORE_STOP = re.compile(r"\s+(?=[.,;:!?)\]\u2026\u00bb\u201c\u201d])")
+
+
+@dataclass
+class _Notes:
+    """Numbered notes collected while the page is read: the text of each, waiting for the end of its section."""
+
+    labels: NoteLabels
+    count: int = 0
+    pending: list[tuple[int, str]] = field(default_factory=list)
+
+    def call(self, text: str) -> str:
+        self.count += 1
+        self.pending.append((self.count, text))
+        name = escape(self.labels.call % {"number": self.count})
+        return (f'<sup class="note-call"><a href="#note-{self.count}" id="note-ref-{self.count}" '
+                f'aria-label="{name}">{self.count}</a></sup>')
+
+    def flush(self) -> str:
+        """The notes list of the notes read since the last one (empty when there are none)."""
+        if not self.pending:
+            return ""
+        first = self.pending[0][0]
+        items = "".join(
+            f'<li id="note-{number}">{text} <a class="note-back" href="#note-ref-{number}" '
+            f'aria-label="{escape(self.labels.back % {"number": number})}">\u21a9\ufe0e</a></li>\n'
+            for number, text in self.pending)
+        self.pending = []
+        return (f'<div class="notes"><h3 class="notes-title" id="notes-{first}">{escape(self.labels.title)}</h3>\n'
+                f'<ol class="notes-list" start="{first}">\n{items}</ol></div>\n')
+
+
+def number_footnotes(page: str, labels: NoteLabels) -> str:
+    """The page's inline footnotes (`<span class="footnote">...</span>`, the PDF floats them) as numbered notes for
+    the screen: a superscript link at the call, the note's text in a list at the end of its top-level section (or
+    of the page), with a link back. The call sticks to the word before it, and no space is left before punctuation
+    after it. Markup inside a note (figures, emphasis, nested spans) is kept as it is."""
+    notes = _Notes(labels)
+    out: list[str] = []
+    cursor = 0  # the page up to here is in `out`
+    sections = 0  # depth of open <section> elements
+    inside: tuple[int, int] | None = None  # in a footnote: where its text starts, and the depth of open spans
+    for token in _TOKENS.finditer(page):
+        closing, name = token.group(1), (token.group(2) or "").lower()
+        if not name:
+            continue  # script, style or comment
+        if inside is not None:
+            start, depth = inside
+            if name == "span" and not token.group(3).rstrip().endswith("/"):
+                depth += 1 if not closing else -1
+            if depth:
+                inside = (start, depth)
+                continue
+            out.append(notes.call(page[start:token.start()].strip()))
+            inside, cursor = None, token.end()
+            space = _SPACE_BEFORE_STOP.match(page, cursor)
+            cursor = space.end() if space else cursor
+        elif name == "span" and not closing and _FOOTNOTE.search(token.group(3)):
+            out.append(page[cursor:token.start()].rstrip())
+            inside, cursor = (token.end(), 1), token.end()
+        elif name == "section":
+            sections += -1 if closing else 1
+            if closing and sections == 0 and notes.pending:
+                out += [page[cursor:token.start()], notes.flush()]
+                cursor = token.start()
+        elif name == "body" and closing and notes.pending:
+            out += [page[cursor:token.start()], notes.flush()]
+            cursor = token.start()
+    if inside is not None:
+        raise RenderError("a footnote (<span class=\"footnote\">) is not closed")
+    out.append(page[cursor:])
+    return "".join(out) + notes.flush()
 
 
 def _before_stop(text: Markup, note: Markup) -> Markup:
