@@ -1,13 +1,15 @@
 """Where the scrape aggregation runs: embedded DuckDB (the default) or Apache Spark.
 
-The aggregation SQL is written once, in DuckDB's dialect, with `?` placeholders. DuckDB runs it as written;
-for Spark, SQLGlot binds the parameters as literals and transpiles the statement to Spark SQL. Only reading
-the input files differs between the engines, so `register` is the one engine-specific step. Both engines
-are driven through the same five calls: register, create, rows, frame, close.
+The aggregation SQL is written once, in DuckDB's dialect: the tables are files of report/sql/ (`NN_table.sql`,
+run in the order of NN by `Script`, with named parameters `:name`), a few small queries are inline with `?`
+placeholders. DuckDB runs it as written; for Spark, SQLGlot binds the parameters as literals and transpiles the
+statement to Spark SQL. Only reading the input files differs between the engines, so `register` is the one
+engine-specific step. Both engines are driven through the same calls: register, create, rows, frame, close.
 """
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import re
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator, Literal, Sequence
+from typing import Any, Iterator, Literal, Mapping, Sequence
 
 import pandas as pd
 
@@ -67,20 +69,25 @@ class Engine(ABC):
         """A small table computed in Python (category map, daily rates) as table `name`."""
 
     @abstractmethod
-    def create(self, name: str, sql: str, *params: Any) -> None:
-        """Materialise a query as table `name` (kept for the rest of the build)."""
+    def create(self, name: str, sql: str, *params: Any, **named: Any) -> None:
+        """Materialise a query as table `name` (kept for the rest of the build). Parameters are `?` placeholders
+        (`params`, in order) or `:name` placeholders (`named`: the values of the names the query uses)."""
 
     @abstractmethod
     def view(self, name: str, sql: str) -> None:
         """Name a query without running it."""
 
     @abstractmethod
-    def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    def rows(self, sql: str, *params: Any, **named: Any) -> list[tuple[Any, ...]]:
         """The rows of a query."""
 
     @abstractmethod
-    def frame(self, sql: str, *params: Any) -> pd.DataFrame:
+    def frame(self, sql: str, *params: Any, **named: Any) -> pd.DataFrame:
         """The rows of a (small, aggregated) query as a DataFrame."""
+
+    @abstractmethod
+    def drop(self, name: str) -> None:
+        """Forget table `name` (its memory or disk is freed)."""
 
     @abstractmethod
     def close(self) -> None:
@@ -163,24 +170,31 @@ class DuckEngine(Engine):
         self._con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_frame")
         self._con.unregister(f"{name}_frame")
 
-    def create(self, name: str, sql: str, *params: Any) -> None:
-        self._run(f"CREATE OR REPLACE TABLE {name} AS {sql}", params)
+    def create(self, name: str, sql: str, *params: Any, **named: Any) -> None:
+        self._run(f"CREATE OR REPLACE TABLE {name} AS {sql}", params, named)
 
     def view(self, name: str, sql: str) -> None:
         self._run(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}", ())
 
-    def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-        with self._interruptible():
-            return self._run(sql, params).fetchall()
+    def drop(self, name: str) -> None:
+        self._run(f"DROP TABLE IF EXISTS {name}", ())
 
-    def frame(self, sql: str, *params: Any) -> pd.DataFrame:
+    def rows(self, sql: str, *params: Any, **named: Any) -> list[tuple[Any, ...]]:
         with self._interruptible():
-            return self._run(sql, params).df()
+            return self._run(sql, params, named).fetchall()
 
-    def _run(self, sql: str, params: Sequence[Any]) -> Any:
+    def frame(self, sql: str, *params: Any, **named: Any) -> pd.DataFrame:
+        with self._interruptible():
+            return self._run(sql, params, named).df()
+
+    def _run(self, sql: str, params: Sequence[Any], named: Mapping[str, Any] | None = None) -> Any:
+        values: list[Any] | dict[str, Any] = list(params)
+        if named:  # DuckDB's own named parameters are $name
+            values = {key: named[key] for key in placeholders(sql)}
+            sql = _dollar_names(sql)
         try:
             with self._interruptible():
-                return self._con.execute(sql, list(params))
+                return self._con.execute(sql, values)
         except (self._duckdb.ConversionException, self._duckdb.InvalidInputException) as exc:
             raise InputError(f"a scrape file holds a value the aggregation cannot read: {str(exc).splitlines()[0]}") from None
         except (self._duckdb.IOException, self._duckdb.OutOfMemoryException) as exc:
@@ -270,22 +284,26 @@ class SparkEngine(Engine):
         self._cached.append(table)
         table.createOrReplaceTempView(name)
 
-    def create(self, name: str, sql: str, *params: Any) -> None:
+    def create(self, name: str, sql: str, *params: Any, **named: Any) -> None:
         with _spark_errors(sql):
-            frame = self._session.sql(transpile(sql, params)).persist()
+            frame = self._session.sql(transpile(sql, named or params)).persist()
         self._cached.append(frame)
         frame.createOrReplaceTempView(name)
 
     def view(self, name: str, sql: str) -> None:
         self._session.sql(transpile(sql)).createOrReplaceTempView(name)
 
-    def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-        with _spark_errors(sql):
-            return [tuple(row) for row in self._session.sql(transpile(sql, params)).collect()]
+    def drop(self, name: str) -> None:
+        self._session.table(name).unpersist()
+        self._session.catalog.dropTempView(name)
 
-    def frame(self, sql: str, *params: Any) -> pd.DataFrame:
+    def rows(self, sql: str, *params: Any, **named: Any) -> list[tuple[Any, ...]]:
         with _spark_errors(sql):
-            result = self._session.sql(transpile(sql, params))
+            return [tuple(row) for row in self._session.sql(transpile(sql, named or params)).collect()]
+
+    def frame(self, sql: str, *params: Any, **named: Any) -> pd.DataFrame:
+        with _spark_errors(sql):
+            result = self._session.sql(transpile(sql, named or params))
             frame = pd.DataFrame([tuple(row) for row in result.collect()], columns=result.columns)
         for column in frame.columns:  # the types DuckDB's .df() gives: datetime64 for dates, floats for decimals
             values = frame[column].dropna()
@@ -332,9 +350,34 @@ def _literal(value: Any) -> Any:
     return exp.Literal.string(str(value))
 
 
-def bind(sql: str, params: Sequence[Any]) -> str:
-    """The statement with each `?` outside quoted text replaced, in order, by its value as a SQL literal."""
-    parts = re.split(r"('(?:[^']|'')*'|\"(?:[^\"]|\"\")*\")", sql)  # odd parts are quoted text
+# Quoted text and comments, where no placeholder is: re.split with this pattern puts them in the odd parts.
+_QUOTED = re.compile(r"('(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*)")
+# A named placeholder: a colon and a name, not part of a cast (`x::DATE`).
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+def placeholders(sql: str) -> list[str]:
+    """The names of the `:name` placeholders of a statement, each once, in order."""
+    parts = _QUOTED.split(sql)
+    return list(dict.fromkeys(name for part in parts[::2] for name in _NAMED.findall(part)))
+
+
+def _dollar_names(sql: str) -> str:
+    """`:name` placeholders as DuckDB writes them, `$name`."""
+    parts = _QUOTED.split(sql)
+    return "".join(_NAMED.sub(r"$\1", part) if index % 2 == 0 else part for index, part in enumerate(parts))
+
+
+def bind(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> str:
+    """The statement with its placeholders outside quoted text replaced by their values as SQL literals: each `?`
+    in order (`params` a sequence), or each `:name` (`params` a mapping)."""
+    parts = _QUOTED.split(sql)  # odd parts are quoted text and comments
+    if isinstance(params, Mapping):
+        missing = [name for name in placeholders(sql) if name not in params]
+        if missing:
+            raise RuntimeError(f"no value for the parameter(s) {', '.join(missing)}")
+        return "".join(_NAMED.sub(lambda m: _literal(params[m.group(1)]).sql(dialect="duckdb"), part) if index % 2 == 0
+                       else part for index, part in enumerate(parts))
     values = iter(params)
     for index in range(0, len(parts), 2):
         pieces = parts[index].split("?")
@@ -347,8 +390,8 @@ def bind(sql: str, params: Sequence[Any]) -> str:
 _END = object()
 
 
-def transpile(sql: str, params: Sequence[Any] = ()) -> str:
-    """DuckDB SQL with `?` placeholders to Spark SQL with the values bound as literals."""
+def transpile(sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> str:
+    """DuckDB SQL with `?` or `:name` placeholders to Spark SQL with the values bound as literals."""
     import sqlglot
     from sqlglot import exp
 
@@ -369,3 +412,70 @@ def make_engine(name: str, scratch: Path, *, master: str = "local[*]", memory_mb
     if name == "spark":
         return SparkEngine(master, driver_memory=driver_memory)
     return DuckEngine(scratch, memory_mb=memory_mb)
+
+
+SQL = Path(__file__).with_name("sql")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One file of report/sql/: `NN_table.sql` makes table `table`, `NN_table.variant.sql` one variant of it."""
+
+    path: Path
+    number: int
+    table: str
+    variant: str | None
+    text: str
+
+
+@functools.lru_cache(maxsize=None)
+def statements() -> Mapping[tuple[str, str | None], Statement]:
+    """Every statement of report/sql/, by table and variant, in the order of their numbers."""
+    found: dict[tuple[str, str | None], Statement] = {}
+    for path in sorted(SQL.glob("*.sql")):
+        match = re.fullmatch(r"(\d+)_(\w+)(?:\.(\w+))?\.sql", path.name)
+        if match is None:
+            raise RuntimeError(f"{path}: an aggregation file is named NN_table.sql or NN_table.variant.sql")
+        number, table, variant = int(match[1]), match[2], match[3]
+        found[(table, variant)] = Statement(path, number, table, variant, path.read_text(encoding="utf-8"))
+    return found
+
+
+class Script:
+    """Runs the files of report/sql/ in the order of their numbers, each with the named values it uses."""
+
+    def __init__(self, engine: Engine, values: Mapping[str, Any]) -> None:
+        self.engine, self.values, self._last = engine, dict(values), 0
+
+    def _next(self, table: str, variant: str | None) -> Statement:
+        statement = statements()[(table, variant)]
+        if statement.number < self._last:
+            raise RuntimeError(f"{statement.path.name} runs after a file numbered {self._last}: renumber report/sql/")
+        self._last = statement.number
+        return statement
+
+    def _values(self, statement: Statement) -> dict[str, Any]:
+        missing = [name for name in placeholders(statement.text) if name not in self.values]
+        if missing:
+            raise RuntimeError(f"{statement.path.name}: no value for :{', :'.join(missing)}")
+        return {name: self.values[name] for name in placeholders(statement.text)}
+
+    def table(self, table: str) -> None:
+        """Make the table of `NN_table.sql`."""
+        statement = self._next(table, None)
+        self.engine.create(table, statement.text, **self._values(statement))
+
+    def view(self, table: str, variant: str) -> None:
+        """Name the query of `NN_table.variant.sql` (which takes no parameters) as view `table`."""
+        statement = self._next(table, variant)
+        self.engine.view(table, statement.text)
+
+    def frame(self, table: str) -> pd.DataFrame:
+        """The rows of `NN_table.sql` (a small result table) as a DataFrame."""
+        statement = self._next(table, None)
+        return self.engine.frame(statement.text, **self._values(statement))
+
+    def rows(self, table: str) -> list[tuple[Any, ...]]:
+        """The rows of `NN_table.sql` (a small result table)."""
+        statement = self._next(table, None)
+        return self.engine.rows(statement.text, **self._values(statement))

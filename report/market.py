@@ -6,6 +6,7 @@ No display strings and no locale here.
 from __future__ import annotations
 
 import fnmatch
+import math
 import re
 import statistics
 import tempfile
@@ -16,11 +17,11 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from .engine import Engine, make_engine
+from .engine import Engine, Script, make_engine
 from .errors import InputError
 from .i18n import REGIONS
 from .model import VALUE_BRACKETS, Figure, Figures, MarketEvent, MarketStats, frozen_tables, slug
-from .sources import ScrapeSource, register_table, trimmed
+from .sources import TRIMMED, ScrapeSource, register_table
 
 SHUTDOWN_KINDS = ("closure", "exit_scam", "seizure")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -56,15 +57,16 @@ class MarketParams:
     rate_gap_days: int = 3  # a sale is priced with a rate published at most this many days before it
 
 
-# Money is summed as DECIMAL: exact, so the sums do not depend on the order threads or Spark tasks add them in.
-EUR = "DECIMAL(18, 4)"
-#: A price beyond this (or not a number at all: NaN, infinity) is no price: such a sale has no value, like a placeholder.
+#: A price beyond this (or not a number at all: NaN, infinity) is no price: such a sale has no value, like a placeholder
+#: (the bound written in report/sql/13_sales.sql, said in a warning).
 ABSURD = "1e12"
+#: Text with something to trim at either end (the test before a trim: most values have nothing to trim).
+TRIMMABLE = f"^[{TRIMMED}]|[{TRIMMED}]$"
 
 
 def _category_map(engine: Engine, params: MarketParams) -> list[str]:
     """Map each distinct raw category string to a canonical category; return the unmapped ones."""
-    raw = [row[0] for row in engine.rows("SELECT DISTINCT category FROM listings_in WHERE category IS NOT NULL")]
+    raw = [row[0] for row in engine.rows("SELECT DISTINCT category FROM scraped WHERE category IS NOT NULL")]
     rows, unmapped = [], []
     for text in sorted(raw):
         key = text.strip().casefold()  # the raw values are as written: the mapping trims them, once per value
@@ -82,43 +84,42 @@ def _category_map(engine: Engine, params: MarketParams) -> list[str]:
     return unmapped
 
 
-def _build_tables(engine: Engine, params: MarketParams) -> None:
-    """The typed, filtered scrape tables every figure is computed from: the export is read once, into `scraped`."""
-    focus = params.focus
+def _script_values(params: MarketParams) -> dict[str, Any]:
+    """The named parameters of the files of report/sql/."""
+    return {"start": params.start, "end": params.end, "focus": params.focus,
+            "min_eur": params.placeholder_min_eur, "max_eur": params.placeholder_max_eur,
+            "trimmable": TRIMMABLE, "spaces": TRIMMED}
+
+
+@dataclass(frozen=True)
+class Read:
+    """What the one pass over the listings export tells besides the tables: unmapped categories, vendorless rows."""
+
+    unmapped: tuple[str, ...]
+    blank_vendors: int
+
+
+def _build_tables(script: Script, params: MarketParams) -> Read:
+    """The typed, filtered scrape tables every figure is computed from: the export is read once, into `scraped`,
+    which is dropped once the tables that need it are made."""
+    engine = script.engine
+    script.table("scraped")
+    unmapped = _category_map(engine, params)
+    blank = int(engine.scalar("SELECT count(*) FROM scraped WHERE (vendor_key IS NULL OR vendor_key = '') "
+                              "AND crawled_at BETWEEN ? AND ?", params.start, params.end))
     # The few rows from the focus country first (a pass that reads little), so that `listings` is written once.
-    engine.create(
-        "focus_rows",
-        """
-        SELECT r.market, lower(r.vendor) AS vendor_key, r.listing_id
-        FROM listings_in r JOIN category_map m ON r.category = m.raw
-        WHERE upper(r.ships_from) = ? AND m.drug AND r.crawled_at BETWEEN ? AND ? AND r.vendor IS NOT NULL AND r.vendor <> ''
-        """,
-        focus, params.start, params.end,
-    )
-    engine.create("focus_vendors", "SELECT DISTINCT vendor_key FROM focus_rows")
-    engine.create("focus_vendor_market", "SELECT DISTINCT market, vendor_key FROM focus_rows")
-    engine.create("focus_listings", "SELECT DISTINCT market, listing_id FROM focus_rows")
-    engine.create(
-        "listings",
-        """
-        WITH l AS (
-            SELECT r.market, r.crawled_at, r.listing_id, lower(r.vendor) AS vendor_key, m.category, r.price,
-                   r.currency, coalesce(upper(r.ships_from), '?') AS ships_from, r.ships_to
-            FROM listings_in r JOIN category_map m ON r.category = m.raw
-            WHERE m.drug AND r.crawled_at BETWEEN ? AND ? AND r.vendor IS NOT NULL AND r.vendor <> ''
-        )
-        SELECT l.market, l.crawled_at, l.listing_id, l.vendor_key, l.category, l.price, l.currency, l.ships_from,
-               CASE WHEN l.ships_from = ? THEN coalesce(l.ships_to, '') END AS ships_to,
-               fvm.vendor_key IS NOT NULL AS focus_vendor, fl.listing_id IS NOT NULL AS focus_listing
-        FROM l
-        LEFT JOIN focus_vendor_market fvm ON l.market = fvm.market AND l.vendor_key = fvm.vendor_key
-        LEFT JOIN focus_listings fl ON l.market = fl.market AND l.listing_id = fl.listing_id
-        """,
-        params.start, params.end, focus,
-    )
-    engine.create("first_seen", "SELECT market, vendor_key, min(crawled_at) AS first FROM listings GROUP BY market, vendor_key")
+    for table in ("focus_rows", "focus_vendors", "focus_vendor_market", "focus_listings", "listings", "first_seen",
+                  "non_drug_listings"):
+        script.table(table)
     _build_rates(engine, params)
-    _build_sales(engine, params)
+    if params.sales == "cumulative":
+        if not engine.scalar("SELECT count(*) FROM (SELECT sold FROM scraped WHERE sold IS NOT NULL LIMIT 1)"):
+            raise InputError("inputs.sales is cumulative, but no listing has a sold count (map the export's column to "
+                             "`sold`, or set inputs.sales: none)", where=params.sources["listings"][0].where)
+        script.table("sold_counts")
+    engine.drop("scraped")
+    _build_sales(script, params)
+    return Read(tuple(unmapped), blank)
 
 
 def _build_rates(engine: Engine, params: MarketParams) -> None:
@@ -158,141 +159,15 @@ def _check_rates(rates: pd.DataFrame, params: MarketParams) -> None:
                          where=str(params.sources["exchange_rates"][0].where))
 
 
-FEEDBACK_COLUMNS = ("market", "crawled_at", "feedback_id", "listing_id", "vendor", "left_at", "price", "currency", "text", "rating")
-
-
-def _sales_source(engine: Engine, params: MarketParams) -> str:
-    """Feedback rows as given, sales between crawls from the listings' cumulative sales counts, or no rows."""
-    if params.sales == "none":
-        return ("SELECT NULL::VARCHAR AS market, NULL::DATE AS crawled_at, NULL::VARCHAR AS feedback_id, "
-                "NULL::VARCHAR AS listing_id, NULL::VARCHAR AS vendor, NULL::DATE AS left_at, NULL::DOUBLE AS price, "
-                "NULL::VARCHAR AS currency, NULL::VARCHAR AS text, NULL::VARCHAR AS rating FROM listings_in WHERE 1 = 0")
-    if params.sales == "cumulative":
-        if not engine.scalar("SELECT count(*) FROM (SELECT sold FROM listings_in WHERE sold IS NOT NULL LIMIT 1)"):
-            raise InputError("inputs.sales is cumulative, but no listing has a sold count (map the export's column to "
-                             "`sold`, or set inputs.sales: none)", where=params.sources["listings"][0].where)
-        engine.create(
-            "sold_counts",
-            """
-            SELECT market, listing_id, any_value(vendor) AS vendor, crawled_at, max(sold) AS sold
-            FROM listings_in WHERE sold IS NOT NULL GROUP BY market, listing_id, crawled_at
-            """,
-        )
-        return """
-            SELECT market, crawled_at, concat(listing_id, '#', CAST(crawled_at AS VARCHAR), '#', CAST(n AS VARCHAR)) AS feedback_id,
-                   listing_id, vendor, crawled_at AS left_at, NULL::DOUBLE AS price, NULL::VARCHAR AS currency,
-                   NULL::VARCHAR AS text, NULL::VARCHAR AS rating
-            FROM (
-                SELECT *, unnest(generate_series(1, sold - before)) AS n
-                FROM (SELECT *, lag(sold) OVER (PARTITION BY market, listing_id ORDER BY crawled_at) AS before FROM sold_counts)
-                WHERE sold > before
-            )
-        """
-    return f"SELECT {', '.join(FEEDBACK_COLUMNS)} FROM feedback_in"
-
-
-def _build_sales(engine: Engine, params: MarketParams) -> None:
+def _build_sales(script: Script, params: MarketParams) -> None:
     """One row per sale: feedback counted once, priced at the listing's price at that date, in EUR."""
-    # A feedback seen in several crawls is one sale: the copy from the earliest crawl wins, and among copies of one
-    # crawl the order of their contents decides, so both engines keep the same copy whatever order they read in.
-    # Without a feedback_id, every row is a sale: rows alike (same listing, date, text and rating) within one crawl
-    # are numbered 1, 2, ..., and only the n-th such row of one crawl and the n-th of another are the same sale.
-    # So the sales of one kind are as many as the crawl that shows the most of them shows, never fewer.
-    same = "PARTITION BY market, feedback_id, " + ", ".join(
-        f"CASE WHEN feedback_id IS NULL THEN {column} END" for column in ("listing_id", "left_at", "text", "rating", "copy_n"))
-    engine.create(
-        "feedback",
-        f"""
-        SELECT * FROM (
-            SELECT market, listing_id, lower(vendor) AS vendor_key, left_at, price AS paid,
-                   nullif(upper({trimmed('currency')}), '') AS paid_currency
-            FROM (SELECT *, row_number() OVER (
-                      PARTITION BY market, crawled_at, feedback_id, listing_id, left_at, text, rating
-                      ORDER BY price, currency, lower(vendor)) AS copy_n
-                  FROM ({_sales_source(engine, params)}))
-            QUALIFY row_number() OVER (
-                {same} ORDER BY crawled_at, price, currency, listing_id, lower(vendor), left_at) = 1
-        ) WHERE left_at BETWEEN ? AND ?
-        """,
-        params.start, params.end,
-    )
-    # Feedback on a listing no crawl caught stays in (as a sale with no price); feedback on non-drug listings goes.
-    engine.create("non_drug_listings", "SELECT DISTINCT r.market, r.listing_id FROM listings_in r "
-                  "JOIN category_map m ON r.category = m.raw WHERE NOT m.drug")
-    # The price of a sale is the listing's price at its last crawl on or before the feedback, else at its first
-    # crawl. A listing seen twice in one crawl takes the lowest price, currency and category of that crawl.
-    # Written as a join on the listing plus a date condition (Spark has no ASOF JOIN).
-    # A crawl that shows no price does not hide the last one known.
-    engine.create(
-        "crawl_dates",
-        """
-        WITH priced AS (
-            SELECT l.market, l.listing_id, l.crawled_at FROM listings l
-            JOIN (SELECT DISTINCT market, listing_id FROM feedback) f ON l.market = f.market AND l.listing_id = f.listing_id
-            WHERE l.price IS NOT NULL
-        ), sale_days AS (  -- the last crawl depends on the listing and the day only: one lookup per listing and day
-            SELECT DISTINCT market, listing_id, left_at FROM feedback
-        ), last_crawl AS (
-            SELECT d.market, d.listing_id, d.left_at, max(p.crawled_at) AS before
-            FROM sale_days d JOIN priced p ON d.market = p.market AND d.listing_id = p.listing_id AND p.crawled_at <= d.left_at
-            GROUP BY d.market, d.listing_id, d.left_at
-        ), first_crawl AS (
-            SELECT market, listing_id, min(crawled_at) AS after FROM priced GROUP BY market, listing_id
-        )
-        SELECT d.market, d.listing_id, d.left_at, lc.before, fc.after
-        FROM sale_days d
-        LEFT JOIN last_crawl lc ON d.market = lc.market AND d.listing_id = lc.listing_id AND d.left_at = lc.left_at
-        LEFT JOIN first_crawl fc ON d.market = fc.market AND d.listing_id = fc.listing_id
-        """,
-    )
-    engine.create(
-        "price_history",
-        f"""
-        SELECT l.market, l.listing_id, l.crawled_at, min(l.price) AS price,
-               min(nullif(upper({trimmed('l.currency')}), '')) AS currency, min(l.category) AS category
-        FROM listings l
-        JOIN (SELECT market, listing_id, before AS day FROM crawl_dates WHERE before IS NOT NULL
-              UNION SELECT market, listing_id, after FROM crawl_dates WHERE after IS NOT NULL) d
-          ON l.market = d.market AND l.listing_id = d.listing_id AND l.crawled_at = d.day
-        WHERE l.price IS NOT NULL
-        GROUP BY l.market, l.listing_id, l.crawled_at
-        """,
-    )
-    engine.create(
-        "sales",
-        f"""
-        WITH priced AS (
-            SELECT f.*, coalesce(before.price, after.price) AS list_price,
-                   CASE WHEN before.price IS NOT NULL THEN before.currency ELSE after.currency END AS list_currency,
-                   coalesce(before.category, after.category) AS category
-            FROM feedback f
-            LEFT JOIN crawl_dates lc ON f.market = lc.market AND f.listing_id = lc.listing_id AND f.left_at = lc.left_at
-            LEFT JOIN price_history before
-              ON f.market = before.market AND f.listing_id = before.listing_id AND lc.before = before.crawled_at
-            LEFT JOIN price_history after
-              ON f.market = after.market AND f.listing_id = after.listing_id AND lc.after = after.crawled_at
-        ), amounts AS (
-            SELECT *, CASE WHEN paid IS NOT NULL THEN paid ELSE list_price END AS amount,
-                   CASE WHEN paid IS NOT NULL THEN paid_currency ELSE list_currency END AS amount_currency
-            FROM priced
-        )
-        SELECT a.market, a.listing_id, a.vendor_key, a.left_at, a.category,
-               CASE WHEN a.amount * r.eur_rate BETWEEN -{ABSURD} AND {ABSURD} THEN CAST(a.amount * r.eur_rate AS {EUR}) END AS eur,
-               a.amount IS NOT NULL AND r.eur_rate IS NULL AS unrated,
-               a.amount IS NOT NULL AND NOT (a.amount BETWEEN -{ABSURD} AND {ABSURD}) AS absurd,
-               a.amount_currency AS currency, fv.vendor_key IS NOT NULL AS focus
-        FROM amounts a
-        LEFT JOIN rates r ON r.currency = a.amount_currency AND r.day = a.left_at
-        LEFT JOIN focus_vendors fv ON a.vendor_key = fv.vendor_key
-        LEFT JOIN non_drug_listings n ON a.market = n.market AND a.listing_id = n.listing_id
-        WHERE n.listing_id IS NULL
-        """,
-    )
-    engine.create(
-        "valid_sales",
-        f"SELECT * FROM sales WHERE eur IS NOT NULL AND eur BETWEEN CAST(? AS {EUR}) AND CAST(? AS {EUR})",
-        params.placeholder_min_eur, params.placeholder_max_eur,
-    )
+    script.view("sales_in", params.sales)  # feedback rows as given, sales between crawls (cumulative), or no rows
+    for table in ("feedback", "sale_prices", "sales"):
+        script.table(table)
+    bounds = list(VALUE_BRACKETS)
+    script.engine.put("value_brackets", pd.DataFrame({"bracket": range(len(bounds)), "lower_eur": bounds,
+                                                      "upper_eur": [*map(float, bounds[1:]), math.inf]}))
+    script.table("valid_sales")
 
 
 def _share(part: float | None, whole: float | None) -> float | None:
@@ -327,42 +202,16 @@ def _vendor_figures(engine: Engine, markets: list[str], listings: Mapping[str, i
     return figures
 
 
-def _monthly(engine: Engine) -> pd.DataFrame:
-    # Distinct vendors and listings are made distinct first, then counted: one pass each, where several
-    # count(DISTINCT ...) FILTER columns would make Spark expand every row once per column.
-    return engine.frame(
-        """
-        WITH months AS (
-            SELECT market, CAST(date_trunc('month', crawled_at) AS DATE) AS month, vendor_key, listing_id, focus_vendor, focus_listing
-            FROM listings
-        ), v AS (
-            SELECT market, month, count(*) AS vendors_all, count(*) FILTER (WHERE focus) AS vendors_focus
-            FROM (SELECT market, month, vendor_key, bool_or(focus_vendor) AS focus FROM months GROUP BY market, month, vendor_key)
-            GROUP BY market, month
-        ), l AS (
-            SELECT market, month, count(*) AS listings_all, count(*) FILTER (WHERE focus) AS listings_focus
-            FROM (SELECT market, month, listing_id, bool_or(focus_listing) AS focus FROM months GROUP BY market, month, listing_id)
-            GROUP BY market, month
-        ), s AS (
-            SELECT market, CAST(date_trunc('month', left_at) AS DATE) AS month, count(*) FILTER (WHERE focus) AS sales_focus,
-                   count(*) AS sales_all
-            FROM valid_sales GROUP BY market, CAST(date_trunc('month', left_at) AS DATE)
-        )
-        SELECT v.market, v.month, v.vendors_all, v.vendors_focus, l.listings_all, l.listings_focus,
-               coalesce(s.sales_focus, 0) AS sales_focus, coalesce(s.sales_all, 0) AS sales_all
-        FROM v JOIN l ON v.market = l.market AND v.month = l.month
-        LEFT JOIN s ON v.market = s.market AND v.month = s.month
-        ORDER BY v.month, v.market
-        """,
-    )
+def _monthly(script: Script) -> pd.DataFrame:
+    return script.frame("monthly")
 
 
 TREND = ("first_month", "last_month", "first", "last", "peak", "change")
 
 
-def _coverage(engine: Engine) -> pd.DataFrame:
+def _coverage(script: Script) -> pd.DataFrame:
     """What each crawl covered: one row per market, crawl date and drug category with listings in it."""
-    frame = engine.frame("SELECT market, crawled_at, category FROM listings GROUP BY market, crawled_at, category")
+    frame = script.frame("coverage")
     frame["crawled_at"] = pd.to_datetime(frame["crawled_at"])
     frame["month"] = frame["crawled_at"].dt.to_period("M").dt.to_timestamp()
     return frame
@@ -450,24 +299,10 @@ def _bracket_figures(distribution: pd.DataFrame) -> list[Figure]:
     return figures
 
 
-def _categories(engine: Engine) -> tuple[pd.DataFrame, dict[str, int], tuple[int, int]]:
+def _categories(script: Script) -> tuple[pd.DataFrame, dict[str, int], tuple[int, int]]:
     """Listings per category (all and focus) and, from the same pass, distinct listings per market and how many
     listings declare a ships-from in some crawl (of all listings)."""
-    by_market = engine.frame(
-        """
-        WITH per_category AS (
-            SELECT market, listing_id, category, bool_or(focus_listing) AS focus, count(*) AS crawls,
-                   max(CASE WHEN ships_from <> '?' THEN 1 ELSE 0 END) AS declared
-            FROM listings GROUP BY market, listing_id, category
-        ), per_listing AS (  -- a listing recategorised between crawls counts under its most frequent category
-            SELECT *, max(declared) OVER (PARTITION BY market, listing_id) AS declared_any FROM per_category
-            QUALIFY row_number() OVER (PARTITION BY market, listing_id ORDER BY crawls DESC, category) = 1
-        )
-        SELECT market, category, count(*) AS listings_all, count(*) FILTER (WHERE focus) AS listings_focus,
-               count(*) FILTER (WHERE declared_any = 1) AS listings_declared
-        FROM per_listing GROUP BY market, category ORDER BY market, category
-        """,
-    )
+    by_market = script.frame("categories")
     table = (by_market.groupby("category", as_index=False)[["listings_all", "listings_focus"]].sum()
              .sort_values(["listings_all", "category"], ascending=[False, True], kind="stable").reset_index(drop=True))
     declared = (int(by_market.listings_declared.sum()), int(by_market.listings_all.sum()))
@@ -498,20 +333,9 @@ def _category_figures(table: pd.DataFrame) -> list[Figure]:
     return figures
 
 
-def _origins(engine: Engine) -> pd.DataFrame:
+def _origins(script: Script) -> pd.DataFrame:
     """Focus vendors' declared origins over the period, as sorted combinations (`BE+NL`)."""
-    return engine.frame(
-        """
-        WITH v AS (
-            -- not string_agg(... ORDER BY ...): Spark 4.0 fails on LISTAGG WITHIN GROUP with DISTINCT (ClassCastException)
-            SELECT l.vendor_key, array_to_string(list_sort(list(DISTINCT l.ships_from)), '+') AS combination,
-                   count(DISTINCT l.ships_from) AS n_origins
-            FROM listings l JOIN focus_vendors f ON l.vendor_key = f.vendor_key GROUP BY l.vendor_key
-        )
-        SELECT combination, n_origins, count(*) AS vendors
-        FROM v GROUP BY combination, n_origins ORDER BY vendors DESC, combination
-        """,
-    )
+    return script.frame("origins")
 
 
 def _partner(multi: pd.DataFrame, focus: str, configured: str | None) -> tuple[str | None, str | None]:
@@ -571,15 +395,11 @@ def _origin_figures(engine: Engine, origins: pd.DataFrame, params: MarketParams,
     return figures
 
 
-def _origin_shares(engine: Engine) -> tuple[pd.DataFrame, list[Figure]]:
+def _origin_shares(script: Script) -> tuple[pd.DataFrame, list[Figure]]:
     """Distinct vendors by declared ships-from over all vendors; regions (EU, WW, undeclared) are their own
     categories and a vendor with several origins counts under each."""
-    table = engine.frame(
-        """
-        SELECT ships_from AS origin, count(DISTINCT vendor_key) AS vendors
-        FROM listings GROUP BY ships_from ORDER BY vendors DESC, origin
-        """,
-    )
+    table = script.frame("origin_shares")
+    engine = script.engine
     total = int(engine.scalar("SELECT count(DISTINCT vendor_key) FROM listings"))
     multi = int(engine.scalar("SELECT count(*) FROM (SELECT vendor_key FROM listings GROUP BY vendor_key HAVING count(DISTINCT ships_from) > 1)"))
     table["share"] = [_share(int(vendors), total) for vendors in table.vendors]
@@ -592,18 +412,10 @@ def _origin_shares(engine: Engine) -> tuple[pd.DataFrame, list[Figure]]:
     return table, figures
 
 
-def _shipping(engine: Engine, focus: str) -> tuple[pd.DataFrame, list[Figure]]:
+def _shipping(script: Script, focus: str) -> tuple[pd.DataFrame, list[Figure]]:
     """Where focus vendors ship to: abroad or domestic only, and which destinations they exclude."""
-    engine.create(
-        "focus_destinations",
-        f"""
-        SELECT DISTINCT vendor_key, upper({trimmed('dest')}) AS dest
-        FROM (SELECT vendor_key, unnest(string_split(ships_to, ',')) AS dest FROM listings
-              WHERE ships_from = ?)
-        WHERE {trimmed('dest')} <> ''
-        """,
-        focus,
-    )
+    engine = script.engine
+    script.table("focus_destinations")
     row = engine.row(
         """
         WITH v AS (SELECT vendor_key,
@@ -615,12 +427,7 @@ def _shipping(engine: Engine, focus: str) -> tuple[pd.DataFrame, list[Figure]]:
         focus,
     )
     declared, abroad, restricted = (int(value) for value in row)
-    excluded = engine.frame(
-        """
-        SELECT substr(dest, 2) AS country, count(DISTINCT vendor_key) AS vendors
-        FROM focus_destinations WHERE dest LIKE '!%' GROUP BY substr(dest, 2) ORDER BY vendors DESC, country
-        """,
-    )
+    excluded = script.frame("excluded_destinations")
     none_declared = None if declared else "no focus-country vendor declares where it ships to"
     figures = [
         Figure("shipping.declared.count", declared, "count"),
@@ -641,7 +448,8 @@ def _shipping(engine: Engine, focus: str) -> tuple[pd.DataFrame, list[Figure]]:
     return excluded, figures
 
 
-def _transactions(engine: Engine, params: MarketParams, markets: list[str]) -> tuple[pd.DataFrame, list[Figure]]:
+def _transactions(script: Script, params: MarketParams, markets: list[str]) -> tuple[pd.DataFrame, list[Figure]]:
+    engine = script.engine
     figures: list[Figure] = []
     retail = params.retail_eur
     for market in [None, *markets]:
@@ -684,34 +492,13 @@ def _transactions(engine: Engine, params: MarketParams, markets: list[str]) -> t
         Figure("transactions.all.wholesale.share", _share(all_row[1], all_row[0]), "share", base=int(all_row[0]),
                reason=None if all_row[0] else "no priced sale"),
     ]
-    bracket = "CASE " + " ".join(f"WHEN eur >= {lower} THEN {index}" for index, lower in reversed(list(enumerate(VALUE_BRACKETS)))) + " END"
-    distribution = engine.frame(
-        f"""
-        SELECT focus, {bracket} AS bracket, count(*) AS sales, sum(eur) AS value_eur
-        FROM valid_sales GROUP BY focus, {bracket} ORDER BY focus, bracket
-        """,
-    )
+    distribution = script.frame("transaction_values")
     return distribution, figures
 
 
-def _dominance(engine: Engine, params: MarketParams, markets: list[str]) -> dict[str, float]:
+def _dominance(script: Script) -> dict[str, float]:
     """Share of each sales-value cell made by its two largest vendors, keyed by the figure ids of the cell."""
-    bracket = "CASE " + " ".join(f"WHEN eur >= {lower} THEN {index}" for index, lower in reversed(list(enumerate(VALUE_BRACKETS)))) + " END"
-    cells = engine.rows(
-        f"""
-        WITH v AS (SELECT market, {bracket} AS bracket, vendor_key, eur FROM valid_sales WHERE focus),
-        by_cell AS (
-            SELECT market AS cell_market, NULL::INTEGER AS cell_bracket, vendor_key, sum(eur) AS value FROM v GROUP BY market, vendor_key
-            UNION ALL SELECT NULL::VARCHAR, NULL::INTEGER, vendor_key, sum(eur) FROM v GROUP BY vendor_key
-            UNION ALL SELECT NULL::VARCHAR, bracket, vendor_key, sum(eur) FROM v GROUP BY bracket, vendor_key
-        ), ranked AS (
-            SELECT *, row_number() OVER (PARTITION BY cell_market, cell_bracket ORDER BY value DESC, vendor_key) AS rank FROM by_cell
-        )
-        SELECT cell_market, cell_bracket,
-               CAST(sum(CASE WHEN rank <= 2 THEN value ELSE 0 END) AS DOUBLE) / CAST(sum(value) AS DOUBLE) AS top2
-        FROM ranked GROUP BY cell_market, cell_bracket HAVING sum(value) > 0
-        """
-    )
+    cells = script.rows("dominance")
     shares: dict[str, float] = {}
     for market, bracket_index, top2 in cells:
         if bracket_index is not None:
@@ -833,23 +620,22 @@ def _aggregate(engine: Engine, params: MarketParams) -> MarketStats:
             register_table(engine, table, list(sources))
     engine.expect(sum(source.rows if source.rows is not None else int(engine.scalar(f"SELECT count(*) FROM src_listings_{index}"))
                       for index, source in enumerate(params.sources["listings"])))
-    unmapped = _category_map(engine, params)
-    _build_tables(engine, params)
+    script = Script(engine, _script_values(params))
+    read = _build_tables(script, params)
     if not engine.scalar("SELECT count(*) FROM listings"):
         raise InputError(f"no listings between {params.start} and {params.end} (check period)",
                          where=params.sources["listings"][0].where)
     markets = [r[0] for r in engine.rows("SELECT market FROM listings GROUP BY market ORDER BY min(crawled_at), market")]
-    monthly = _monthly(engine)
-    coverage = _coverage(engine)
-    categories, listings_per_market, declared = _categories(engine)
-    origins = _origins(engine)
-    excluded, shipping_figures = _shipping(engine, params.focus)
-    distribution, transaction_figures = _transactions(engine, params, markets)
+    monthly = _monthly(script)
+    coverage = _coverage(script)
+    categories, listings_per_market, declared = _categories(script)
+    origins = _origins(script)
+    excluded, shipping_figures = _shipping(script, params.focus)
+    distribution, transaction_figures = _transactions(script, params, markets)
     migration, migration_figures = _migration(engine, params, markets)
-    dominance = _dominance(engine, params, markets)
-    origin_shares, origin_share_figures = _origin_shares(engine)
-    crawls = engine.frame("SELECT market, count(DISTINCT crawled_at) AS crawls, min(crawled_at) AS first, max(crawled_at) AS last "
-                          "FROM listings GROUP BY market ORDER BY first, market")
+    dominance = _dominance(script)
+    origin_shares, origin_share_figures = _origin_shares(script)
+    crawls = script.frame("crawls")
     figures = [
         *_vendor_figures(engine, markets, listings_per_market),
         *_trend_figures(monthly, markets, coverage, params.events),
@@ -891,17 +677,16 @@ def _aggregate(engine: Engine, params: MarketParams) -> MarketStats:
         "migration": migration,
         "crawls": crawls,
     }
-    warnings = tuple(f"category '{text}' is not in the taxonomy; its listings are left out" for text in dict.fromkeys(unmapped)) \
-        + _input_warnings(engine, params)
+    warnings = tuple(f"category '{text}' is not in the taxonomy; its listings are left out" for text in dict.fromkeys(read.unmapped)) \
+        + _input_warnings(engine, params, read.blank_vendors)
     events = tuple(e for e in params.events if e.market in markets)
     return MarketStats(Figures(figures), frozen_tables(tables), tuple(markets), events, warnings)
 
 
-def _input_warnings(engine: Engine, params: MarketParams) -> tuple[str, ...]:
-    """Rows the figures leave out, said once each: listings without a vendor, sales without a usable rate or price."""
+def _input_warnings(engine: Engine, params: MarketParams, blank: int) -> tuple[str, ...]:
+    """Rows the figures leave out, said once each: listings without a vendor (`blank`, counted while the export was
+    read), sales without a usable rate or price."""
     warnings = []
-    blank = int(engine.scalar("SELECT count(*) FROM listings_in WHERE (vendor IS NULL OR vendor = '') "
-                              "AND crawled_at BETWEEN ? AND ?", params.start, params.end))
     if blank:
         warnings.append(f"{blank} listing row(s) of the period have no vendor name ({_where(params, 'listings')}); "
                         "they are left out of every count")

@@ -22,6 +22,7 @@ from babel.support import Translations
 import report
 from report.cli import main
 from report.i18n import translations
+from report.engine import SQL
 from report.resources import ASSETS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,6 +86,8 @@ def test_the_wheel_carries_templates_compiled_catalogs_and_fonts(wheel):
             assert [compiled.ngettext("a", "b", n) for n in range(4)] == [from_po.ngettext("a", "b", n) for n in range(4)]
         fonts = {f"report/assets/fonts/{path.name}" for path in (ASSETS / "fonts").iterdir() if path.is_file()}
         assert any(name.endswith(".ttf") for name in fonts) and fonts <= names, sorted(fonts - names)
+        queries = {f"report/sql/{path.name}" for path in SQL.glob("*.sql")}  # the aggregation, one file per table
+        assert len(queries) > 10 and queries <= names, sorted(queries - names)
         assert all(name.startswith(("report/", f"{wheel.name.split('-')[0]}-")) for name in names), \
             sorted(name for name in names if not name.startswith("report/"))
 

@@ -1,0 +1,42 @@
+"""The aggregation's SQL files (report/sql/): named, documented, bound the same way by both engines."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from report.engine import SQL, DuckEngine, Script, _dollar_names, bind, placeholders, statements
+
+
+def test_every_file_is_numbered_names_its_table_and_says_what_one_row_is():
+    files = sorted(SQL.glob("*.sql"))
+    assert len(files) == len(statements()) > 10
+    for statement in statements().values():
+        assert statement.text.startswith("-- One row: "), statement.path.name
+        assert "?" not in statement.text.replace("'?'", ""), f"{statement.path.name}: named parameters only (:name)"
+
+
+def test_named_placeholders_skip_casts_quoted_text_and_comments():
+    sql = "-- at :not_this\nSELECT NULL::DATE, ':nor_this', x FROM t WHERE d BETWEEN :start AND :end AND c = :start"
+    assert placeholders(sql) == ["start", "end"]
+    assert _dollar_names(sql).endswith("BETWEEN $start AND $end AND c = $start")
+    assert "NULL::DATE" in _dollar_names(sql) and "':nor_this'" in _dollar_names(sql)
+    bound = bind(sql, {"start": date(2024, 1, 1), "end": date(2024, 2, 1)})
+    assert "BETWEEN CAST('2024-01-01' AS DATE) AND CAST('2024-02-01' AS DATE)" in bound and ":not_this" in bound
+    with pytest.raises(RuntimeError, match="end"):
+        bind(sql, {"start": date(2024, 1, 1)})
+
+
+def test_duckdb_runs_a_file_with_its_named_values_and_keeps_the_order(tmp_path: Path):
+    with DuckEngine(tmp_path) as engine:
+        engine.view("listings_in", "SELECT 'M' AS market, DATE '2024-01-05' AS crawled_at, 'l1' AS listing_id, "
+                    "'Ven' AS vendor, 'weed' AS category, 10.0 AS price, ' eur ' AS currency, 'be' AS ships_from, "
+                    "'' AS ships_to, NULL::BIGINT AS sold")
+        script = Script(engine, {"trimmable": "^[ ]|[ ]$", "spaces": " ", "unused": 1})
+        script.table("scraped")
+        assert engine.rows("SELECT vendor_key, currency, ships_from FROM scraped") == [("ven", "EUR", "BE")]
+        with pytest.raises(RuntimeError, match="no value for :focus"):
+            script.table("focus_rows")
+        with pytest.raises(RuntimeError, match="renumber"):
+            script.table("scraped")  # 01 after 02: out of order
