@@ -3,12 +3,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import json
 import logging
 import math
 import multiprocessing
-import platform
 import sys
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -17,26 +15,23 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
-from . import __version__
-from .config import ReportConfig, custom_dir_files, load_config
+from .config import ReportConfig, load_config
 from .i18n import Formatter
 from .load import Inputs, load_inputs
 from .market import aggregate_market, market_params
 from .model import Figure, Statistics
 from .outline import Plan, plan_report
-from .pdf import ARCHIVAL, ASSETS, FetchLog, PdfAttachment, PdfLimits, html_to_pdf
+from .pdf import ARCHIVAL, FetchLog, PdfAttachment, PdfLimits, html_to_pdf
 from .render import RenderContext, render_html
 from .processes import build_tempdir, check_interrupted
 from .resources import TEMPLATES
 from .theme import Theme, check_language, colour_notes, theme_of
 from .survey import Disclosure, summarise_survey
 from .write import write_edition_folder
+from .provenance import manifest
 
 log = logging.getLogger("report")
 T = TypeVar("T")
-
-LIBRARIES = ("jinja2", "weasyprint", "pandas", "altair", "vl-convert-python", "babel", "duckdb", "pydantic", "pyyaml",
-             "sqlglot", "pyspark", "openpyxl")
 
 @dataclass(frozen=True)
 class BuildResult:
@@ -293,56 +288,6 @@ def _utc_worker() -> None:
         forkserver.ensure_running()
     except OSError:  # e.g. a full TMPDIR: the PDF layout, which needs it, then fails with the reason, naming the edition
         pass
-
-
-def _sha256(path: Path) -> str | None:
-    """A file's hash, or a folder's (of its files' names and hashes); None when it is gone (only `report verify`
-    meets that). Read in blocks: a scrape can be larger than memory."""
-    if path.is_dir():
-        digest = hashlib.sha256()
-        for part in sorted(p for p in path.rglob("*") if p.is_file()):
-            digest.update(f"{part.relative_to(path)}\0{_sha256(part)}\n".encode())
-        return digest.hexdigest()
-    try:
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            while block := handle.read(1 << 20):
-                digest.update(block)
-        return digest.hexdigest()
-    except FileNotFoundError:
-        return None
-
-
-def sources(config_path: Path, input_files: Mapping[str, Path]) -> dict[str, Any]:
-    """Hashes of everything a build reads (config, inputs, templates, fonts) and the versions of what runs it."""
-    def tree(root: Path) -> dict[str, str | None]:
-        return {str(p.relative_to(root)): _sha256(p) for p in sorted(root.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
-
-    versions: dict[str, str | None] = {}
-    for name in LIBRARIES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return {
-        "tool": {"name": "report", "version": __version__, "python": platform.python_version()},
-        "libraries": versions,
-        "config": {"path": str(config_path.resolve()), "sha256": _sha256(config_path)},
-        "inputs": {name: {"path": str(path), "sha256": _sha256(path)} for name, path in sorted(input_files.items())},
-        "templates": tree(TEMPLATES),
-        "fonts": tree(ASSETS / "fonts"),
-    }
-
-
-def manifest(config_path: Path, config: ReportConfig, inputs: Inputs, stats: Statistics, files: Mapping[str, bytes]
-             ) -> dict[str, Any]:
-    """What this build was made from, so a later `report verify` can tell what changed."""
-    return {
-        **sources(config_path, {**inputs.files, **custom_dir_files(config, config_path.resolve().parent)}),
-        "outputs": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
-        "suppression_log": [{"figure": entry["figure"], "reason": entry["reason"]} for entry in stats.survey.suppression_log],
-        "warnings": list(stats.market.warnings),
-    }
 
 
 def pdf_attachments(config_path: Path, config: ReportConfig, inputs: Inputs, stats: Statistics

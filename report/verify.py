@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Any, Mapping
 
-from .build import sources
 from .config import input_files, load_config
 from .errors import InputError
+from .provenance import sources
 
 MANIFEST = "manifest.json"
 

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-import report.build
-from report.build import _in_worker, _relog, build, compute, figures_json, manifest, pdf_created
+import report.provenance
+from report.build import _in_worker, _relog, build, compute, figures_json, pdf_created
+from report.provenance import manifest
 from report.cli import main
 from report.config import load_config
 from report.load import load_inputs
@@ -100,14 +101,14 @@ def test_verify_names_each_changed_input_config_and_output(built, capsys):
 
 def test_verify_names_changed_templates_fonts_and_libraries(built, tmp_path, monkeypatch):
     templates = tmp_path / "templates"
-    shutil.copytree(report.build.TEMPLATES, templates)
+    shutil.copytree(report.provenance.TEMPLATES, templates)
     (templates / "print.css").write_text((templates / "print.css").read_text() + "\n/* edited */\n")
     (templates / "new.html.j2").write_text("{{ x }}")
-    monkeypatch.setattr(report.build, "TEMPLATES", templates)
-    fonts = next((report.build.ASSETS / "fonts").iterdir()).name
-    monkeypatch.setattr(report.build, "ASSETS", tmp_path / "no-assets")
-    real_version = report.build.metadata.version
-    monkeypatch.setattr(report.build.metadata, "version", lambda name: "999" if name == "weasyprint" else real_version(name))
+    monkeypatch.setattr(report.provenance, "TEMPLATES", templates)
+    fonts = next((report.provenance.ASSETS / "fonts").iterdir()).name
+    monkeypatch.setattr(report.provenance, "ASSETS", tmp_path / "no-assets")
+    real_version = report.provenance.metadata.version
+    monkeypatch.setattr(report.provenance.metadata, "version", lambda name: "999" if name == "weasyprint" else real_version(name))
     differences = verify(built)
     assert "templates: print.css changed" in differences and "templates: new.html.j2 is not in the manifest" in differences
     assert f"fonts: {fonts} missing" in differences
