@@ -1,19 +1,16 @@
 """`build(config) -> BuildResult`: the stages in order (config, load, compute, charts, render, pdf, write)."""
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import logging
 import math
-import multiprocessing
-import sys
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 from .config import ReportConfig, load_config
 from .i18n import Formatter
@@ -23,7 +20,7 @@ from .model import Figure, Statistics
 from .outline import Plan, plan_report
 from .pdf import ARCHIVAL, FetchLog, PdfAttachment, PdfLimits, html_to_pdf
 from .render import RenderContext, render_html
-from .processes import build_tempdir, check_interrupted
+from .processes import build_tempdir, check_interrupted, in_worker, owned, relog, worker_pool
 from .resources import TEMPLATES
 from .theme import Theme, check_language, colour_notes, theme_of
 from .survey import Disclosure, summarise_survey
@@ -158,48 +155,6 @@ def render_language(config: ReportConfig, stats: Statistics, plan: Plan, lang: s
     return files, watch.timings, fetched
 
 
-class _Collector(logging.Handler):
-    """Keeps a worker's warnings so the main process can log them (and --strict can count them)."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.WARNING)
-        self.records: list[tuple[str, int, str]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append((record.name, record.levelno, record.getMessage()))
-
-
-def _in_worker(function: Any, *args: Any) -> tuple[Any, list[tuple[str, int, str]]]:
-    """Run a stage in a worker process, returning its result and the warnings it logged or raised."""
-    import warnings
-
-    root = logging.getLogger()
-    collector, inherited = _Collector(), root.handlers[:]
-    root.handlers[:] = [collector]  # the main process prints them once, after this returns
-    try:
-        with warnings.catch_warnings(record=True) as raised:
-            warnings.simplefilter("default")
-            result = function(*args)
-        return result, collector.records + [
-            (PY_WARNINGS, logging.WARNING, f"{w.category.__name__}: {w.message} ({w.filename}:{w.lineno})") for w in raised]
-    finally:
-        root.handlers[:] = inherited
-
-
-PY_WARNINGS = "py.warnings"
-
-
-def _relog(records: Iterable[tuple[str, int, str]]) -> None:
-    """Log (or warn, for Python warnings) in the main process what a worker logged."""
-    import warnings
-
-    for name, level, message in records:
-        if name == PY_WARNINGS:
-            warnings.warn(f"in a worker: {message}", RuntimeWarning, stacklevel=2)
-        else:
-            logging.getLogger(name).log(level, "%s", message)
-
-
 def _vega_bundle() -> str:
     """The Vega, Vega-Lite and vega-embed JavaScript, inlined so the HTML works offline.
 
@@ -230,64 +185,6 @@ def _vega_bundle() -> str:
     except OSError as exc:  # a read-only home is no reason to fail the build
         log.info("cannot cache the chart JavaScript in %s: %s", cache, exc)
     return bundle
-
-
-def _pool(workers: int) -> ProcessPoolExecutor:
-    """Worker processes for the editions.
-
-    Forked when this process has not started vl-convert's JavaScript engine (the command line never does): the
-    workers then start with every library imported. Otherwise (a caller that drew charts itself) from a fork
-    server, since a forked child would inherit the engine's threads half-dead and hang at its first chart.
-    """
-    context: multiprocessing.context.BaseContext
-    charts = sys.modules.get("report.charts")
-    if charts is not None and charts.engine_started():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["report._child", "report.build"])
-    else:
-        context = multiprocessing.get_context("fork")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_utc_worker)
-
-
-@contextlib.contextmanager
-def _owned(pool: ProcessPoolExecutor) -> Iterator[ProcessPoolExecutor]:
-    """The pool, shut down at the end; on an error or Ctrl-C its workers are killed at once instead of finishing
-    the editions nobody will write."""
-    try:
-        yield pool
-    except BaseException:
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.kill()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
-
-
-def _utc_worker() -> None:
-    """Workers run in UTC: vl-convert draws dates in the process's time zone, and a report must not depend on it.
-
-    Each worker also starts, at once, the fork server its PDF layouts will come from, with WeasyPrint imported:
-    that happens while the worker draws charts, instead of after.
-    """
-    import os
-    from multiprocessing import forkserver
-
-    from .processes import quiet_child
-
-    quiet_child()  # dies with the build, leaves Ctrl-C to it
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    # A worker forked from a process that already had a fork server inherits its handle to it (not this process's
-    # child): forget it, so that the worker starts its own.
-    server = forkserver._forkserver  # type: ignore[attr-defined]
-    for name in ("_forkserver_pid", "_forkserver_address", "_forkserver_alive_fd"):
-        setattr(server, name, None)
-    multiprocessing.get_context("forkserver").set_forkserver_preload(["report._child", "report.pdf", "weasyprint",
-                                                                      "weasyprint.text.fonts"])
-    try:
-        forkserver.ensure_running()
-    except OSError:  # e.g. a full TMPDIR: the PDF layout, which needs it, then fails with the reason, naming the edition
-        pass
 
 
 def pdf_attachments(config_path: Path, config: ReportConfig, inputs: Inputs, stats: Statistics
@@ -346,7 +243,7 @@ def _build(config_path: str | Path, languages: list[str] | None, formats: list[s
     theme = theme_of(config, base)
     for lang in languages:
         check_language(theme, lang)
-    with _owned(_pool(max(1, min(2, len(languages))))) as pool:
+    with owned(worker_pool(max(1, min(2, len(languages))))) as pool:
         bundle = pool.submit(_vega_bundle) if "html" in formats else None  # assembled while this process computes
         inputs = watch.stage("load", load_inputs, config, base)
         stats = watch.stage("compute", compute, config, inputs)
@@ -373,14 +270,14 @@ def render_editions(pool: ProcessPoolExecutor, config: ReportConfig, stats: Stat
                     attachments: tuple[PdfAttachment, ...] = ()) -> tuple[dict[str, bytes], dict[str, FetchLog]]:
     """Every language edition, each in a worker process; the workers' warnings are logged here."""
     script = bundle.result() if bundle else None
-    jobs = {lang: pool.submit(_in_worker, render_language, config, stats, plan, lang, formats, script, theme,
+    jobs = {lang: pool.submit(in_worker, render_language, config, stats, plan, lang, formats, script, theme,
                               attachments)
             for lang in languages}
     files: dict[str, bytes] = {}
     fetched: dict[str, FetchLog] = {}
     for lang, job in jobs.items():
         (edition_files, timings, fetched[lang]), worker_warnings = job.result()
-        _relog(worker_warnings)
+        relog(worker_warnings)
         files.update(edition_files)
         watch.add(timings, " (worker)")
     return files, fetched

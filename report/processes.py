@@ -1,5 +1,6 @@
-"""The build's own processes and temporary files: children that die with their parent, one temporary folder per
-build that goes with it, and the leftovers of killed builds removed by the next one.
+"""The build's own processes and temporary files: the pool of edition workers (and the fork servers they start),
+the relay of their warnings to the build's process, children that die with their parent, one temporary folder
+per build that goes with it, and the leftovers of killed builds removed by the next one.
 
 Every process a build starts (edition workers, fork servers, PDF layouts) asks the kernel to kill it when its
 parent dies (PR_SET_PDEATHSIG), and ignores Ctrl-C: the build's own process handles that, once. Temporary files
@@ -10,12 +11,17 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
+import multiprocessing
 import os
 import shutil
 import signal
+import sys
 import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterable, Iterator
 
 PREFIX = "report-"
 PR_SET_PDEATHSIG = 1
@@ -113,3 +119,101 @@ def handle_interrupts() -> None:
     """Called by the command line (not by a library caller, whose signals are its own)."""
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, on_interrupt)
+
+
+class _Collector(logging.Handler):
+    """Keeps a worker's warnings so the main process can log them (and --strict can count them)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.records: list[tuple[str, int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record.name, record.levelno, record.getMessage()))
+
+
+def in_worker(function: Any, *args: Any) -> tuple[Any, list[tuple[str, int, str]]]:
+    """Run a stage in a worker process, returning its result and the warnings it logged or raised."""
+    import warnings
+
+    root = logging.getLogger()
+    collector, inherited = _Collector(), root.handlers[:]
+    root.handlers[:] = [collector]  # the main process prints them once, after this returns
+    try:
+        with warnings.catch_warnings(record=True) as raised:
+            warnings.simplefilter("default")
+            result = function(*args)
+        return result, collector.records + [
+            (PY_WARNINGS, logging.WARNING, f"{w.category.__name__}: {w.message} ({w.filename}:{w.lineno})") for w in raised]
+    finally:
+        root.handlers[:] = inherited
+
+
+PY_WARNINGS = "py.warnings"
+
+
+def relog(records: Iterable[tuple[str, int, str]]) -> None:
+    """Log (or warn, for Python warnings) in the main process what a worker logged."""
+    import warnings
+
+    for name, level, message in records:
+        if name == PY_WARNINGS:
+            warnings.warn(f"in a worker: {message}", RuntimeWarning, stacklevel=2)
+        else:
+            logging.getLogger(name).log(level, "%s", message)
+
+
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes for the editions.
+
+    Forked when this process has not started vl-convert's JavaScript engine (the command line never does): the
+    workers then start with every library imported. Otherwise (a caller that drew charts itself) from a fork
+    server, since a forked child would inherit the engine's threads half-dead and hang at its first chart.
+    """
+    context: multiprocessing.context.BaseContext
+    charts = sys.modules.get("report.charts")
+    if charts is not None and charts.engine_started():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["report._child", "report.build"])
+    else:
+        context = multiprocessing.get_context("fork")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_setup)
+
+
+@contextlib.contextmanager
+def owned(pool: ProcessPoolExecutor) -> Iterator[ProcessPoolExecutor]:
+    """The pool, shut down at the end; on an error or Ctrl-C its workers are killed at once instead of finishing
+    the editions nobody will write."""
+    try:
+        yield pool
+    except BaseException:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _worker_setup() -> None:
+    """Workers run in UTC: vl-convert draws dates in the process's time zone, and a report must not depend on it.
+
+    Each worker also starts, at once, the fork server its PDF layouts will come from, with WeasyPrint imported:
+    that happens while the worker draws charts, instead of after.
+    """
+    import os
+    from multiprocessing import forkserver
+
+    quiet_child()  # dies with the build, leaves Ctrl-C to it
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    # A worker forked from a process that already had a fork server inherits its handle to it (not this process's
+    # child): forget it, so that the worker starts its own.
+    server = forkserver._forkserver  # type: ignore[attr-defined]
+    for name in ("_forkserver_pid", "_forkserver_address", "_forkserver_alive_fd"):
+        setattr(server, name, None)
+    multiprocessing.get_context("forkserver").set_forkserver_preload(["report._child", "report.pdf", "weasyprint",
+                                                                      "weasyprint.text.fonts"])
+    try:
+        forkserver.ensure_running()
+    except OSError:  # e.g. a full TMPDIR: the PDF layout, which needs it, then fails with the reason, naming the edition
+        pass

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 import report.provenance
-from report.build import _in_worker, _relog, build, compute, figures_json, pdf_created
+from report.build import build, compute, figures_json, pdf_created
+from report.processes import in_worker, relog
 from report.provenance import manifest
 from report.cli import main
 from report.config import load_config
@@ -136,7 +137,7 @@ def test_verify_a_folder_without_manifest_is_an_input_error(tmp_path, capsys):
 @pytest.mark.filterwarnings("error")
 def test_a_clean_sample_build_logs_no_warning(tmp_path, caplog):
     with caplog.at_level(logging.WARNING), warnings.catch_warnings():
-        warnings.simplefilter("error")  # a worker's warnings are raised again here (build._relog), so they fail too
+        warnings.simplefilter("error")  # a worker's warnings are raised again here (processes.relog), so they fail too
         result = build(SAMPLE, languages=["fr"], out=tmp_path)
     assert [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING] == []
     assert result.warnings == () and result.fetched["fr"].refused == ()
@@ -148,10 +149,10 @@ def test_warnings_logged_in_a_worker_reach_the_main_process(caplog):
         logging.getLogger("report.pdf").info("not kept")
         return value * 2
 
-    result, records = _in_worker(stage, 21)
+    result, records = in_worker(stage, 21)
     assert result == 42 and records == [("report.pdf", logging.WARNING, "refused to fetch 'http://x/'")]
     with caplog.at_level(logging.WARNING):
-        _relog(records)
+        relog(records)
     assert [(r.name, r.getMessage()) for r in caplog.records] == [("report.pdf", "refused to fetch 'http://x/'")]
 
 
@@ -160,10 +161,10 @@ def test_python_warnings_raised_in_a_worker_are_raised_again_in_the_main_process
         warnings.warn("deprecated thing", DeprecationWarning)
         return "done"
 
-    result, records = _in_worker(stage)
+    result, records = in_worker(stage)
     assert result == "done" and len(records) == 1 and "DeprecationWarning: deprecated thing" in records[0][2]
     with pytest.warns(RuntimeWarning, match="in a worker: DeprecationWarning: deprecated thing"):
-        _relog(records)
+        relog(records)
 
 
 @pytest.mark.parametrize("key, value, problem", [
