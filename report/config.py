@@ -351,7 +351,7 @@ class PdfOptions(Schema):
     """How the PDF editions are written."""
 
     variant: Literal["pdf/ua-1", "pdf/a-3b"] = "pdf/ua-1"
-    """`pdf/ua-1`: a tagged, accessible PDF (structure tree, document language, alternative text), the default; `pdf/a-3b`: for archiving, tagged as well, with the public `figures.json` and `manifest.json` embedded as attachments."""
+    """`pdf/ua-1`: a tagged, accessible PDF (PDF/UA-1: structure tree, document language, title, bookmarks, alternative text of the charts), the default, with no attachments; `pdf/a-3b`: for archiving, PDF/A-3b tagged and identified as PDF/UA-1 as well, embedding two files: the public `figures.json` and `manifest-provenance.json`, the manifest without its `outputs` (what the build was made from: tool and library versions, config, inputs, templates, fonts, engine, suppressions). The hashes of the outputs stay out because they include the PDF's own; they are in the `manifest.json` beside the PDF."""
     data_appendix: bool = True
     """End each PDF edition with an appendix giving every chart's data as a table."""
 
