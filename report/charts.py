@@ -71,12 +71,12 @@ def _theme() -> dict[str, Any]:
     return {
         "font": FONT,
         "view": {"stroke": None},
-        "axis": {"labelFont": FONT, "titleFont": FONT, "labelFontSize": 10, "titleFontSize": 10, "titleFontWeight": "normal",
+        "axis": {"labelFont": FONT, "titleFont": FONT, "titleFontSize": 10, "titleFontWeight": "normal",
                  "gridColor": "#e3e3e3", "domainColor": "#888", "tickColor": "#888", "labelLimit": _on_phone(130, 220),
-                 "aria": False},
+                 "labelFontSize": _on_phone(9, 10), "labelLineHeight": _on_phone(10, 12), "aria": False},
         "legend": {"labelFont": FONT, "titleFont": FONT, "labelFontSize": 10, "titleFontSize": 10, "orient": "bottom",
                    "titleFontWeight": "normal", "labelLimit": _on_phone(300, 260),
-                   "aria": False},
+                   "columns": _on_phone(1, 0), "aria": False},
         "title": {"font": FONT, "fontSize": 12},
         # Vega's own ARIA labels are English, from field names: the chart's `description` (its alt text) names it instead.
         "mark": {"aria": False},
@@ -286,7 +286,7 @@ def transaction_values(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
     data = _transaction_frame(stats, t)
     return alt.Chart(data).mark_bar().encode(
         x=alt.X("bracket:N", title=t.gettext("Transaction value"), sort=labels,
-                axis=alt.Axis(labelAngle=0, labelExpr=_wrapped(labels, 8), labelFontSize=_on_phone(9, 10))),
+                axis=alt.Axis(labelAngle=0, labelExpr=_wrapped(labels, 8))),
         xOffset=alt.XOffset("measure:N", sort=measures),
         y=alt.Y("share:Q", title=None, axis=alt.Axis(format=".0%")),
         color=alt.Color("measure:N", title=None, sort=measures, scale=alt.Scale(domain=measures, range=["#1b6ca8", "#edae49"])),
@@ -470,7 +470,7 @@ def survey_bars(stats: Statistics, t: Labels, qid: str) -> alt.TopLevelMixin:
     order = list(dict.fromkeys(data.label))
     axis_title = t.gettext("Share of respondents who answered")
     x_scale = alt.Scale(domain=[0, 1])
-    axis = alt.Axis(labelExpr=_wrapped(order, 24, most=2), labelFontSize=_on_phone(9, 10), labelLineHeight=_on_phone(10, 12))
+    axis = alt.Axis(labelExpr=_wrapped(order, 24, most=2))
     base = alt.Chart(data).encode(y=alt.Y("label:N", title=None, sort=order, scale=alt.Scale(domain=order), axis=axis))
     band = base.transform_filter("datum.status == 'hidden'").mark_bar(color=HATCH).encode(
         x=alt.X(datum=0, title=axis_title, scale=x_scale), x2=alt.X2(datum=1))
