@@ -541,7 +541,7 @@ class NoteLabels:
 _TOKENS = re.compile(r"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->"
                      r"|<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\"[^\"]*\"|'[^']*'|[^>\"'])*)>", re.S | re.I)
 _FOOTNOTE = re.compile(r"""\sclass\s*=\s*(?:"[^"]*\bfootnote\b[^"]*"|'[^']*\bfootnote\b[^']*')""", re.I)
-_SPACE_BEFORE_STOP = re.compile(r"\s+(?=[.,;:!?)\]\u2026\u00bb\u201c\u201d])")
+_SPACE_BEFORE_STOP = re.compile(r"\s+(?=[.,;:!?)\]\u2026])")
 
 
 @dataclass

@@ -4,7 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libharfbuzz-subset0 poppler-utils fonts-noto-core chromium)
+# chromium: the browser tests (tests/test_browser.py drive it with Playwright, installed in .venv by the test
+# extras: `playwright install` is never needed); fonts-noto-core and fonts-dejavu-core: the fonts of the HTML
+# edition in that browser (DejaVu draws the few symbols Noto Sans lacks, e.g. the notes' back-link arrow).
+APT_PACKAGES=(libharfbuzz-subset0 poppler-utils fonts-noto-core fonts-dejavu-core chromium)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -21,5 +24,13 @@ PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -c constraints.txt -e ".[test]"
+
+# The browser starts headless without a display or network (the tests skip, never hang, when it cannot).
+profile=$(mktemp -d)
+if ! timeout 60 chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
+    --user-data-dir="$profile" --dump-dom about:blank >/dev/null 2>&1; then
+  echo "warning: chromium does not start headless: the browser tests will fail or be skipped" >&2
+fi
+rm -rf "$profile"
 
 .venv/bin/report build config/sample.yaml

@@ -119,6 +119,17 @@ def test_every_placed_chart_draws_within_its_column(edition: Loaded, sample) -> 
 
 
 @needs_browser
+def test_no_chart_text_is_cut_at_the_edge(edition: Loaded) -> None:
+    """A label, legend or note that runs past the chart's edge is cut off by the SVG: the reader loses words."""
+    cut = edition.page.evaluate("""() => [...document.querySelectorAll('div.chart svg')].flatMap(svg => {
+        const box = svg.getBoundingClientRect();
+        return [...svg.querySelectorAll('text')].filter(text => { const r = text.getBoundingClientRect();
+            return r.width > 0 && (r.right > box.right + 1 || r.left < box.left - 1); })
+          .map(text => svg.closest('div.chart').id + ': ' + text.textContent); })""")
+    assert cut == [], f"{edition.name}: chart text cut at the edge {cut}"
+
+
+@needs_browser
 def test_nothing_makes_the_page_wider_than_the_screen(edition: Loaded) -> None:
     width = edition.page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], f"{edition.name}: the page is {width[0]} px wide in a {width[1]} px window"
