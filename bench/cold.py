@@ -1,0 +1,108 @@
+"""Cold build of the sample against WeasyPrint's floor, measured in the same run.
+
+    python bench/cold.py [--config config/sample.yaml] [--lang fr,nl] [--runs 1]
+
+(a) The cold build: `report build CONFIG --lang fr,nl --out TMP --timings` (HTML + PDF) in a fresh process from
+    the command line; its wall time and the stage timings it prints.
+(b) The floor: a fresh process that only imports WeasyPrint, lays out one edition's print HTML and writes the PDF
+    (with the options the build uses: PDF/UA-1, tagged). The HTML and CSS are saved by a build run first
+    (`--lang` first language, PDF only) that records what it hands to the layout.
+Prints both, and their ratio. Target (issue 14): cold build <= 1.5 x floor. The machine's load shows in both.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = Path(sys.executable).with_name("report")
+
+# Run in a fresh process: the build of one edition's PDF, with the layout's input (print HTML and CSS) saved.
+SAVE = """
+import sys
+from pathlib import Path
+import report.build as build
+
+out = Path(sys.argv[1])
+real = build.html_to_pdf
+
+def saving(html, css, **options):
+    (out / "print.html").write_text(html, encoding="utf-8")
+    (out / "print.css").write_text(css, encoding="utf-8")
+    return real(html, css, **options)
+
+build.html_to_pdf = saving  # the edition workers are forked from this process: they see it
+build.build(sys.argv[2], languages=[sys.argv[3]], formats=["pdf"], out=out / "build")
+"""
+
+# The floor: import WeasyPrint, lay out, write. Nothing of the report is imported.
+FLOOR = """
+import sys, time
+started = time.perf_counter()
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+folder, assets = sys.argv[1], sys.argv[2]
+html = open(folder + "/print.html", encoding="utf-8").read()
+css = open(folder + "/print.css", encoding="utf-8").read()
+fonts = FontConfiguration()
+document = weasyprint.HTML(string=html, base_url=assets).render(
+    stylesheets=[weasyprint.CSS(string=css, base_url=assets, font_config=fonts)], font_config=fonts)
+pages = len(document.pages)
+document.write_pdf(folder + "/floor.pdf", pdf_variant="pdf/ua-1", pdf_tags=True, custom_metadata=True)
+print(f"pages {pages}")
+"""
+
+
+def timed(command: list[str], **kwargs: object) -> tuple[float, str]:
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"failed ({done.returncode}): {' '.join(command)}\n{done.stderr[-3000:]}")
+    return seconds, done.stdout
+
+
+def stages(output: str) -> dict[str, float]:
+    return {m.group(1).strip(): float(m.group(2)) for m in re.finditer(r"^\s+(.+?)\s+([\d.]+) s$", output, re.M)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default="config/sample.yaml")
+    parser.add_argument("--lang", default="fr,nl")
+    parser.add_argument("--runs", type=int, default=1)
+    args = parser.parse_args()
+    config = str((ROOT / args.config).resolve())
+    first = args.lang.split(",")[0]
+    with tempfile.TemporaryDirectory(prefix="bench-cold-") as tmp:
+        folder = Path(tmp)
+        timed([sys.executable, "-c", SAVE, str(folder), config, first])
+        assets = (ROOT / "report" / "assets").as_uri() + "/"
+        builds, floors, timings = [], [], []
+        for run in range(args.runs):
+            # (a) cold build from the command line, fresh process, HTML + PDF
+            seconds, output = timed([str(REPORT), "build", config, "--lang", args.lang, "--out", str(folder / f"out{run}"),
+                                     "--timings"])
+            builds.append(seconds)
+            timings.append(stages(output))
+            # (b) the floor, fresh process
+            seconds, output = timed([sys.executable, "-c", FLOOR, str(folder), assets])
+            floors.append(seconds)
+            print(f"run {run + 1}: cold build {builds[-1]:.2f} s, floor {floors[-1]:.2f} s ({output.strip()})")
+        build, floor = statistics.median(builds), statistics.median(floors)
+        print(f"cold build ({args.lang}, html+pdf): {build:.2f} s")
+        print(f"WeasyPrint floor (one edition, {first}): {floor:.2f} s")
+        print(f"ratio: {build / floor:.2f} (target <= 1.5)")
+        print("stage timings of the last build (--timings):")
+        for stage, seconds in timings[-1].items():
+            print(f"  {stage:<24} {seconds:6.2f} s")
+
+
+if __name__ == "__main__":
+    main()
