@@ -119,6 +119,26 @@ def test_every_placed_chart_draws_within_its_column(edition: Loaded, sample) -> 
 
 
 @needs_browser
+def test_charts_are_drawn_again_when_the_window_narrows(edition: Loaded) -> None:
+    """A desktop window made phone-narrow (or a phone turned): each chart is drawn anew at the column's width, not
+    merely scaled down (its text would shrink with it), and the page stays within the window."""
+    if edition.width <= 600:
+        pytest.skip("from a desktop width only")
+    page = edition.page
+    page.set_viewport_size({"width": 390, "height": 860})
+    try:
+        page.wait_for_timeout(1200)  # Vega's resize listener, the page's 200 ms debounce
+        drawn = page.evaluate("""() => [...document.querySelectorAll('div.chart svg')].map(svg => ({
+            id: svg.closest('div.chart').id, width: Number(svg.getAttribute('width')),
+            column: svg.closest('figure').clientWidth}))""")
+        assert drawn and [chart["id"] for chart in drawn if chart["width"] > chart["column"] + 1] == [], drawn
+        assert page.evaluate("() => document.scrollingElement.scrollWidth <= window.innerWidth")
+    finally:
+        page.set_viewport_size({"width": edition.width, "height": 860})
+        page.wait_for_timeout(1200)
+
+
+@needs_browser
 def test_no_chart_text_is_cut_at_the_edge(edition: Loaded) -> None:
     """A label, legend or note that runs past the chart's edge is cut off by the SVG: the reader loses words."""
     cut = edition.page.evaluate("""() => [...document.querySelectorAll('div.chart svg')].flatMap(svg => {
