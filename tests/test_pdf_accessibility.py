@@ -115,7 +115,7 @@ def test_each_sample_edition_is_tagged_pdf_ua(sample, lang):
     headings = _headings(sample.html(lang))
     assert len(headings) > 10 and not [heading for heading in headings if heading not in outline]
     appendix = Theme().catalog(lang).gettext("Appendix: data of the figures")
-    assert found.outline[-1] == (1, appendix)  # the last top-level entry under the title
+    assert (found.outline[-1][0], plain(found.outline[-1][1])) == (1, plain(appendix))  # the last entry under the title
     assert found.roles["/H1"] == 1 and found.roles["/H2"] > 5 and found.roles["/H3"] > 5
 
 
@@ -154,7 +154,7 @@ def test_the_archival_variant_of_a_project_embeds_its_public_figures_and_provena
     assert found.pdfa == "3B" and found.ua_part == "1" and found.tagged
     assert found.attachments == ("figures.json", "manifest-provenance.json")
     appendix = Theme().catalog("fr").gettext("Appendix: data of the figures")
-    assert appendix not in [title for _, title in found.outline]
+    assert plain(appendix) not in {plain(title) for _, title in found.outline} and len(found.outline) > 5
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     with pikepdf.open(folder / "fr" / "report.pdf") as pdf:
         figures = pdf.attachments["figures.json"].get_file().read_bytes()
