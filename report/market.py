@@ -1,7 +1,8 @@
-"""Scrape aggregation in DuckDB: vendors, listings and sales per market, origin, category and month.
+"""Scrape aggregation in DuckDB (or Spark): vendors, listings and sales per market, origin, category and month.
 
-The one place that reads listings and feedback. pandas only receives the small aggregated tables.
-No display strings and no locale here.
+The one place that reads listings and feedback. The tables are the SQL files of report/sql/, run in their order
+(engine.Script); the figures read them with a few small queries here. pandas only receives the small aggregated
+tables. No display strings and no locale here.
 """
 from __future__ import annotations
 
