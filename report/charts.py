@@ -197,10 +197,18 @@ def _monthly(stats: Statistics, t: Labels, column: str, y_title: str) -> alt.Top
         x="date:T", y=alt.Y("top:Q", scale=None), y2=alt.value(MONTHLY_HEIGHT),
         tooltip=[alt.Tooltip("label:N", title=t.gettext("Event")), alt.Tooltip("date:T", title=t.gettext("Date"), format="%d %B %Y")]
     )
-    labels = [alt.Chart(named[named["align"] == align]).mark_text(align=align, baseline="middle", dx=dx, fontSize=8, color="#444")
+    labels = [alt.Chart(named[named["align"] == align]).mark_text(align=align, baseline="middle", dx=dx, fontSize=_on_phone(7, 8),
+                                                                 color="#444", limit=_event_limit(align))
               .encode(x="date:T", y=alt.Y("top:Q", scale=None), text="label:N")
               for align, dx in EVENT_ALIGN if (named["align"] == align).any()]
     return alt.layer(lines, rules, *labels).properties(width=WIDTH, height=MONTHLY_HEIGHT)
+
+
+def _event_limit(align: str) -> alt.ExprRef:
+    """On a phone, an event label stops (with an ellipsis) at the plot's edge instead of running out of the chart: it
+    is whole in the tooltip, the alt text and the data table. Elsewhere (PDF included) labels are never shortened."""
+    room = "width - scale('x', datum.date)" if align == "left" else "scale('x', datum.date)"
+    return alt.ExprRef(f"{NARROW} ? max(40, {room} - 8) : 0")
 
 
 def vendors_monthly(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
