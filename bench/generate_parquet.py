@@ -418,6 +418,8 @@ def write_config(out: Path) -> None:
     """config/sample.yaml with edition `bench`, HTML only, and the generated inputs."""
     config = yaml.safe_load((ROOT / "config" / "sample.yaml").read_text(encoding="utf-8"))
     config.update(edition="bench", formats=["html"])
+    for key in ("references", "custom_dir"):  # the sample project's own prose and bibliography: not needed here
+        config.pop(key, None)
     config["inputs"] = {"listings": "listings", "feedback": "feedback", "exchange_rates": "exchange_rates.csv",
                         "market_events": "market_events.csv", "survey": "survey.csv", "codebook": "codebook.yaml"}
     text = yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=4096)
