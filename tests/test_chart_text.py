@@ -133,6 +133,55 @@ def test_every_sample_chart_has_a_readable_table_and_an_alt_text_from_its_data(s
                 assert not set(row[1:]) & set(hidden.get(qid, [])), row
 
 
+def drawn_tokens(chart: Chart, lang: str) -> set[str]:
+    """Every way a number the chart's spec draws (its data records) can be written in the edition's conventions."""
+    from report.i18n import Formatter
+
+    from .textcheck import NUMBER
+
+    def numeric(value: Any) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+    fmt = Formatter(lang)
+    values: list[float] = []
+    for records in (chart.spec.get("datasets") or {}).values():
+        values += [value for record in records for value in record.values() if numeric(value)]
+        # a stacked bar's length: the sum of its parts, grouped by any label field
+        for field in {key for record in records for key, value in record.items() if isinstance(value, str)}:
+            sums: dict[str, dict[str, float]] = {}
+            for record in records:
+                for key, value in record.items():
+                    if numeric(value) and isinstance(record.get(field), str):
+                        group = sums.setdefault(record[field], {})
+                        group[key] = group.get(key, 0) + value
+            values += [total for group in sums.values() for total in group.values()]
+    tokens: set[str] = set()
+    for value in values:
+        for digits in (0, 1):
+            tokens |= set(NUMBER.findall(fmt.number(value, digits) + " " + fmt.percent(abs(value), digits)))
+    return tokens
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_number_in_a_chart_table_is_drawn_in_its_chart(sample_charts, lang):
+    """The tables give the charts' own data: no number a reader of the chart could not read off it (or its tooltip)."""
+    from .textcheck import NUMBER
+
+    from report.build import figures_json
+
+    from .textcheck import formatted_tokens
+
+    stats, by_lang = sample_charts
+    published = formatted_tokens({r["id"]: r for r in json.loads(figures_json(stats, public=True))["figures"]}, lang)
+    for chart_id, chart in by_lang[lang].items():
+        assert chart.table is not None
+        numbers = {token for row in chart.table.rows for cell, numeric in zip(row, chart.table.numeric) if numeric
+                   for token in NUMBER.findall(cell)}
+        stray = numbers - drawn_tokens(chart, lang) - published  # the base is a published figure (in the caption)
+        assert not stray, (chart_id, sorted(stray)[:10])
+
+
 def labels_for_mark(lang: str) -> str:
     from report.i18n import translations
 

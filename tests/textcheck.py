@@ -8,9 +8,11 @@ from report.i18n import Formatter
 
 # Group separators are (narrow) no-break spaces, '.' or ','; a plain space separates two numbers.
 NUMBER = re.compile(r"\d+(?:[\u00a0\u202f.,]\d+)*")
-# Elements whose text is not prose: code, styles, charts, citations, labels ("Figure 3"), table headers, cover.
+# Elements whose text is not prose: code, styles, charts, citations, labels ("Figure 3"), table headers, cover, and the
+# charts' data tables (their numbers are the chart's own data: tests/test_chart_text.py checks each is drawn in it).
 SKIP_TAGS = {"script", "style", "svg", "cite", "th", "title", "head"}
-SKIP_CLASSES = {"label", "cover", "colophon", "toc", "references", "suggested-citation", "finding-ref"}
+SKIP_CLASSES = {"label", "cover", "colophon", "toc", "references", "suggested-citation", "finding-ref",
+                 "chart-data"}
 VOID = {"meta", "link", "img", "br", "hr", "input", "source", "wbr", "col", "area", "base", "embed", "param", "track"}
 
 
