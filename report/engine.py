@@ -87,7 +87,7 @@ class Engine(ABC):
 
     @abstractmethod
     def drop(self, name: str) -> None:
-        """Forget table `name` (its memory or disk is freed)."""
+        """Forget table or view `name` (a table's memory or disk is freed)."""
 
     @abstractmethod
     def close(self) -> None:
@@ -177,7 +177,8 @@ class DuckEngine(Engine):
         self._run(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}", ())
 
     def drop(self, name: str) -> None:
-        self._run(f"DROP TABLE IF EXISTS {name}", ())
+        kind = self._con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ?", [name]).fetchall()
+        self._run(f"DROP {'VIEW' if kind and kind[0][0] == 'VIEW' else 'TABLE'} IF EXISTS {name}", ())
 
     def rows(self, sql: str, *params: Any, **named: Any) -> list[tuple[Any, ...]]:
         with self._interruptible():
@@ -460,10 +461,14 @@ class Script:
             raise RuntimeError(f"{statement.path.name}: no value for :{', :'.join(missing)}")
         return {name: self.values[name] for name in placeholders(statement.text)}
 
-    def table(self, table: str) -> None:
-        """Make the table of `NN_table.sql`."""
+    def table(self, table: str, *, keep: bool = True) -> None:
+        """Make the table of `NN_table.sql`; with keep=False only name it (a view, its values bound as literals),
+        so that each query reads what it needs of it."""
         statement = self._next(table, None)
-        self.engine.create(table, statement.text, **self._values(statement))
+        if keep:
+            self.engine.create(table, statement.text, **self._values(statement))
+        else:
+            self.engine.view(table, bind(statement.text, self._values(statement)))
 
     def view(self, table: str, variant: str) -> None:
         """Name the query of `NN_table.variant.sql` (which takes no parameters) as view `table`."""

@@ -104,7 +104,9 @@ def _build_tables(script: Script, params: MarketParams) -> Read:
     """The typed, filtered scrape tables every figure is computed from: the export is read once, into `scraped`,
     which is dropped once the tables that need it are made."""
     engine = script.engine
-    script.table("scraped")
+    # A CSV export is parsed again by every query that reads it: it is read once, into a table. Parquet is read by
+    # column, so each query reads only the columns it needs, which costs less than writing all of them once.
+    script.table("scraped", keep=any(source.files.format == "csv" for source in params.sources["listings"]))
     unmapped = _category_map(engine, params)
     blank = int(engine.scalar("SELECT count(*) FROM scraped WHERE (vendor_key IS NULL OR vendor_key = '') "
                               "AND crawled_at BETWEEN ? AND ?", params.start, params.end))
@@ -118,7 +120,7 @@ def _build_tables(script: Script, params: MarketParams) -> Read:
             raise InputError("inputs.sales is cumulative, but no listing has a sold count (map the export's column to "
                              "`sold`, or set inputs.sales: none)", where=params.sources["listings"][0].where)
         script.table("sold_counts")
-    engine.drop("scraped")
+    engine.drop("scraped")  # a table or a view
     _build_sales(script, params)
     return Read(tuple(unmapped), blank)
 
@@ -163,7 +165,7 @@ def _check_rates(rates: pd.DataFrame, params: MarketParams) -> None:
 def _build_sales(script: Script, params: MarketParams) -> None:
     """One row per sale: feedback counted once, priced at the listing's price at that date, in EUR."""
     script.view("sales_in", params.sales)  # feedback rows as given, sales between crawls (cumulative), or no rows
-    for table in ("feedback", "sale_prices", "sales"):
+    for table in ("feedback", "sale_crawls", "sale_prices", "sales"):
         script.table(table)
     bounds = list(VALUE_BRACKETS)
     script.engine.put("value_brackets", pd.DataFrame({"bracket": range(len(bounds)), "lower_eur": bounds,
