@@ -139,6 +139,21 @@ def test_charts_are_drawn_again_when_the_window_narrows(edition: Loaded) -> None
 
 
 @needs_browser
+def test_each_drawn_chart_is_one_image_named_by_its_alt_text(edition: Loaded) -> None:
+    """Vega makes its container an English "visualization" document; a screen reader must meet one image instead,
+    named in the edition's language by the alt text written from the data, with the drawing itself hidden."""
+    charts = edition.page.evaluate("""() => [...document.querySelectorAll('div.chart')].map(chart => ({
+        id: chart.id, role: chart.getAttribute('role'), roledescription: chart.getAttribute('aria-roledescription'),
+        label: chart.getAttribute('aria-label') || '', spec: JSON.parse(document.querySelector(
+            'script.vega-spec[data-target="' + chart.id + '"]').textContent).description || '',
+        hidden: (chart.querySelector('svg') || {getAttribute: () => null}).getAttribute('aria-hidden')}))""")
+    assert charts
+    for chart in charts:
+        assert chart["role"] == "img" and chart["roledescription"] is None, chart
+        assert chart["label"] and chart["label"] == chart["spec"] and chart["hidden"] == "true", chart
+
+
+@needs_browser
 def test_no_chart_text_is_cut_at_the_edge(edition: Loaded) -> None:
     """A label, legend or note that runs past the chart's edge is cut off by the SVG: the reader loses words."""
     cut = edition.page.evaluate("""() => [...document.querySelectorAll('div.chart svg')].flatMap(svg => {
