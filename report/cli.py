@@ -59,6 +59,12 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("folder", type=Path, help="where to copy them, e.g. custom (then set custom_dir: custom)")
     export.add_argument("--lang", type=_list, default=None, help="languages to copy (default: all the tool ships)")
     export.add_argument("--force", action="store_true", help="replace files that are already there")
+    preview = commands.add_parser("preview", help="serve one language's HTML edition on 127.0.0.1, rebuilt and "
+                                  "reloaded in the browser when a template, the config or an input changes")
+    preview.add_argument("config", type=Path)
+    preview.add_argument("--lang", default=None, help="the language to preview (default: the config's first)")
+    preview.add_argument("--port", type=int, default=0, help="the port on 127.0.0.1 (default: a free one)")
+    preview.add_argument("--quiet", action="store_true", help="print only the address, not each rebuild")
     docs = commands.add_parser("docs", help="write docs/configuration.md and docs/codebook.md from the config and codebook schemas")
     docs.add_argument("--out", type=Path, default=Path("docs/configuration.md"))
     docs.add_argument("--codebook-out", type=Path, default=Path("docs/codebook.md"))
@@ -164,6 +170,14 @@ def main(argv: list[str] | None = None) -> int:
             written = export_templates(args.folder, args.lang, force=args.force)
             print(f"wrote {len(written)} files into {args.folder} (see {args.folder / 'README.md'}); set custom_dir to "
                   "this folder in the config, then keep only the files you change")
+        elif args.command == "preview":
+            from .preview import preview
+
+            try:
+                preview(args.config, args.lang, args.port, args.quiet)
+            except KeyboardInterrupt:
+                print("report: preview stopped; the published output is unchanged", file=sys.stderr)
+                return 130
         elif args.command == "docs":
             from .docs import write_codebook_docs, write_config_docs
 
