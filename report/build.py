@@ -25,7 +25,9 @@ from .resources import TEMPLATES
 from .theme import Theme, check_language, colour_notes, theme_of
 from .survey import Disclosure, summarise_survey
 from .write import write_edition_folder
+from .config import custom_dir_files
 from .provenance import manifest
+from .cache import Cache, Record, captured, code_version, command_key, digest, file_digest, language_files, remember, unique
 
 log = logging.getLogger("report")
 T = TypeVar("T")
@@ -37,6 +39,7 @@ class BuildResult:
     warnings: tuple[str, ...] = ()
     files: tuple[str, ...] = ()
     fetched: Mapping[str, FetchLog] = field(default_factory=dict)  # per language: what the PDF layout asked for
+    cache: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # per cached stage: (hits, misses)
 
 
 @dataclass
@@ -125,16 +128,16 @@ def pdf_created(config: ReportConfig) -> str:
 
 
 def render_language(config: ReportConfig, stats: Statistics, plan: Plan, lang: str, formats: list[str],
-                    bundle: str | None, theme: Theme = Theme(), attachments: tuple[PdfAttachment, ...] = ()
+                    bundle: str | None, theme: Theme = Theme(), attachments: tuple[PdfAttachment, ...] = (), *,
+                    svg: bool | None = None, cache: Cache | None = None, charts_key: str | None = None
                     ) -> tuple[dict[str, bytes], dict[str, float], FetchLog]:
-    """One edition: charts, HTML for screen and print, PDF. Runs in a worker process."""
+    """One edition: charts, HTML for screen and print, PDF. Runs in a worker process. The charts come from `cache`
+    under `charts_key` when they are there (drawn with SVGs when `svg`, by default when a PDF is made)."""
     watch = Stopwatch()
     files: dict[str, bytes] = {}
     fetched = FetchLog()
     started = time.perf_counter()
-    from .charts import make_charts  # imported here: workers load Altair while the main process computes
-
-    charts = make_charts(config, stats, lang, svg="pdf" in formats, theme=theme, placed=plan.charts)
+    charts = _charts(config, stats, plan, lang, "pdf" in formats if svg is None else svg, theme, cache, charts_key)
     started = watch.lap("charts", started)
     meta = _meta(config, lang, stats)
     labels = {key: dict(cat.label) for key, cat in config.taxonomy.items()}
@@ -153,6 +156,23 @@ def render_language(config: ReportConfig, stats: Statistics, plan: Plan, lang: s
     else:
         watch.lap("render", started)
     return files, watch.timings, fetched
+
+
+def _charts(config: ReportConfig, stats: Statistics, plan: Plan, lang: str, svg: bool, theme: Theme,
+            cache: Cache | None, key: str | None) -> dict[str, Any]:
+    """One language's charts: from the cache (their warnings logged again), else drawn and kept there."""
+    if cache is not None and key is not None:
+        cached = cache.load("charts", key)
+        if isinstance(cached, tuple) and len(cached) == 2 and isinstance(cached[0], dict):
+            relog(cached[1])
+            return cached[0]
+    from .charts import make_charts  # imported here: workers load Altair while the main process computes
+
+    with captured() as records:
+        charts = make_charts(config, stats, lang, svg=svg, theme=theme, placed=plan.charts)
+    if cache is not None and key is not None:
+        cache.store("charts", key, (charts, unique(records)))
+    return charts
 
 
 def _vega_bundle() -> str:
@@ -222,20 +242,73 @@ def _finite(record: Any) -> Any:
 
 def build(config_path: str | Path, *, languages: list[str] | None = None, formats: list[str] | None = None,
           out: str | Path = "build", engine: str | None = None, spark_master: str | None = None,
-          internal: str | Path | None = None, before_write: Callable[[], None] | None = None) -> BuildResult:
+          internal: str | Path | None = None, before_write: Callable[[], None] | None = None,
+          cache: bool = True) -> BuildResult:
     """Build every edition of one config into `<out>/<edition>/`; with `internal`, also the full figures file there
     (a path outside the publication folder: it holds what disclosure control hides). Every temporary file of the
     build and of the processes it starts goes into one folder, removed at the end (report/processes.py).
     `before_write` runs when everything is made and nothing written: it may still stop the build.
-    A build of some of the config's languages or formats keeps the edition's other files."""
+    A build of some of the config's languages or formats keeps the edition's other files.
+    Figures, charts and editions whose sources did not change come from `<out>/.cache/` (report/cache.py);
+    `cache=False` reads nothing from it (a cold build, which still refreshes it)."""
     with build_tempdir():
-        return _build(config_path, languages, formats, out, engine, spark_master, internal, before_write)
+        return _build(config_path, languages, formats, out, engine, spark_master, internal, before_write, cache)
+
+
+@dataclass(frozen=True)
+class Keys:
+    """The cache keys of one build (report/cache.py): what each stage's output is made from, hashed."""
+
+    figures: str
+    charts: Mapping[tuple[str, bool], str]  # (language, with SVGs) -> key
+    editions: Mapping[tuple[str, str], str]  # (language, format) -> key
+
+
+def cache_keys(config_path: Path, config: ReportConfig, base: Path, theme: Theme, languages: Sequence[str],
+               formats: Sequence[str]) -> Keys:
+    """Figures: the code, the normalised config and the inputs' contents (the project's templates aside). Charts:
+    the figures and one language's catalogs and styles. Editions: the charts and every template, prose file,
+    catalog and style of that language, the PDF's date and attachments."""
+    from .config import input_files
+
+    code, settings = code_version(), config.model_dump_json()
+    custom = custom_dir_files(config, base)
+    inputs = {name: file_digest(path) for name, path in sorted(input_files(config, base).items()) if name not in custom}
+    figures = digest("figures", code, settings, inputs)
+    roots = (theme.shipped, theme.custom)
+    extra = {name: file_digest(path) for name, path in sorted(custom.items()) if name != "custom_dir"}
+    charts, editions = {}, {}
+    for lang in languages:
+        for svg in (False, True):
+            charts[lang, svg] = digest("charts", figures, lang, svg, language_files(lang, roots, prose=False))
+        own = language_files(lang, roots, prose=True)
+        for fmt in formats:
+            pdf = [pdf_created(config), config.pdf.variant] if fmt == "pdf" else []
+            editions[lang, fmt] = digest("edition", figures, lang, fmt, own, extra, pdf)
+    return Keys(figures, charts, editions)
+
+
+def _figures(config: ReportConfig, base: Path, store: Cache, key: str, watch: Stopwatch
+             ) -> tuple[Statistics, Mapping[str, Path]]:
+    """The statistics and the input files the manifest names: from the cache (the warnings loading and computing
+    gave logged again), else loaded and computed and kept there."""
+    cached = store.load("figures", key)
+    if isinstance(cached, tuple) and len(cached) == 3 and isinstance(cached[0], Statistics):
+        stats, files, records = cached
+        relog(records)
+        return stats, files
+    with captured() as records:
+        inputs = watch.stage("load", load_inputs, config, base)
+        stats = watch.stage("compute", compute, config, inputs)
+    store.store("figures", key, (stats, dict(inputs.files), unique(records)))
+    return stats, inputs.files
 
 
 def _build(config_path: str | Path, languages: list[str] | None, formats: list[str] | None, out: str | Path,
            engine: str | None, spark_master: str | None, internal: str | Path | None,
-           before_write: Callable[[], None] | None) -> BuildResult:
+           before_write: Callable[[], None] | None, cache: bool = True) -> BuildResult:
     watch = Stopwatch()
+    requested = (languages, formats)
     config, base = watch.stage("config", configured, config_path, engine, spark_master)
     internal_path = internal_figures_path(internal, Path(out) / config.edition) if internal is not None else None
     languages = _subset(languages, config.languages, "language")
@@ -243,44 +316,114 @@ def _build(config_path: str | Path, languages: list[str] | None, formats: list[s
     theme = theme_of(config, base)
     for lang in languages:
         check_language(theme, lang)
-    with owned(worker_pool(max(1, min(2, len(languages))))) as pool:
-        bundle = pool.submit(_vega_bundle) if "html" in formats else None  # assembled while this process computes
-        inputs = watch.stage("load", load_inputs, config, base)
-        stats = watch.stage("compute", compute, config, inputs)
-        plan = watch.stage("plan", plan_report, TEMPLATES / "outline.yaml", stats)
-        attachments = pdf_attachments(Path(config_path), config, inputs, stats) if "pdf" in formats else ()
-        files, fetched = watch.stage("editions", render_editions, pool, config, stats, plan, languages, formats, bundle, watch,
-                                     theme, attachments)
-    files["figures.json"] = figures_json(stats, public=True, threshold=config.disclosure.threshold)
-    record = manifest(Path(config_path), config, inputs, stats, files)
-    record["engine"] = {"name": config.engine, "spark_master": config.spark.master if config.engine == "spark" else None}
-    if before_write is not None:
-        before_write()  # e.g. --strict with warnings: fail while the previous output is untouched
-    partial = set(languages) != set(config.languages) or set(formats) != set(config.formats)
-    folder = watch.stage("write", functools.partial(write_edition_folder, manifest=record, keep_others=partial),
-                         Path(out), config.edition, files)
-    if internal_path is not None:
-        _write_atomically(internal_path, figures_json(stats))
+    store = Cache.of(Path(out), read=cache)
+    with captured() as warned:
+        keys = watch.stage("hash", cache_keys, Path(config_path), config, base, theme, languages, formats)
+        cached = {(lang, fmt): _edition_entry(store, key) for (lang, fmt), key in keys.editions.items()}
+        to_render = {lang: [fmt for fmt in formats if cached[lang, fmt] is None] for lang in languages}
+        with owned(worker_pool(max(1, min(2, len(languages))))) as pool:
+            html = any("html" in missing for missing in to_render.values())
+            bundle = pool.submit(_vega_bundle) if html else None  # assembled while this process computes
+            stats, input_paths = _figures(config, base, store, keys.figures, watch)
+            plan = watch.stage("plan", plan_report, TEMPLATES / "outline.yaml", stats) if any(to_render.values()) else None
+            inputs = Inputs(scrapes={}, events=(), survey=None, codebook=None, files=input_paths)  # the manifest's names
+            attachments = pdf_attachments(Path(config_path), config, inputs, stats) if "pdf" in formats else ()
+            files, fetched = watch.stage("editions", render_editions, pool, config, stats, plan, languages, formats, bundle,
+                                         watch, theme, attachments, store, keys, cached)
+        files["figures.json"] = figures_json(stats, public=True, threshold=config.disclosure.threshold)
+        record = manifest(Path(config_path), config, inputs, stats, files)
+        record["engine"] = {"name": config.engine, "spark_master": config.spark.master if config.engine == "spark" else None}
+        if before_write is not None:
+            before_write()  # e.g. --strict with warnings: fail while the previous output is untouched
+        partial = set(languages) != set(config.languages) or set(formats) != set(config.formats)
+        folder = watch.stage("write", functools.partial(write_edition_folder, manifest=record, keep_others=partial),
+                             Path(out), config.edition, files)
+        if internal_path is not None:
+            _write_atomically(internal_path, figures_json(stats))
+    from .config import input_files
+
+    remember(Path(out), command_key(Path(config_path), *requested, engine, spark_master), Path(config_path),
+             input_files(config, base), folder.resolve(), unique(warned))
     written = tuple(sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file()))
-    return BuildResult(folder, dict(watch.timings), stats.market.warnings, written, fetched)
+    return BuildResult(folder, dict(watch.timings), stats.market.warnings, written, fetched, store.summary())
 
 
-def render_editions(pool: ProcessPoolExecutor, config: ReportConfig, stats: Statistics, plan: Plan, languages: list[str],
-                    formats: list[str], bundle: Future[str] | None, watch: Stopwatch, theme: Theme = Theme(),
-                    attachments: tuple[PdfAttachment, ...] = ()) -> tuple[dict[str, bytes], dict[str, FetchLog]]:
-    """Every language edition, each in a worker process; the workers' warnings are logged here."""
+@dataclass(frozen=True)
+class EditionEntry:
+    """One language's file in one format as the cache keeps it, with what making it logged and fetched."""
+
+    data: bytes
+    warnings: tuple[Record, ...]
+    fetched: FetchLog
+
+
+def _edition_entry(store: Cache, key: str) -> EditionEntry | None:
+    entry = store.load("editions", key)
+    return entry if isinstance(entry, EditionEntry) else None
+
+
+def render_editions(pool: ProcessPoolExecutor, config: ReportConfig, stats: Statistics, plan: Plan | None,
+                    languages: list[str], formats: list[str], bundle: Future[str] | None, watch: Stopwatch,
+                    theme: Theme = Theme(), attachments: tuple[PdfAttachment, ...] = (), store: Cache | None = None,
+                    keys: Keys | None = None, cached: Mapping[tuple[str, str], EditionEntry | None] | None = None
+                    ) -> tuple[dict[str, bytes], dict[str, FetchLog]]:
+    """Every language edition not in `cached`, in worker processes (one per language, or one per format when the
+    language's charts are cached: both cores then lay out one language); the workers' warnings are logged here,
+    with those of the cached editions, once per language."""
+    cached = cached or {}
     script = bundle.result() if bundle else None
-    jobs = {lang: pool.submit(in_worker, render_language, config, stats, plan, lang, formats, script, theme,
-                              attachments)
-            for lang in languages}
+    jobs: list[tuple[str, list[str], Future[Any]]] = []
+    for lang in languages:
+        missing = [fmt for fmt in formats if cached.get((lang, fmt)) is None]
+        if not missing:
+            continue
+        assert plan is not None, "a build that renders an edition plans the report first"
+        svg = "pdf" in missing
+        charts_key = keys.charts[lang, svg] if keys is not None else None
+        split = store is not None and charts_key is not None and store.has("charts", charts_key)
+        for part in ([[fmt] for fmt in missing] if split else [missing]):
+            jobs.append((lang, part, pool.submit(in_worker, _edition_job, config, stats, plan, lang, part, script,
+                                                 theme, attachments, svg, store, charts_key)))
     files: dict[str, bytes] = {}
-    fetched: dict[str, FetchLog] = {}
-    for lang, job in jobs.items():
-        (edition_files, timings, fetched[lang]), worker_warnings = job.result()
-        relog(worker_warnings)
+    fetched: dict[str, FetchLog] = {lang: FetchLog() for lang in languages}
+    warnings: dict[str, list[Record]] = {lang: [] for lang in languages}
+    for (lang, fmt), entry in cached.items():
+        if entry is not None:
+            files[_edition_name(lang, fmt)] = entry.data
+            warnings[lang] += entry.warnings
+            fetched[lang] = entry.fetched if fmt == "pdf" else fetched[lang]
+    for lang, part, job in jobs:
+        ((edition_files, timings, job_fetched), counts), worker_warnings = job.result()
         files.update(edition_files)
+        warnings[lang] += worker_warnings
+        fetched[lang] = job_fetched if "pdf" in part else fetched[lang]
         watch.add(timings, " (worker)")
+        if store is not None:
+            store.merge(counts)
+            for fmt in part:
+                if keys is not None:
+                    store.store("editions", keys.editions[lang, fmt],
+                                EditionEntry(edition_files[_edition_name(lang, fmt)], tuple(worker_warnings),
+                                             job_fetched if fmt == "pdf" else FetchLog()))
+    for lang in languages:
+        relog(unique(warnings[lang]))
     return files, fetched
+
+
+def _edition_name(lang: str, fmt: str) -> str:
+    return f"{lang}/report.{fmt}"
+
+
+def _edition_job(config: ReportConfig, stats: Statistics, plan: Plan, lang: str, formats: list[str],
+                 bundle: str | None, theme: Theme, attachments: tuple[PdfAttachment, ...], svg: bool,
+                 store: Cache | None, charts_key: str | None
+                 ) -> tuple[tuple[dict[str, bytes], dict[str, float], FetchLog], dict[str, tuple[int, int]]]:
+    """render_language in a worker, with the counts of the cache lookups it made."""
+    if store is not None:
+        store = Cache(store.root, store.read)  # this job's own counts
+    result = render_language(config, stats, plan, lang, formats, bundle, theme, attachments, svg=svg, cache=store,
+                             charts_key=charts_key)
+    return result, store.summary() if store is not None else {}
 
 
 def configured(config_path: str | Path, engine: str | None = None, spark_master: str | None = None

@@ -29,6 +29,8 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--internal", type=Path, default=None, metavar="PATH",
                        help="also write every figure in full, hidden values included, to PATH (a file, or "
                        "figures.internal.json in a folder), which must be outside the publication folder: for the team only")
+    build.add_argument("--no-cache", action="store_true", help="build everything again, reading nothing from the "
+                       "cache (<out>/.cache/, which the build still refreshes)")
     _engine_options(build)
     validate = commands.add_parser("validate", help="check a config and its inputs without rendering")
     validate.add_argument("config", type=Path)
@@ -104,6 +106,39 @@ def coverage_table(rows: list[tuple[str, str, str]]) -> str:
     return "\n".join(lines)
 
 
+def _build_command(args: argparse.Namespace, strict: _StrictHandler) -> None:
+    """`report build`: first the fast path (report/cache.py: nothing changed since this command last built this
+    output, found without importing the heavy libraries), else the build, reusing the cache's unchanged stages."""
+    import time
+
+    from .cache import command_key, up_to_date
+
+    started = time.perf_counter()
+    key = command_key(args.config, args.lang, args.format, args.engine, args.master)
+    unchanged = None if args.no_cache or args.internal else up_to_date(args.config, args.out, key)
+    if unchanged is not None:
+        from .processes import relog
+
+        relog(unchanged.warnings)  # the previous build's warnings, as it logged them
+        if args.strict:
+            strict.check()
+        print(f"{unchanged.folder}: up to date, nothing changed since the last build: {', '.join(unchanged.files)}")
+        if args.timings:
+            print(f"  {'check':<8} {time.perf_counter() - started:6.2f} s (cache: nothing to do)")
+        return
+    from .build import build
+
+    result = build(args.config, languages=args.lang, formats=args.format, out=args.out, engine=args.engine,
+                   spark_master=args.master, internal=args.internal, before_write=strict.gate(args.strict),
+                   cache=not args.no_cache)
+    print(f"wrote {result.folder}: {', '.join(result.files)}")
+    if args.timings:
+        for stage, seconds in result.timings.items():
+            print(f"  {stage:<8} {seconds:6.2f} s")
+        for stage, (hits, misses) in result.cache.items():
+            print(f"  cache {stage:<8} {hits} hit(s), {misses} miss(es)")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from .processes import handle_interrupts
@@ -115,15 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("report").addHandler(strict)
     try:
         if args.command == "build":
-            from .build import build
-
-            result = build(args.config, languages=args.lang, formats=args.format, out=args.out,
-                           engine=args.engine, spark_master=args.master, internal=args.internal,
-                           before_write=strict.gate(args.strict))
-            print(f"wrote {result.folder}: {', '.join(result.files)}")
-            if args.timings:
-                for stage, seconds in result.timings.items():
-                    print(f"  {stage:<8} {seconds:6.2f} s")
+            _build_command(args, strict)
         elif args.command == "validate":
             from .build import validate
 
