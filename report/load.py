@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import codecs
+import collections
+import contextlib
 import csv
 import glob
 import gzip
 import io
+import itertools
 import logging
 import re
 import shutil
@@ -15,7 +18,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Literal, Mapping
+from typing import Any, Iterable, Iterator, Literal, Mapping, TextIO
 
 import pandas as pd
 
@@ -46,6 +49,11 @@ UNSAFE_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 MOJIBAKE = re.compile("[ÂÃ][\u0080-\u00bf]|[\u0080-\u009f]|[a-zß-ÿ][ÀÁÈÉÊËÌÍÎÏÒÓÔÙÚÛŽŒŠ‡ˆ˜‰]")
 # Every match of MOJIBAKE holds one of these; searching for them first is ten times faster on mostly-ASCII text.
 MOJIBAKE_MARKS = re.compile("[\u0080-\u00bfÀÁÈÉÊËÌÍÎÏÒÓÔÙÚÛŽŒŠ‡ˆ˜‰]")
+# A screen for MOJIBAKE: a match wherever MOJIBAKE has one, found from the mark alone (every match of MOJIBAKE
+# ends with its mark), so the search starts only at marks: ten times faster on text with many "»" or "µ". The
+# message is then made from MOJIBAKE itself.
+MOJIBAKE_SCREEN = re.compile("[\u0080-\u00bfÀÁÈÉÊËÌÍÎÏÒÓÔÙÚÛŽŒŠ‡ˆ˜‰](?:(?<=[\u0080-\u009f])|(?<=[ÂÃ][\u0080-\u00bf])"
+                             "|(?<=[a-zß-ÿ][ÀÁÈÉÊËÌÍÎÏÒÓÔÙÚÛŽŒŠ‡ˆ˜‰]))")
 # C1 control characters: cp1252 text read as latin-1, always a wrong declaration (no text holds them).
 C1_CONTROLS = re.compile("[\u0080-\u009f]")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -172,22 +180,32 @@ class TextStream:
                         first = False
                     if self.cr_only:
                         text = text.replace("\r", "\n")  # the engines want \n
-                    self._check(text, line)
+                    unsafe = self._check(text, line)
                     self._check_utf8(raw, text, line)
-                    yield UNSAFE_CHARACTERS.sub("", text)
+                    yield UNSAFE_CHARACTERS.sub("", text) if unsafe else text
                     line += text.count("\n")
                     if not raw:
                         return
         except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
             raise InputError(f"not a readable gzip file ({exc or 'truncated'})", where=str(self.path)) from None
 
-    def lines(self) -> Iterator[str]:
-        """The text line by line, line ends kept (for the csv module, which joins quoted line breaks itself)."""
+    def lines(self, copy: TextIO | None = None) -> Iterator[str]:
+        """The text line by line, line ends kept (for the csv module, which joins quoted line breaks itself); the
+        text is also written to `copy` when given. Lines are cut in C (a StringIO per block of whole lines), as
+        str.splitlines cuts them: a block holding one of the Unicode line separators splitlines also cuts at is
+        cut by splitlines."""
+        return itertools.chain.from_iterable(map(_line_iterator, self._whole_lines(copy)))
+
+    def _whole_lines(self, copy: TextIO | None) -> Iterator[str]:
         rest = ""
         for block in self.blocks():
-            parts = (rest + block).splitlines(keepends=True)
-            rest = parts.pop() if parts and not parts[-1].endswith(("\n", "\r")) else ""
-            yield from parts
+            if copy is not None:
+                copy.write(block.removeprefix("\ufeff"))
+            text = rest + block
+            cut = text.rfind("\n") + 1
+            rest = text[cut:]
+            if cut:
+                yield text[:cut]
         if rest:
             yield rest
 
@@ -213,21 +231,36 @@ class TextStream:
                              "encoding: utf-8 (repair mends text garbled before the file was saved, not a wrong encoding)",
                              where=f"{self.path}:{self.first_non_ascii}")
 
-    def _check(self, text: str, line: int) -> None:
+    def _check(self, text: str, line: int) -> bool:
+        """Refuse mojibake; record the lines holding characters XML cannot hold (True when there are some)."""
+        found: re.Match[str] | None = None
         if self.rules.repair == "refuse":
-            found = next((hit for mark in MOJIBAKE_MARKS.finditer(text)
-                          if (hit := MOJIBAKE.search(text, max(0, mark.start() - 1), mark.end() + 1))), None)
+            if MOJIBAKE_SCREEN.search(text):
+                found = next((hit for mark in MOJIBAKE_MARKS.finditer(text)
+                              if (hit := MOJIBAKE.search(text, max(0, mark.start() - 1), mark.end() + 1))), None)
         else:
             found = C1_CONTROLS.search(text)
         if found is not None:
             seen = text[max(0, found.start() - 12): found.end() + 12].replace("\n", " ")
             raise _wrong_encoding(seen, self.rules, f"{self.path}:{line + text.count(chr(10), 0, found.start())}")
-        position = 0
+        position, unsafe = 0, False
         for match in UNSAFE_CHARACTERS.finditer(text):
             line += text.count("\n", position, match.start())
-            position = match.start()
+            position, unsafe = match.start(), True
             if not self.unsafe_lines or self.unsafe_lines[-1] != line:
                 self.unsafe_lines.append(line)
+        return unsafe
+
+
+# Line ends str.splitlines knows besides \n and \r that are left in the text (the others are UNSAFE_CHARACTERS or
+# C1 controls, refused): a block holding one is cut by splitlines, so lines stay what they always were.
+SPLITLINES_ONLY = re.compile("[\u2028\u2029]")
+
+
+def _line_iterator(text: str) -> Iterator[str]:
+    if SPLITLINES_ONLY.search(text):
+        return iter(text.splitlines(keepends=True))
+    return iter(io.StringIO(text, newline=""))
 
 
 def _wrong_encoding(seen: str, rules: CsvRules, where: str) -> InputError:
@@ -328,10 +361,14 @@ def _scan(path: Path, rules: CsvRules, copy_to: Path,
     those files)."""
     stream = TextStream(path, rules)
     mender = Mender(path, rules) if rules.repair != "refuse" else None
-    parsed = _parse(path, rules, stream.lines(), mender)
+    # A gzipped file is copied as plain text on the way: the engine reads it several times, and parses plain text
+    # in parallel, five times faster than it decompresses.
+    unpacked = path.suffix == ".gz"
+    with (open(copy_to, "w", encoding="utf-8", newline="") if unpacked else contextlib.nullcontext()) as copy:
+        parsed = _parse(path, rules, stream.lines(copy), mender)
     if mender is not None and mender.fields and rules.repair == "ftfy":
         _write_mended(path, rules, copy_to)
-    elif recode or stream.unsafe_lines or stream.cr_only:
+    elif (recode or stream.unsafe_lines or stream.cr_only) and not unpacked:
         with open(copy_to, "w", encoding="utf-8", newline="") as copy:
             for block in TextStream(path, rules).blocks():
                 copy.write(block.removeprefix("\ufeff"))
@@ -349,9 +386,13 @@ def _write_mended(path: Path, rules: CsvRules, copy_to: Path) -> None:
             writer.writerow(mender.row(row, reader.line_num))
 
 
-def _parse(path: Path, rules: CsvRules, lines: Iterable[str],
-           mender: Mender | None = None) -> tuple[tuple[str, ...], int, int | None]:
-    """Header, record count, and whether some record falls in the period (None: dates the engine must judge)."""
+def _parse(path: Path, rules: CsvRules, lines: Iterable[str], mender: Mender | None = None,
+           fast: bool = True) -> tuple[tuple[str, ...], int, int | None]:
+    """Header, record count, and whether some record falls in the period (None: dates the engine must judge).
+
+    `fast`: once a record has told what it can (inside the period, nothing to mend), the other records' widths are
+    counted in C; a file with a record of the wrong width, or any error past that point, is read again record by
+    record, so the message is the one that names its first problem."""
     reader = csv.reader(lines, strict=True, delimiter=rules.delimiter)
     rows, dated, undated, last_line = 0, 0, 0, 0
     try:
@@ -365,10 +406,7 @@ def _parse(path: Path, rules: CsvRules, lines: Iterable[str],
             if len(row) != width:
                 if not row:
                     continue  # a blank line; the engine skips it too
-                raise InputError(
-                    f"{len(row)} fields where the header has {width} "
-                    f"({'a comma inside an unquoted value, or an extra separator' if len(row) > width else 'a missing field or a line cut short'}?)",
-                    where=f"{path}:{first_line}")
+                raise _field_count(path, len(row), width, first_line)
             rows += 1
             if mender is not None:
                 mender.row(row, first_line)
@@ -376,9 +414,31 @@ def _parse(path: Path, rules: CsvRules, lines: Iterable[str],
                 inside = _in_period(row[date_index], rules.period[1], rules.period[2])
                 dated += inside is True
                 undated += inside is None
+            if fast and mender is None and (dated or date_index is None):
+                break  # nothing left to look at in a record but its width: the rest is counted in C
+        if fast:
+            widths = _widths(reader)
+            if widths is None or set(widths) - {width, 0}:
+                return _parse(path, rules, TextStream(path, rules).lines(), mender, fast=False)
+            rows += widths[width]
     except csv.Error as exc:
         raise InputError(f"cannot read the CSV: {exc}", where=f"{path}:{reader.line_num}") from None
     return columns, rows, (None if (undated and not dated) or date_index is None else dated)
+
+
+def _field_count(path: Path, found: int, width: int, line: int) -> InputError:
+    return InputError(
+        f"{found} fields where the header has {width} "
+        f"({'a comma inside an unquoted value, or an extra separator' if found > width else 'a missing field or a line cut short'}?)",
+        where=f"{path}:{line}")
+
+
+def _widths(reader: Iterator[list[str]]) -> collections.Counter[int] | None:
+    """How many records have each number of fields; None when the rest of the file cannot be read."""
+    try:
+        return collections.Counter(map(len, reader))
+    except (csv.Error, InputError):
+        return None
 
 
 def _read_text(csv_file: CsvFile) -> io.StringIO:
