@@ -300,7 +300,10 @@ class Preview:
         """Build, then rebuild on every change until `stop` is set (or Ctrl-C)."""
         import watchfiles
 
+        from .processes import check_interrupted
+
         self.rebuild()
+        check_interrupted()
         targets = watch_targets(self.config_path)
         out = self.out.resolve()
         while stop is None or not stop.is_set():
@@ -310,8 +313,12 @@ class Preview:
                 where = Path(path)
                 return out not in where.parents and current.concerns(where)
 
+            # woken every half second with no changes: a Ctrl-C that Python dropped during a build stops it then
             for changes in watchfiles.watch(*targets.roots(), watch_filter=relevant, debounce=400, step=30,
-                                            stop_event=stop, yield_on_timeout=False, rust_timeout=1000):
+                                            stop_event=stop, yield_on_timeout=True, rust_timeout=500):
+                check_interrupted()
+                if not changes:
+                    continue
                 self.rebuild(_reason(changes))
                 targets = watch_targets(self.config_path, targets)
                 if targets.roots() != current.roots():
@@ -332,6 +339,7 @@ def preview(config_path: Path, lang: str | None = None, port: int = 0, quiet: bo
         from .errors import ConfigError
 
         raise ConfigError("no such config file", where=str(config_path))
+    _stop_on_terminate()
     state = State()
     server, thread = start_server(state, port)
     # named like a build's temporary folder (report/processes.py): if this process is killed, the next build removes it
@@ -347,3 +355,13 @@ def preview(config_path: Path, lang: str | None = None, port: int = 0, quiet: bo
         thread.join(timeout=2)
         shutil.rmtree(out, ignore_errors=True)
         sys.stdout.flush()
+
+
+def _stop_on_terminate() -> None:
+    """A SIGTERM (a terminal closed, a process manager) stops the preview like Ctrl-C: its temporary build goes."""
+    import signal
+
+    from .processes import on_interrupt
+
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, on_interrupt)
