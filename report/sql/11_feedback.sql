@@ -5,17 +5,22 @@
 -- Without a feedback_id, every row is a sale: rows alike (same listing, date, text and rating) within one crawl
 -- are numbered 1, 2, ... (copy_n), and only the n-th such row of one crawl and the n-th of another are the same
 -- sale. So the sales of one kind are as many as the crawl that shows the most of them shows, never fewer.
-SELECT * FROM (
-    SELECT market, listing_id, lower(vendor) AS vendor_key, left_at, price AS paid,
-           nullif(upper(CASE WHEN regexp_matches(currency, :trimmable) THEN trim(currency, :spaces) ELSE currency END), '')
-               AS paid_currency
-    FROM (SELECT *, row_number() OVER (
-              PARTITION BY market, crawled_at, feedback_id, listing_id, left_at, text, rating
-              ORDER BY price, currency, lower(vendor)) AS copy_n
-          FROM sales_in)
+-- The rows with a feedback_id and those without are deduplicated apart (they never match each other): only the
+-- second need copy_n, the costly numbering.
+SELECT market, listing_id, lower(vendor) AS vendor_key, left_at, price AS paid,
+       nullif(upper(CASE WHEN regexp_matches(currency, :trimmable) THEN trim(currency, :spaces) ELSE currency END), '')
+           AS paid_currency
+FROM (
+    SELECT market, listing_id, vendor, left_at, price, currency FROM sales_in WHERE feedback_id IS NOT NULL
     QUALIFY row_number() OVER (
-        PARTITION BY market, feedback_id, CASE WHEN feedback_id IS NULL THEN listing_id END,
-                     CASE WHEN feedback_id IS NULL THEN left_at END, CASE WHEN feedback_id IS NULL THEN text END,
-                     CASE WHEN feedback_id IS NULL THEN rating END, CASE WHEN feedback_id IS NULL THEN copy_n END
+        PARTITION BY market, feedback_id ORDER BY crawled_at, price, currency, listing_id, lower(vendor), left_at) = 1
+    UNION ALL
+    SELECT market, listing_id, vendor, left_at, price, currency FROM (
+        SELECT *, row_number() OVER (
+                  PARTITION BY market, crawled_at, listing_id, left_at, text, rating
+                  ORDER BY price, currency, lower(vendor)) AS copy_n
+        FROM sales_in WHERE feedback_id IS NULL)
+    QUALIFY row_number() OVER (
+        PARTITION BY market, listing_id, left_at, text, rating, copy_n
         ORDER BY crawled_at, price, currency, listing_id, lower(vendor), left_at) = 1
 ) WHERE left_at BETWEEN :start AND :end
