@@ -163,8 +163,8 @@ def relog(records: Iterable[tuple[str, int, str]]) -> None:
             logging.getLogger(name).log(level, "%s", message)
 
 
-def worker_pool(workers: int) -> ProcessPoolExecutor:
-    """Worker processes for the editions.
+def worker_pool(workers: int, pdf: bool = True) -> ProcessPoolExecutor:
+    """Worker processes for the editions; `pdf`: they will lay out PDFs (else they never import WeasyPrint).
 
     Forked when this process has not started vl-convert's JavaScript engine (the command line never does): the
     workers then start with every library imported. Otherwise (a caller that drew charts itself) from a fork
@@ -177,7 +177,7 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
         context.set_forkserver_preload(["report._child", "report.build"])
     else:
         context = multiprocessing.get_context("fork")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_setup)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_setup, initargs=(pdf,))
 
 
 @contextlib.contextmanager
@@ -194,11 +194,11 @@ def owned(pool: ProcessPoolExecutor) -> Iterator[ProcessPoolExecutor]:
     pool.shutdown(wait=True)
 
 
-def _worker_setup() -> None:
+def _worker_setup(pdf: bool = True) -> None:
     """Workers run in UTC: vl-convert draws dates in the process's time zone, and a report must not depend on it.
 
-    Each worker also starts, at once, the fork server its PDF layouts will come from, with WeasyPrint imported:
-    that happens while the worker draws charts, instead of after.
+    Each worker of a build with PDFs also starts, at once, the fork server its PDF layouts will come from, with
+    WeasyPrint imported: that happens while the worker draws charts, instead of after.
     """
     import os
     from multiprocessing import forkserver
@@ -211,6 +211,8 @@ def _worker_setup() -> None:
     server = forkserver._forkserver  # type: ignore[attr-defined]
     for name in ("_forkserver_pid", "_forkserver_address", "_forkserver_alive_fd"):
         setattr(server, name, None)
+    if not pdf:
+        return
     multiprocessing.get_context("forkserver").set_forkserver_preload(["report._child", "report.pdf", "weasyprint",
                                                                       "weasyprint.text.fonts"])
     try:
