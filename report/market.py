@@ -65,9 +65,8 @@ ABSURD = "1e12"
 TRIMMABLE = f"^[{TRIMMED}]|[{TRIMMED}]$"
 
 
-def _category_map(engine: Engine, params: MarketParams) -> list[str]:
+def _category_map(engine: Engine, params: MarketParams, raw: list[str]) -> list[str]:
     """Map each distinct raw category string to a canonical category; return the unmapped ones."""
-    raw = [row[0] for row in engine.rows("SELECT DISTINCT category FROM scraped WHERE category IS NOT NULL")]
     rows, unmapped = [], []
     for text in sorted(raw):
         key = text.strip().casefold()  # the raw values are as written: the mapping trims them, once per value
@@ -107,9 +106,11 @@ def _build_tables(script: Script, params: MarketParams) -> Read:
     # A CSV export is parsed again by every query that reads it: it is read once, into a table. Parquet is read by
     # column, so each query reads only the columns it needs, which costs less than writing all of them once.
     script.table("scraped", keep=any(source.files.format == "csv" for source in params.sources["listings"]))
-    unmapped = _category_map(engine, params)
-    blank = int(engine.scalar("SELECT count(*) FROM scraped WHERE (vendor_key IS NULL OR vendor_key = '') "
-                              "AND crawled_at BETWEEN ? AND ?", params.start, params.end))
+    # The raw categories and the rows of the period without a vendor, in one pass.
+    scan = engine.rows("SELECT category, sum(CASE WHEN (vendor_key IS NULL OR vendor_key = '') AND crawled_at BETWEEN ? AND ? "
+                       "THEN 1 ELSE 0 END) FROM scraped GROUP BY category", params.start, params.end)
+    unmapped = _category_map(engine, params, [category for category, _ in scan if category is not None])
+    blank = sum(int(count or 0) for _, count in scan)
     # The few rows from the focus country first (a pass that reads little), so that `listings` is written once.
     for table in ("focus_rows", "focus_vendors", "focus_vendor_market", "focus_listings", "listings", "first_seen",
                   "non_drug_listings"):
