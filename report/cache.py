@@ -51,13 +51,26 @@ def digest(*parts: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+_DIGESTS: dict[tuple[str, int, int, int], str] = {}  # (path, inode, size, mtime) -> hash: a large file read once
+MEMO_BYTES = 1 << 20  # smaller files (templates, prose, a hand-edited config) are always read: an edit of the same
+                      # size within the file system's timestamp granularity must not be missed
+
+
 def file_digest(path: Path) -> str | None:
-    """A file's hash, a folder's (its files' names and hashes), or None when it is not there."""
+    """A file's hash, a folder's (its files' names and hashes), or None when it is not there. A large file (an input)
+    whose inode, size and modification time are those it had when this process last hashed it is not read again."""
     if path.is_dir():
         return tree_digest(path)
     try:
         with open(path, "rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
+            status = os.fstat(handle.fileno())
+            seen = (str(path), status.st_ino, status.st_size, status.st_mtime_ns)
+            if seen in _DIGESTS:
+                return _DIGESTS[seen]
+            hashed = hashlib.file_digest(handle, "sha256").hexdigest()
+            if status.st_size >= MEMO_BYTES:
+                _DIGESTS[seen] = hashed
+            return hashed
     except OSError:
         return None
 
