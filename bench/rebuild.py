@@ -88,6 +88,7 @@ def main() -> None:
         sentence = statistics.median(edits)
         print(f"one sentence ({lang}): {sentence:.2f} s (median of {args.runs}), {sentence / cold:.2f} x the cold build "
               f"(target <= 0.5)")
+        print("\n".join(f"    {line}" for line in printed.splitlines()[1:] if not line.strip().startswith("cache ")))
         if re.search(r"cache editions \d+ hit", printed) is None:
             print("    (no cache line printed: was the build cached?)")
 
