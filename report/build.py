@@ -304,6 +304,18 @@ def _figures(config: ReportConfig, base: Path, store: Cache, key: str, watch: St
     return stats, inputs.files
 
 
+def _plan(stats: Statistics, store: Cache, figures: str) -> Plan:
+    """The report's plan (what goes where), from the figures and the outline: from the cache, else made and kept."""
+    outline = TEMPLATES / "outline.yaml"
+    key = digest("plan", figures, file_digest(outline))
+    cached = store.load("plan", key)
+    if isinstance(cached, Plan):
+        return cached
+    plan = plan_report(outline, stats)
+    store.store("plan", key, plan)
+    return plan
+
+
 def _build(config_path: str | Path, languages: list[str] | None, formats: list[str] | None, out: str | Path,
            engine: str | None, spark_master: str | None, internal: str | Path | None,
            before_write: Callable[[], None] | None, cache: bool = True) -> BuildResult:
@@ -326,7 +338,7 @@ def _build(config_path: str | Path, languages: list[str] | None, formats: list[s
             html = any("html" in missing for missing in to_render.values())
             bundle = pool.submit(_vega_bundle) if html else None  # assembled while this process computes
             stats, input_paths = _figures(config, base, store, keys.figures, watch)
-            plan = watch.stage("plan", plan_report, TEMPLATES / "outline.yaml", stats) if any(to_render.values()) else None
+            plan = watch.stage("plan", _plan, stats, store, keys.figures) if any(to_render.values()) else None
             inputs = Inputs(scrapes={}, events=(), survey=None, codebook=None, files=input_paths)  # the manifest's names
             attachments = pdf_attachments(Path(config_path), config, inputs, stats) if "pdf" in formats else ()
             files, fetched = watch.stage("editions", render_editions, pool, config, stats, plan, languages, formats, bundle,

@@ -35,7 +35,7 @@ from .resources import PACKAGE, TEMPLATES
 
 FOLDER = ".cache"
 LAYOUT = 1  # bumped when what an entry holds changes shape
-KEEP = {"figures": 8, "charts": 24, "editions": 48, "builds": 32}  # entries kept per stage, newest first
+KEEP = {"figures": 8, "plan": 8, "charts": 24, "editions": 48, "builds": 32}  # entries kept per stage, newest first
 #: Libraries whose version changes what a build writes (figures, charts, layout, the manifest's record).
 LIBRARIES = ("jinja2", "weasyprint", "pandas", "altair", "vl-convert-python", "babel", "duckdb", "pydantic", "pyyaml",
              "sqlglot", "pyspark", "openpyxl", "pyarrow", "citeproc-py")

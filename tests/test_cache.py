@@ -79,19 +79,19 @@ def test_cached_build_is_byte_identical_and_an_edit_redoes_one_language(project,
     config = _project(project)
     out = tmp_path / "out"
     cold = build(config, formats=["html"], out=out)
-    assert cold.cache == {"figures": (0, 1), "charts": (0, 2), "editions": (0, 2)}
+    assert cold.cache == {"figures": (0, 1), "plan": (0, 1), "charts": (0, 2), "editions": (0, 2)}
     warm = build(config, formats=["html"], out=out)
     assert warm.cache == {"figures": (1, 0), "editions": (2, 0)}
     assert (out / FOLDER).is_dir() and not (warm.folder / FOLDER).exists()
     assert verify(warm.folder) == []  # the cache is not part of the edition
     uncached = build(config, formats=["html"], out=tmp_path / "uncached", cache=False)
-    assert uncached.cache == {"figures": (0, 1), "charts": (0, 2), "editions": (0, 2)}
+    assert uncached.cache == {"figures": (0, 1), "plan": (0, 1), "charts": (0, 2), "editions": (0, 2)}
     assert _files(warm.folder) == _files(uncached.folder)
 
     nl_before = (warm.folder / "nl" / "report.html").read_bytes()
     _project(project, "Une phrase revue par l'équipe.")
     edited = build(config, formats=["html"], out=out)
-    assert edited.cache == {"figures": (1, 0), "charts": (1, 0), "editions": (1, 1)}  # nl reused; fr charts reused
+    assert edited.cache == {"figures": (1, 0), "plan": (1, 0), "charts": (1, 0), "editions": (1, 1)}  # nl reused; fr charts reused
     fr = (edited.folder / "fr" / "report.html").read_text(encoding="utf-8")
     assert "Une phrase revue par l'équipe." in fr and SENTENCE not in fr
     assert (edited.folder / "nl" / "report.html").read_bytes() == nl_before
@@ -173,6 +173,6 @@ def test_cached_pdf_is_byte_identical(project, tmp_path):
     build(config, languages=["fr"], out=out)
     _project(project, "Une phrase revue par l'équipe.")
     edited = build(config, languages=["fr"], out=out)
-    assert edited.cache == {"figures": (1, 0), "charts": (2, 0), "editions": (0, 2)}  # html and pdf laid out apart
+    assert edited.cache == {"figures": (1, 0), "plan": (1, 0), "charts": (2, 0), "editions": (0, 2)}  # html and pdf laid out apart
     fresh = build(config, languages=["fr"], out=tmp_path / "fresh", cache=False)
     assert _files(edited.folder) == _files(fresh.folder)
