@@ -334,7 +334,8 @@ def _build(config_path: str | Path, languages: list[str] | None, formats: list[s
         cached = {(lang, fmt): _edition_entry(store, key) for (lang, fmt), key in keys.editions.items()}
         to_render = {lang: [fmt for fmt in formats if cached[lang, fmt] is None] for lang in languages}
         pdf = any("pdf" in missing for missing in to_render.values())  # else the workers never import WeasyPrint
-        with owned(worker_pool(max(1, min(2, len(languages))), pdf=pdf)) as pool:
+        jobs = sum(len(missing) for missing in to_render.values())  # at most: a language's formats split when its charts are cached
+        with owned(worker_pool(max(1, min(2, jobs)), pdf=pdf)) as pool:
             html = any("html" in missing for missing in to_render.values())
             bundle = pool.submit(_vega_bundle) if html else None  # assembled while this process computes
             stats, input_paths = _figures(config, base, store, keys.figures, watch)
