@@ -65,6 +65,7 @@ class _Blocks(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.stack: list[tuple[str, list[str]]] = []
         self.skipping = 0
+        self.sups: list[bool] = []
         self.blocks: list[tuple[str, str]] = []
         self.fig_ids: set[str] = set()
 
@@ -74,12 +75,17 @@ class _Blocks(HTMLParser):
             self.fig_ids.add(str(attributes["data-fig"]))
         if tag in VOID:
             return
+        if tag == "sup":  # a note's call number ("ventes¹") is no count of the sentence
+            self.sups.append("note-call" in str(attributes.get("class") or "").split())
+            self.skipping += self.sups[-1]
         if tag in SKIPPED:
             self.skipping += 1
         if tag in BLOCKS:
             self.stack.append((tag, []))
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "sup" and self.sups:
+            self.skipping -= self.sups.pop()
         if tag in SKIPPED and self.skipping:
             self.skipping -= 1
         if tag in BLOCKS:

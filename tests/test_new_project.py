@@ -207,7 +207,7 @@ def test_a_new_project_builds_at_once(tmp_path: Path, args: list[str], langs: li
     done = build(folder / "config.yaml", tmp_path / "out")
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and "WARNING" not in done.stderr, done.stderr
-    edition = next((tmp_path / "out").iterdir())
+    edition = next(path for path in (tmp_path / "out").iterdir() if not path.name.startswith("."))  # not .cache
     figures = json.loads((edition / "figures.json").read_text(encoding="utf-8"))["figures"]
     value = {figure["id"]: figure.get("value") for figure in figures}
     assert value["vendors.focus"] and value["vendors.focus"] >= 3, "the example has vendors from the focus country"

@@ -133,7 +133,7 @@ def test_the_installed_wheel_builds_the_sample_from_another_folder(wheel, tmp_pa
     assert done.returncode == 0, done.stderr[-3000:]
     assert list((tmp_path / "cache").glob("vega-bundle-*.js"))
 
-    [edition] = [path.name for path in (tmp_path / "installed").iterdir()]
+    [edition] = [path.name for path in (tmp_path / "installed").iterdir() if not path.name.startswith(".")]  # not .cache
     installed, checkout = tmp_path / "installed" / edition, tmp_path / "checkout" / edition
     assert (installed / "figures.json").read_bytes() == (checkout / "figures.json").read_bytes()
     # The same text too: the wheel's compiled catalogs and copied prose say what the checkout's sources say.
