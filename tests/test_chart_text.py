@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from report.build import TEMPLATES, compute, configured
-from report.charts import NO_VALUE, SUPPRESSED_MARK, _lines, labels_for, make_charts, print_spec, to_svg
+from report.charts import NO_VALUE, SUPPRESSED_MARK, _lines, labels_for, make_charts, print_spec, to_svg, valid_spec
 from report.load import load_inputs
 from report.model import Chart, Statistics
 from report.outline import plan_report
@@ -110,6 +110,8 @@ def hidden_values(stats: Statistics, lang: str) -> dict[str, list[str]]:
 def test_every_sample_chart_has_a_readable_table_and_an_alt_text_from_its_data(sample_charts, lang):
     stats, by_lang = sample_charts
     charts = by_lang[lang]
+    for chart in charts.values():
+        valid_spec(chart.spec)  # Vega-Lite's schema, which the build itself does not check
     assert charts
     hidden = hidden_values(stats, lang)
     for chart_id, chart in charts.items():

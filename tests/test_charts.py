@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any, Mapping
 
+import jsonschema
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 from report.build import TEMPLATES
 from report.theme import Theme
-from report.charts import _survey_source, chart_drawable, labels_for, make_charts
+from report.charts import _survey_source, chart_drawable, labels_for, make_charts, valid_spec
 from report.config import load_config
 from report.errors import RenderError
 from report.i18n import Formatter
@@ -136,6 +137,14 @@ def test_market_charts_of_one_month_one_market_one_category_still_draw(config):
     charts = make_charts(config, stats, "nl", True, THEME, placed)
     assert [charts[chart_id].number for chart_id in placed] == [1, 2, 3, 4, 5, 6]
     assert all(chart.svg and chart.svg.startswith("<svg") for chart in charts.values())
+    for chart in charts.values():
+        valid_spec(chart.spec)
+
+
+def test_a_spec_vega_lite_would_refuse_is_caught():
+    """The build skips Altair's schema check (for speed); valid_spec, which the tests run on every chart, is that check."""
+    with pytest.raises(jsonschema.ValidationError):
+        valid_spec({"mark": "bars", "data": {"values": []}})
 
 
 

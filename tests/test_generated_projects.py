@@ -169,9 +169,26 @@ def build_and_check(spec: ProjectSpec, root: Path, formats: list[str],
     figures |= {f"{record['id']}#base": record["base"] for record in records["figures"] if record.get("base") is not None}
     html = (result.folder / languages[0] / "report.html").read_text(encoding="utf-8")
     problems += heading_contradictions(html, figures)
+    problems += invalid_charts(html)
     for figure_id, value in expected_figures(spec).items():
         if figures.get(figure_id, "absent") != value:
             problems.append(f"figure {figure_id} = {figures.get(figure_id, 'absent')!r}, the data say {value!r}")
+    return problems
+
+
+def invalid_charts(html: str) -> list[str]:
+    """The charts whose Vega-Lite spec the schema refuses (the build itself does not check them)."""
+    import jsonschema
+
+    from report.charts import valid_spec
+
+    problems = []
+    for target, spec in re.findall(r'<script type="application/json" class="vega-spec" data-target="([^"]+)">(.*?)</script>',
+                                   html, re.S):
+        try:
+            valid_spec(json.loads(spec))
+        except jsonschema.ValidationError as exc:
+            problems.append(f"{target}: not valid Vega-Lite: {exc.message[:200]}")
     return problems
 
 
