@@ -21,7 +21,7 @@ from .outline import Plan, plan_report
 from .pdf import ARCHIVAL, FetchLog, PdfAttachment, PdfLimits, html_to_pdf
 from .render import RenderContext, render_html
 from .processes import build_tempdir, check_interrupted, in_worker, owned, relog, worker_pool
-from .resources import TEMPLATES
+from .resources import TEMPLATES, user_cache
 from .theme import Theme, check_language, colour_notes, theme_of
 from .survey import Disclosure, summarise_survey
 from .write import write_edition_folder
@@ -175,6 +175,12 @@ def _charts(config: ReportConfig, stats: Statistics, plan: Plan, lang: str, svg:
     return charts
 
 
+def _warm_charts(svg: bool) -> None:
+    from .charts import warm_up
+
+    warm_up(svg)
+
+
 def _vega_bundle() -> str:
     """The Vega, Vega-Lite and vega-embed JavaScript, inlined so the HTML works offline.
 
@@ -189,7 +195,7 @@ def _vega_bundle() -> str:
 
     register_fonts()  # marks the engine as started in this process
     version = metadata.version("vl-convert-python")
-    cache = Path(os.environ.get("REPORT_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "report")
+    cache = user_cache()
     cached = cache / f"vega-bundle-{version}.js"
     try:
         return cached.read_text(encoding="utf-8")
@@ -335,9 +341,15 @@ def _build(config_path: str | Path, languages: list[str] | None, formats: list[s
         to_render = {lang: [fmt for fmt in formats if cached[lang, fmt] is None] for lang in languages}
         pdf = any("pdf" in missing for missing in to_render.values())  # else the workers never import WeasyPrint
         jobs = sum(len(missing) for missing in to_render.values())  # at most: a language's formats split when its charts are cached
-        with owned(worker_pool(max(1, min(2, jobs)), pdf=pdf)) as pool:
+        drawn = [lang for lang, missing in to_render.items()
+                 if missing and not store.has("charts", keys.charts[lang, "pdf" in missing])]
+        warm = functools.partial(_warm_charts, pdf) if drawn else None
+        with owned(worker_pool(max(1, min(2, jobs)), pdf=pdf, warm=warm)) as pool:
             html = any("html" in missing for missing in to_render.values())
+            # submitted now, the first job starts the workers: they get ready while this process computes
             bundle = pool.submit(_vega_bundle) if html else None  # assembled while this process computes
+            if jobs and not html:
+                pool.submit(int)
             stats, input_paths = _figures(config, base, store, keys.figures, watch)
             plan = watch.stage("plan", _plan, stats, store, keys.figures) if any(to_render.values()) else None
             inputs = Inputs(scrapes={}, events=(), survey=None, codebook=None, files=input_paths)  # the manifest's names

@@ -41,6 +41,15 @@ def register_fonts() -> None:
     vl_convert.register_font_directory(str(FONTS_DIR))
 
 
+def warm_up(svg: bool) -> None:
+    """What a process's first chart would otherwise pay for, done ahead (a build's workers do it while the figures are
+    computed): Altair is imported with this module, and with `svg` vl-convert's JavaScript engine starts (0.8 s)."""
+    if svg:
+        register_fonts()
+        vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": [{"x": 1}]},
+                                    "encoding": {"x": {"field": "x", "type": "quantitative"}}})
+
+
 def engine_started() -> bool:
     """Whether this process has started vl-convert's JavaScript engine, whose threads do not survive a fork."""
     return register_fonts.cache_info().currsize > 0
@@ -115,7 +124,8 @@ def _wrapped(labels: Sequence[str], width: int, wide: str = "datum.label", most:
 
 def _finish(chart: alt.TopLevelMixin) -> dict[str, Any]:
     # Altair's check of the spec against the Vega-Lite schema takes two fifths of the charts' time (a quarter of a
-    # second a chart); the tests check every chart of the sample and of generated projects instead (valid_spec).
+    # second a chart); the tests check every chart of the sample, of generated projects and of the tests' hand-made
+    # statistics instead (valid_spec).
     spec = chart.configure(**_theme()).to_dict(validate=False)
     spec.pop("$schema", None)
     return _fit_width(spec)
@@ -686,8 +696,14 @@ def _builder(chart_id: str, stats: Statistics) -> Callable[[Statistics, Labels],
 
 
 def chart_spec(chart_id: str, stats: Statistics, t: Labels) -> dict[str, Any]:
-    """The Vega-Lite spec of one chart in one language."""
-    return _finish(_builder(chart_id, stats)(stats, t))
+    """The Vega-Lite spec of one chart in one language.
+
+    Without Altair's debug mode, which checks every part of a chart against the schema as it is made (valid_spec
+    checks the whole spec in the tests instead)."""
+    from altair.utils.schemapi import debug_mode
+
+    with debug_mode(False):
+        return _finish(_builder(chart_id, stats)(stats, t))
 
 
 def to_svg(spec: Mapping[str, Any], fmt: Formatter) -> str:

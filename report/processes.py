@@ -21,7 +21,7 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 PREFIX = "report-"
 PR_SET_PDEATHSIG = 1
@@ -163,8 +163,9 @@ def relog(records: Iterable[tuple[str, int, str]]) -> None:
             logging.getLogger(name).log(level, "%s", message)
 
 
-def worker_pool(workers: int, pdf: bool = True) -> ProcessPoolExecutor:
-    """Worker processes for the editions; `pdf`: they will lay out PDFs (else they never import WeasyPrint).
+def worker_pool(workers: int, pdf: bool = True, warm: Callable[[], None] | None = None) -> ProcessPoolExecutor:
+    """Worker processes for the editions; `pdf`: they will lay out PDFs (else they never import WeasyPrint); `warm`:
+    what each worker does first (imports, engines to start), while this process goes on.
 
     Forked when this process has not started vl-convert's JavaScript engine (the command line never does): the
     workers then start with every library imported. Otherwise (a caller that drew charts itself) from a fork
@@ -177,7 +178,7 @@ def worker_pool(workers: int, pdf: bool = True) -> ProcessPoolExecutor:
         context.set_forkserver_preload(["report._child", "report.build"])
     else:
         context = multiprocessing.get_context("fork")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_setup, initargs=(pdf,))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_setup, initargs=(pdf, warm))
 
 
 @contextlib.contextmanager
@@ -194,11 +195,11 @@ def owned(pool: ProcessPoolExecutor) -> Iterator[ProcessPoolExecutor]:
     pool.shutdown(wait=True)
 
 
-def _worker_setup(pdf: bool = True) -> None:
+def _worker_setup(pdf: bool = True, warm: Callable[[], None] | None = None) -> None:
     """Workers run in UTC: vl-convert draws dates in the process's time zone, and a report must not depend on it.
 
     Each worker of a build with PDFs also starts, at once, the fork server its PDF layouts will come from, with
-    WeasyPrint imported: that happens while the worker draws charts, instead of after.
+    WeasyPrint imported: that happens while the worker draws charts, instead of after. Then it does `warm`.
     """
     import os
     from multiprocessing import forkserver
@@ -211,11 +212,12 @@ def _worker_setup(pdf: bool = True) -> None:
     server = forkserver._forkserver  # type: ignore[attr-defined]
     for name in ("_forkserver_pid", "_forkserver_address", "_forkserver_alive_fd"):
         setattr(server, name, None)
-    if not pdf:
-        return
-    multiprocessing.get_context("forkserver").set_forkserver_preload(["report._child", "report.pdf", "weasyprint",
-                                                                      "weasyprint.text.fonts"])
-    try:
-        forkserver.ensure_running()
-    except OSError:  # e.g. a full TMPDIR: the PDF layout, which needs it, then fails with the reason, naming the edition
-        pass
+    if pdf:
+        multiprocessing.get_context("forkserver").set_forkserver_preload(["report._child", "report.pdf", "weasyprint",
+                                                                          "weasyprint.text.fonts"])
+        try:
+            forkserver.ensure_running()
+        except OSError:  # e.g. a full TMPDIR: the PDF layout, which needs it, then fails with the reason, naming the edition
+            pass
+    if warm is not None:
+        warm()

@@ -15,6 +15,8 @@ edition (an organisation's acronym, OEDT in French, EBDD in German).
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import html
 import json
 import re
@@ -36,6 +38,7 @@ _REFERENCES_MARK = "\ue000references\ue001"
 # citeproc-py's HTML output: these tags are its own markup; everything between them is text to escape once.
 _CSL_TAG = re.compile(r"(</?(?:i|b|sup|sub)>|<span style=\"font-variant:small-caps;\">|</span>)")
 _URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:)]")
+_RENDERED: dict[str, tuple[tuple[Markup, ...], Markup]] = {}  # Citer._rendered's results in this process
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,14 @@ def _source(library: Library, lang: str, extra: Iterable[Mapping[str, Any]] = ()
     return source
 
 
+def _digest(path: str) -> str:
+    """A file's content hash ('' if it cannot be read: citeproc-py then says why)."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
 def csl_html(text: str, links: bool = True) -> Markup:
     """citeproc-py's HTML output made safe: its own tags kept, all text escaped exactly once, web addresses linked."""
     parts = _CSL_TAG.split(str(text))
@@ -197,6 +208,25 @@ class Citer:
         """The rendered page with its citations and its reference list in place."""
         if not self.cites and _REFERENCES_MARK not in page:
             return page
+        rendered, references = self._rendered()
+        page = _PLACEHOLDER_RE.sub(lambda found: str(rendered[int(found.group(1))]), page)
+        return page.replace(_REFERENCES_MARK, str(references))
+
+    def _rendered(self) -> tuple[tuple[Markup, ...], Markup]:
+        """The citations in the order of the text, and the reference list: made by citeproc-py (most of a page's
+        rendering time), or as made before in this process for the same works, style, language and citations (the
+        screen and print pages of an edition cite alike)."""
+        files = [*self.library.bibtex, *([self.library.style] if self.library.style.endswith(".csl") else [])]
+        key = json.dumps([self.library.style, self.lang, self.library.items, self.library.origin,
+                          [(name, _digest(name)) for name in files], [dataclasses.astuple(cite) for cite in self.cites]],
+                         sort_keys=True, default=str)
+        if key not in _RENDERED:
+            if len(_RENDERED) > 8:
+                _RENDERED.clear()
+            _RENDERED[key] = self._render()
+        return _RENDERED[key]
+
+    def _render(self) -> tuple[tuple[Markup, ...], Markup]:
         from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, Locator, formatter
 
         style = CitationStylesStyle(str(style_path(self.library.style)), locale=csl_locale(self.lang), validate=False)
@@ -209,9 +239,8 @@ class Citer:
             citation = Citation(items)
             bibliography.register(citation)
             citations.append((cite, citation))
-        rendered = [self._one(bibliography, cite, citation) for cite, citation in citations]
-        page = _PLACEHOLDER_RE.sub(lambda found: str(rendered[int(found.group(1))]), page)
-        return page.replace(_REFERENCES_MARK, str(self._list(bibliography)))
+        rendered = tuple(self._one(bibliography, cite, citation) for cite, citation in citations)
+        return rendered, self._list(bibliography)
 
     @staticmethod
     def _one(bibliography: Any, cite: _Cite, citation: Any) -> Markup:

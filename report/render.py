@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import base64
+import functools
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -21,6 +23,7 @@ from .outline import (Block, ranked_codes, ChartRef, Placed, Plan, Say, Table, c
 from .theme import Theme
 from .outline import LeftOut
 from .references import Citer, Library, suggested_citation
+from .resources import user_cache
 
 Mode = Literal["html", "pdf"]
 
@@ -400,18 +403,53 @@ def _migrations(stats: Statistics) -> list[dict[str, str]]:
              "key": f"migration.{slug(row.from_market)}.{slug(row.to_market)}"} for row in table.itertuples()]
 
 
+_OPTIONS: dict[str, Any] = dict(autoescape=True, undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"],
+                                trim_blocks=True, lstrip_blocks=True, finalize=_finalize)
+
+
 def environment(theme: Theme, lang: str) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=theme.loader(),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-        finalize=_finalize,
-    )
+    env = jinja2.Environment(loader=theme.loader(), bytecode_cache=_compiled(), **_OPTIONS)
     env.install_gettext_translations(theme.catalog(lang), newstyle=True)  # type: ignore[attr-defined]
     return env
+
+
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Templates compiled once: kept in this process (an edition renders for the screen and for print) and in a
+    folder across builds, like Python's __pycache__. Jinja finds a template's code by its name and file and
+    recompiles it when its source changed (a checksum of the source is stored with the code)."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self._memory: dict[str, bytes] = {}
+        self._files = jinja2.FileSystemBytecodeCache(str(folder)) if folder is not None else None
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        kept = self._memory.get(bucket.key)
+        if kept is not None:
+            bucket.bytecode_from_string(kept)
+        if bucket.code is None and self._files is not None:
+            self._files.load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._memory[bucket.key] = bucket.bytecode_to_string()
+        if self._files is not None:
+            try:
+                self._files.dump_bytecode(bucket)
+            except OSError:  # a full or read-only cache folder only costs the next build its compile time
+                self._files = None
+
+
+@functools.lru_cache(maxsize=1)
+def _compiled() -> CompiledTemplates:
+    """The compiled templates of this process, and their folder in the user's cache: one per Jinja version and set of
+    environment options (they change the code a template compiles to)."""
+    tag = hashlib.sha256(repr((jinja2.__version__, sorted((k, getattr(v, "__qualname__", v)) for k, v in _OPTIONS.items())))
+                         .encode()).hexdigest()[:12]
+    folder = user_cache() / f"templates-{tag}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return CompiledTemplates(None)
+    return CompiledTemplates(folder)
 
 
 def render_html(context: RenderContext) -> str:

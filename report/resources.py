@@ -6,6 +6,7 @@ which stays their source.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
@@ -20,3 +21,10 @@ def _templates() -> Path:
 
 TEMPLATES = _templates()
 ASSETS = PACKAGE / "assets"
+
+
+def user_cache() -> Path:
+    """The user's cache folder for what only changes with the tool's or a library's version (the chart JavaScript,
+    compiled templates): REPORT_CACHE_DIR, else $XDG_CACHE_HOME/report, else ~/.cache/report. It may not exist."""
+    chosen = os.environ.get("REPORT_CACHE_DIR")
+    return Path(chosen) if chosen else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "report"

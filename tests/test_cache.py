@@ -176,3 +176,32 @@ def test_cached_pdf_is_byte_identical(project, tmp_path):
     assert edited.cache == {"figures": (1, 0), "plan": (1, 0), "charts": (2, 0), "editions": (0, 2)}  # html and pdf laid out apart
     fresh = build(config, languages=["fr"], out=tmp_path / "fresh", cache=False)
     assert _files(edited.folder) == _files(fresh.folder)
+
+
+def test_compiled_templates_are_reused_across_processes_until_their_source_changes(tmp_path: Path) -> None:
+    """Templates compile once (kept in memory and in the user's cache folder, like __pycache__); an edited template
+    compiles again, in the same process as in a new one."""
+    import jinja2
+
+    from report.render import CompiledTemplates
+
+    source, folder = tmp_path / "templates", tmp_path / "compiled"
+    source.mkdir()
+    folder.mkdir()
+    (source / "page.j2").write_text("one {{ x }}", encoding="utf-8")
+    compiled: list[str] = []
+
+    def render(cache: CompiledTemplates) -> str:
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(source), bytecode_cache=cache)
+        real = env.compile
+        env.compile = lambda *args, **kwargs: compiled.append(args[1] if len(args) > 1 else "?") or real(*args, **kwargs)  # type: ignore[method-assign]
+        return env.get_template("page.j2").render(x=1)
+
+    here = CompiledTemplates(folder)
+    assert render(here) == "one 1" and len(compiled) == 1
+    assert render(here) == "one 1" and render(CompiledTemplates(folder)) == "one 1"  # another process: from the folder
+    assert len(compiled) == 1 and any(folder.iterdir())
+    (source / "page.j2").write_text("two {{ x }}", encoding="utf-8")
+    assert render(here) == "two 1" and len(compiled) == 2
+    assert render(CompiledTemplates(folder)) == "two 1" and len(compiled) == 2
+    assert render(CompiledTemplates(None)) == "two 1" and len(compiled) == 3  # no folder (unwritable): memory only

@@ -46,6 +46,24 @@ def test_reference_list_holds_only_cited_works_in_apa_order(tmp_path: Path, lang
     assert "\ue000" not in html  # every placeholder replaced
 
 
+def test_a_page_cited_alike_reuses_the_rendered_references_and_an_edited_bibliography_does_not(tmp_path: Path) -> None:
+    """The screen and print pages of an edition cite alike: citeproc-py renders once. An edited .bib file, or other
+    works, render anew in the same process."""
+    bib = tmp_path / "more.bib"
+    bib.write_text("@book{kappa2001, author={Kappa, Dee}, title={First title}, year={2001}, publisher={P}}\n", encoding="utf-8")
+
+    def rendered() -> str:
+        citer = Citer(load_library([tmp_path / "refs.json", bib]), "nl")
+        return citer.finish(f"<p>{citer.cite('kappa2001')} {citer.cite('alpha2019')}</p>{citer.references()}")
+
+    _library(tmp_path)
+    first = rendered()
+    assert "First title" in first and rendered() == first
+    bib.write_text(bib.read_text(encoding="utf-8").replace("First title", "Second title"), encoding="utf-8")
+    again = rendered()
+    assert "Second title" in again and "First title" not in again
+
+
 def test_unknown_key_is_an_error_naming_the_prose_file_and_line(tmp_path: Path) -> None:
     prose = tmp_path / "prose" / "fr"
     prose.mkdir(parents=True)
