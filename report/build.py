@@ -20,6 +20,7 @@ from .model import Figure, Statistics
 from .outline import Plan, plan_report
 from .pdf import ARCHIVAL, FetchLog, PdfAttachment, PdfLimits, html_to_pdf
 from .render import RenderContext, render_html
+from .progress import Progress, Silent
 from .processes import build_tempdir, check_interrupted, in_worker, owned, relog, worker_pool
 from .resources import TEMPLATES, user_cache
 from .theme import Theme, check_language, colour_notes, theme_of
@@ -45,6 +46,7 @@ class BuildResult:
 @dataclass
 class Stopwatch:
     timings: dict[str, float] = field(default_factory=dict)
+    progress: Progress = field(default_factory=Silent)
 
     def lap(self, stage: str, started: float) -> float:
         now = time.perf_counter()
@@ -55,8 +57,9 @@ class Stopwatch:
         """Run one stage and add its time to `name`; a Ctrl-C that Python dropped stops the build here."""
         check_interrupted()
         started = time.perf_counter()
+        self.progress.started(name)
         result = run(*args)
-        self.lap(name, started)
+        self.progress.finished(name, self.lap(name, started) - started)
         check_interrupted()
         return result
 
@@ -249,16 +252,18 @@ def _finite(record: Any) -> Any:
 def build(config_path: str | Path, *, languages: list[str] | None = None, formats: list[str] | None = None,
           out: str | Path = "build", engine: str | None = None, spark_master: str | None = None,
           internal: str | Path | None = None, before_write: Callable[[], None] | None = None,
-          cache: bool = True) -> BuildResult:
+          cache: bool = True, progress: Progress | None = None) -> BuildResult:
     """Build every edition of one config into `<out>/<edition>/`; with `internal`, also the full figures file there
     (a path outside the publication folder: it holds what disclosure control hides). Every temporary file of the
     build and of the processes it starts goes into one folder, removed at the end (report/processes.py).
     `before_write` runs when everything is made and nothing written: it may still stop the build.
     A build of some of the config's languages or formats keeps the edition's other files.
     Figures, charts and editions whose sources did not change come from `<out>/.cache/` (report/cache.py);
-    `cache=False` reads nothing from it (a cold build, which still refreshes it)."""
+    `cache=False` reads nothing from it (a cold build, which still refreshes it). `progress` hears of each stage
+    and edition (report/progress.py)."""
     with build_tempdir():
-        return _build(config_path, languages, formats, out, engine, spark_master, internal, before_write, cache)
+        return _build(config_path, languages, formats, out, engine, spark_master, internal, before_write, cache,
+                      progress or Silent())
 
 
 @dataclass(frozen=True)
@@ -324,8 +329,9 @@ def _plan(stats: Statistics, store: Cache, figures: str) -> Plan:
 
 def _build(config_path: str | Path, languages: list[str] | None, formats: list[str] | None, out: str | Path,
            engine: str | None, spark_master: str | None, internal: str | Path | None,
-           before_write: Callable[[], None] | None, cache: bool = True) -> BuildResult:
-    watch = Stopwatch()
+           before_write: Callable[[], None] | None, cache: bool = True, progress: Progress | None = None
+           ) -> BuildResult:
+    watch = Stopwatch(progress=progress or Silent())
     requested = (languages, formats)
     config, base = watch.stage("config", configured, config_path, engine, spark_master)
     internal_path = internal_figures_path(internal, Path(out) / config.edition) if internal is not None else None
@@ -424,6 +430,8 @@ def render_editions(pool: ProcessPoolExecutor, config: ReportConfig, stats: Stat
         warnings[lang] += worker_warnings
         fetched[lang] = job_fetched if "pdf" in part else fetched[lang]
         watch.add(timings, " (worker)")
+        for fmt in part:
+            watch.progress.done(_edition_name(lang, fmt))
         if store is not None:
             store.merge(counts)
             for fmt in part:

@@ -26,6 +26,8 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--format", type=_list, default=None, help="formats, e.g. html,pdf (default: the config's)")
     build.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build/)")
     build.add_argument("--timings", action="store_true", help="print the time each stage took")
+    build.add_argument("--quiet", action="store_true", help="no progress display on the terminal (there is none "
+                       "when standard error is not a terminal)")
     build.add_argument("--internal", type=Path, default=None, metavar="PATH",
                        help="also write every figure in full, hidden values included, to PATH (a file, or "
                        "figures.internal.json in a folder), which must be outside the publication folder: for the team only")
@@ -127,10 +129,15 @@ def _build_command(args: argparse.Namespace, strict: _StrictHandler) -> None:
             print(f"  {'check':<8} {time.perf_counter() - started:6.2f} s (cache: nothing to do)")
         return
     from .build import build
+    from .progress import for_terminal
 
-    result = build(args.config, languages=args.lang, formats=args.format, out=args.out, engine=args.engine,
-                   spark_master=args.master, internal=args.internal, before_write=strict.gate(args.strict),
-                   cache=not args.no_cache)
+    progress = for_terminal(sys.stderr, args.quiet)
+    try:
+        result = build(args.config, languages=args.lang, formats=args.format, out=args.out, engine=args.engine,
+                       spark_master=args.master, internal=args.internal, before_write=strict.gate(args.strict),
+                       cache=not args.no_cache, progress=progress)
+    finally:
+        progress.close()
     print(f"wrote {result.folder}: {', '.join(result.files)}")
     if args.timings:
         for stage, seconds in result.timings.items():
