@@ -146,10 +146,10 @@ def render_language(config: ReportConfig, stats: Statistics, plan: Plan, lang: s
     labels = {key: dict(cat.label) for key, cat in config.taxonomy.items()}
     if "html" in formats:
         context = RenderContext(lang, "html", stats, charts, meta, labels, plan=plan, theme=theme,
-                                vega_bundle=bundle, css=theme.css("screen.css"))
+                                vega_bundle=bundle, css=theme.css("screen.css"), store=cache)
         files[f"{lang}/report.html"] = render_html(context).encode("utf-8")
     if "pdf" in formats:
-        print_html = render_html(RenderContext(lang, "pdf", stats, charts, meta, labels, plan=plan, theme=theme))
+        print_html = render_html(RenderContext(lang, "pdf", stats, charts, meta, labels, plan=plan, theme=theme, store=cache))
         started = watch.lap("render", started)
         limits = PdfLimits(config.limits.pdf_seconds, config.limits.pdf_memory_mb)
         files[f"{lang}/report.pdf"], fetched = html_to_pdf(print_html, theme.css("print.css"), created=pdf_created(config),

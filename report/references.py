@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Protocol, Sequence
 
 import jinja2
 from markupsafe import Markup
@@ -39,6 +39,14 @@ _REFERENCES_MARK = "\ue000references\ue001"
 _CSL_TAG = re.compile(r"(</?(?:i|b|sup|sub)>|<span style=\"font-variant:small-caps;\">|</span>)")
 _URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:)]")
 _RENDERED: dict[str, tuple[tuple[Markup, ...], Markup]] = {}  # Citer._rendered's results in this process
+
+
+class Store(Protocol):
+    """Where rendered references are kept between builds (report.cache.Cache)."""
+
+    def peek(self, stage: str, key: str) -> Any | None: ...
+
+    def store(self, stage: str, key: str, value: Any) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -182,8 +190,8 @@ class _Cite:
 class Citer:
     """One edition's citations: placeholders while the page renders, the citations and the reference list after."""
 
-    def __init__(self, library: Library, lang: str) -> None:
-        self.library, self.lang = library, lang
+    def __init__(self, library: Library, lang: str, store: Store | None = None) -> None:
+        self.library, self.lang, self.store = library, lang, store
         self.cites: list[_Cite] = []
 
     def cite(self, *keys: str, page: str | int | None = None, prefix: str | None = None,
@@ -214,17 +222,29 @@ class Citer:
 
     def _rendered(self) -> tuple[tuple[Markup, ...], Markup]:
         """The citations in the order of the text, and the reference list: made by citeproc-py (most of a page's
-        rendering time), or as made before in this process for the same works, style, language and citations (the
-        screen and print pages of an edition cite alike)."""
+        rendering time), or as made before for the same works, style, language and citations: in this process (the
+        screen and print pages of an edition cite alike), or by an earlier build (kept in `store`, the build's cache:
+        a sentence edited elsewhere in the prose renders no citation again)."""
         files = [*self.library.bibtex, *([self.library.style] if self.library.style.endswith(".csl") else [])]
         key = json.dumps([self.library.style, self.lang, self.library.items, self.library.origin,
                           [(name, _digest(name)) for name in files], [dataclasses.astuple(cite) for cite in self.cites]],
                          sort_keys=True, default=str)
-        if key not in _RENDERED:
-            if len(_RENDERED) > 8:
-                _RENDERED.clear()
-            _RENDERED[key] = self._render()
-        return _RENDERED[key]
+        if key in _RENDERED:
+            return _RENDERED[key]
+        from .cache import code_version  # this code, citeproc-py's version
+
+        hashed = hashlib.sha256(f"{code_version()}\n{key}".encode("utf-8")).hexdigest()
+        kept = self.store.peek("references", hashed) if self.store is not None else None
+        if isinstance(kept, tuple) and len(kept) == 2:
+            rendered = kept
+        else:
+            rendered = self._render()
+            if self.store is not None:
+                self.store.store("references", hashed, rendered)
+        if len(_RENDERED) > 8:
+            _RENDERED.clear()
+        _RENDERED[key] = rendered
+        return rendered
 
     def _render(self) -> tuple[tuple[Markup, ...], Markup]:
         from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, Locator, formatter

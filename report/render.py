@@ -22,7 +22,7 @@ from .outline import (Block, ranked_codes, ChartRef, Placed, Plan, Say, Table, c
                       moved)
 from .theme import Theme
 from .outline import LeftOut
-from .references import Citer, Library, suggested_citation
+from .references import Citer, Library, Store, suggested_citation
 from .resources import user_cache
 
 Mode = Literal["html", "pdf"]
@@ -67,6 +67,7 @@ class RenderContext:
     vega_bundle: str | None = None
     css: str = ""
     used: set[str] = field(default_factory=set)  # figure ids the text inserted, for checks
+    store: Store | None = None  # the build's cache: rendered reference lists are kept there
 
 
 class Inserter:
@@ -542,7 +543,7 @@ def render_html(context: RenderContext) -> str:
 def _publication_globals(env: jinja2.Environment, context: RenderContext) -> Citer:
     """cite(), references() and suggested_citation() for the templates: one Citer per rendered page."""
     library = context.meta.get("library") or Library()
-    citer = Citer(library, context.lang)
+    citer = Citer(library, context.lang, context.store)
     meta = context.meta
 
     def citation() -> Markup:

@@ -112,3 +112,24 @@ def test_sample_links_references_and_cover(sample, lang: str) -> None:
     assert 'class="cover-sample"' in html  # the sample config says sample: true
     about = html[html.index('id="about"'):]
     assert "2019" in about and "suggested-citation" in about
+
+
+def test_a_later_build_takes_the_rendered_references_from_the_cache(tmp_path: Path, monkeypatch) -> None:
+    """Another process (a preview's next build) finds the citations and reference list in the build's cache; a
+    cache read with --no-cache renders them again."""
+    from report import references
+    from report.cache import Cache
+
+    library = _library(tmp_path)
+
+    def page(store: Cache) -> str:
+        citer = Citer(library, "fr", store)
+        return citer.finish(f"<p>{citer.cite('zeta2010')}</p>{citer.references()}")
+
+    first = page(Cache(tmp_path / "cache"))
+    monkeypatch.setattr(references, "_RENDERED", {})  # as in a new process
+    monkeypatch.setattr(Citer, "_render", lambda self: pytest.fail("rendered again"))
+    assert page(Cache(tmp_path / "cache")) == first
+    monkeypatch.setattr(references, "_RENDERED", {})
+    with pytest.raises(pytest.fail.Exception, match="rendered again"):
+        page(Cache(tmp_path / "cache", read=False))
