@@ -6,7 +6,7 @@ import json
 import logging
 import math
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -71,12 +71,16 @@ class Stopwatch:
 def compute(config: ReportConfig, inputs: Inputs) -> Statistics:
     """Every statistic, once, for all languages; the inputs' warnings logged (every command sees them, and --strict
     fails on them in every command)."""
-    market = aggregate_market(market_params(config, inputs))
-    for warning in market.warnings:
-        log.warning(warning)
     rule = Disclosure(config.disclosure.threshold, config.disclosure.indicative_base, config.disclosure.attribute)
     crosstabs = [(spec.rows, spec.columns) for spec in config.crosstabs]
-    survey = summarise_survey(inputs.survey, inputs.codebook, rule, crosstabs)
+    # The survey is summarised (pandas, in Python) in a thread while DuckDB aggregates the scrapes, which it does
+    # without holding Python's lock. Neither logs: the market's warnings are logged below, in the same order as ever.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="survey") as pool:
+        summary = pool.submit(summarise_survey, inputs.survey, inputs.codebook, rule, crosstabs)
+        market = aggregate_market(market_params(config, inputs))
+        survey = summary.result()
+    for warning in market.warnings:
+        log.warning(warning)
     rules = [Figure("disclosure.threshold", config.disclosure.threshold, "count"),
              Figure("disclosure.indicative_base", config.disclosure.indicative_base, "count"),
              Figure("thresholds.retail_eur", config.thresholds.retail_eur, "eur"),
