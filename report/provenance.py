@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from . import __version__
+from .cache import file_digest
 from .config import ReportConfig, custom_dir_files
 from .load import Inputs
 from .model import Statistics
@@ -26,14 +27,8 @@ def _sha256(path: Path) -> str | None:
         for part in sorted(p for p in path.rglob("*") if p.is_file()):
             digest.update(f"{part.relative_to(path)}\0{_sha256(part)}\n".encode())
         return digest.hexdigest()
-    try:
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            while block := handle.read(1 << 20):
-                digest.update(block)
-        return digest.hexdigest()
-    except FileNotFoundError:
-        return None
+    # cache.file_digest: the same hash, and a large input the build's cache key already hashed is not read again
+    return file_digest(path)
 
 
 def sources(config_path: Path, input_files: Mapping[str, Path]) -> dict[str, Any]:
