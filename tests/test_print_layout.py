@@ -1,0 +1,112 @@
+"""The PDF's layout keeps to the page: no word of any page (tables included) reaches past the right edge of the text
+area that templates/print.css's @page margins leave, in languages whose table headings are long compound words."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from report.build import build
+from report.cli import main
+from report.pdf import layout_pdf
+from report.resources import TEMPLATES
+
+needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+POINTS_PER_MM = 72 / 25.4
+TOLERANCE = 0.5  # points: glyph boxes may round past the edge by a hair
+
+
+@dataclass(frozen=True)
+class Word:
+    page: int
+    x0: float
+    x1: float
+    page_width: float
+    text: str
+
+
+def right_margin() -> float:
+    """The right margin of the pages after the cover, in points, as print.css's @page rule sets it."""
+    css = (TEMPLATES / "print.css").read_text(encoding="utf-8")
+    rule = re.search(r"@page\s*\{[^}]*?\bmargin:\s*([^;]+);", css)
+    assert rule is not None, "print.css has an @page rule with a margin"
+    sides = [float(value.removesuffix("mm")) for value in rule.group(1).split()]
+    right = {1: sides[0], 2: sides[1], 3: sides[1], 4: sides[1]}[len(sides)]
+    return right * POINTS_PER_MM
+
+
+def words(pdf: Path) -> list[Word]:
+    """Every word's box, in points, read with `pdftotext -bbox`."""
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    found: list[Word] = []
+    page, width = 0, 0.0
+    for line in out.splitlines():
+        if (start := re.search(r'<page width="([\d.]+)"', line)) is not None:
+            page, width = page + 1, float(start.group(1))
+        elif (word := re.search(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">(.*)</word>', line)):
+            found.append(Word(page, float(word.group(1)), float(word.group(2)), width, word.group(3)))
+    return found
+
+
+def past_the_margin(pdf: Path) -> list[str]:
+    """Words (page, how far past, text) that reach past the right margin; the cover (page 1) has its own margins."""
+    margin = right_margin()
+    return [f"page {w.page}: {w.text!r} {w.x1 - (w.page_width - margin):.1f} pt past the margin" for w in words(pdf)
+            if w.page > 1 and w.x1 > w.page_width - margin + TOLERANCE]
+
+
+def lay_out(tmp_path: Path, body: str) -> Path:
+    """`body` after a cover page, laid out with the shipped print.css."""
+    html = f'<html lang="nl"><body><div class="cover">.</div><main>{body}</main></body></html>'
+    pdf, _ = layout_pdf(html, (TEMPLATES / "print.css").read_text(encoding="utf-8"), created="2024-01-01T00:00:00")
+    path = tmp_path / "table.pdf"
+    path.write_bytes(pdf)
+    return path
+
+
+def table(headings: list[str], rows: list[str]) -> str:
+    """A data table as tables.html.j2 writes one: a row heading, then numbers' columns."""
+    head = "".join(f'<th scope="col" class="num">{heading}</th>' for heading in headings)
+    cells = "".join(f'<td class="num">{index},{index}%</td>' for index in range(len(headings)))
+    body = "".join(f'<tr><th scope="row">{row}</th>{cells}</tr>' for row in rows)
+    return (f'<div class="table-block"><table class="data"><caption>.</caption><thead><tr><th scope="col">Markt</th>'
+            f'{head}</tr></thead><tbody>{body}</tbody></table></div>')
+
+
+@needs_pdftotext
+def test_long_headings_wrap_within_the_text_area(tmp_path: Path) -> None:
+    headings = ["Alle verkopers", "Verkopers uit Bosnië en Herzegovina", "Aandeel van alle verkopers",
+                "Aandeel van alle advertenties"]
+    pdf = lay_out(tmp_path, table(headings, ["Dream Market", "Alle markten (verkopers één keer geteld)"]))
+    assert past_the_margin(pdf) == []
+    found = Counter(w.text for w in words(pdf))
+    broken = {word for word, count in Counter(" ".join(headings).split()).items() if found[word] < count}
+    assert not broken, f"headings that fit once wrapped at spaces have broken words: {sorted(broken)}"
+
+
+@needs_pdftotext
+def test_compounds_too_wide_for_their_column_are_hyphenated(tmp_path: Path) -> None:
+    compounds = ["Verkopersaandeel", "Advertentieaandeel", "Betrouwbaarheidsinterval", "Transactiewaarde", "Verkoopaantallen"]
+    pdf = lay_out(tmp_path, table(compounds, ["Alle markten"]))
+    assert past_the_margin(pdf) == []
+    found = [w.text for w in words(pdf)]
+    broken = [text for text in found if any(c.startswith(text.rstrip("\u2010")) and text != c for c in compounds)]
+    assert broken, "the compounds do not fit side by side whole"
+    assert all(text.endswith("\u2010") for text in broken), f"a compound broken without a hyphen: {broken}"
+
+
+@pytest.mark.slow
+@needs_pdftotext
+def test_a_new_projects_pdf_stays_within_the_text_area(tmp_path: Path) -> None:
+    """Dutch and German (long headings in Table 1, the markets' overview), as `report new` writes the project."""
+    folder = tmp_path / "brief"
+    assert main(["new", str(folder), "--lang", "nl,de", "--focus-country", "FR"]) == 0
+    result = build(folder / "config.yaml", out=tmp_path / "out", formats=["pdf"])
+    for lang in ("nl", "de"):
+        pdf = result.folder / lang / "report.pdf"
+        assert past_the_margin(pdf) == [], lang
