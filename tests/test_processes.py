@@ -54,14 +54,21 @@ def test_builds_interrupted_or_killed_at_random_moments_leave_nothing_behind(tmp
 
 def _interrupt_and_kill(tmp_path: Path, tmpdir: Path) -> None:
     out = tmp_path / "out"
+    started = time.monotonic()
     clean = _start(out, tmpdir)
     assert clean.wait(timeout=600) == 0, clean.stderr.read() if clean.stderr else ""
+    took = time.monotonic() - started
     [edition] = [path for path in out.iterdir() if path.name != ".cache"]  # the build cache beside it
     before = _files(edition)
     assert not list(tmpdir.iterdir()), "a clean build leaves nothing in TMPDIR"
 
-    moments = random.Random(11).sample([0.5, 1.5, 3.0, 5.0, 8.0, 12.0], 4)
-    for moment, how in zip(moments, (signal.SIGINT, signal.SIGKILL, signal.SIGINT, signal.SIGKILL)):
+    # A random moment early, midway and late in a build, as fractions of the clean build's time on this machine,
+    # so that every signal lands while the build runs (the last one a fifth early: a later build can be quicker):
+    # Ctrl-C while it loads and computes, SIGKILL while the workers draw the charts (their processes must not
+    # outlive it), Ctrl-C while the PDF is laid out and the output written.
+    draw = random.Random(11)
+    moments = [round(took * draw.uniform(low, low + 0.2), 2) for low in (0.1, 0.35, 0.6)]
+    for moment, how in zip(moments, (signal.SIGINT, signal.SIGKILL, signal.SIGINT)):
         build = _start(out, tmpdir)
         time.sleep(moment)
         if how == signal.SIGINT:
