@@ -6,7 +6,7 @@ import json
 import logging
 import math
 import time
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -136,15 +136,20 @@ def pdf_created(config: ReportConfig) -> str:
 
 def render_language(config: ReportConfig, stats: Statistics, plan: Plan, lang: str, formats: list[str],
                     bundle: str | None, theme: Theme = Theme(), attachments: tuple[PdfAttachment, ...] = (), *,
-                    svg: bool | None = None, cache: Cache | None = None, charts_key: str | None = None
+                    svg: bool | None = None, cache: Cache | None = None, charts_key: str | None = None,
+                    drawn: Mapping[str, Any] | None = None, keep: dict[str, Any] | None = None
                     ) -> tuple[dict[str, bytes], dict[str, float], FetchLog]:
-    """One edition: charts, HTML for screen and print, PDF. Runs in a worker process. The charts come from `cache`
-    under `charts_key` when they are there (drawn with SVGs when `svg`, by default when a PDF is made)."""
+    """One edition: charts, HTML for screen and print, PDF. Runs in a worker process. The charts are `drawn` (by an
+    earlier job), else come from `cache` under `charts_key` when they are there, else are drawn (with SVGs when
+    `svg`, by default when a PDF is made); `keep` receives them."""
     watch = Stopwatch()
     files: dict[str, bytes] = {}
     fetched = FetchLog()
     started = time.perf_counter()
-    charts = _charts(config, stats, plan, lang, "pdf" in formats if svg is None else svg, theme, cache, charts_key)
+    charts = dict(drawn) if drawn is not None else _charts(config, stats, plan, lang, "pdf" in formats if svg is None else svg,
+                                                           theme, cache, charts_key)
+    if keep is not None:
+        keep.update(charts)
     started = watch.lap("charts", started)
     meta = _meta(config, lang, stats)
     labels = {key: dict(cat.label) for key, cat in config.taxonomy.items()}
@@ -398,28 +403,53 @@ def _edition_entry(store: Cache, key: str) -> EditionEntry | None:
     return entry if isinstance(entry, EditionEntry) else None
 
 
+@dataclass(frozen=True)
+class _Job:
+    """One worker job of render_editions: some formats of one language."""
+
+    order: int  # submission order: of two failures, the first submitted is reported
+    lang: str
+    part: tuple[str, ...]
+    svg: bool  # its charts are those with SVGs (the language has a PDF to lay out): drawn once for both formats
+    pdf_after: bool = False  # its charts then go to a job of their own that lays out the PDF
+    carried: tuple[Record, ...] = ()  # warnings of the job that drew this one's charts
+
+
 def render_editions(pool: ProcessPoolExecutor, config: ReportConfig, stats: Statistics, plan: Plan | None,
                     languages: list[str], formats: list[str], bundle: Future[str] | None, watch: Stopwatch,
                     theme: Theme = Theme(), attachments: tuple[PdfAttachment, ...] = (), store: Cache | None = None,
                     keys: Keys | None = None, cached: Mapping[tuple[str, str], EditionEntry | None] | None = None
                     ) -> tuple[dict[str, bytes], dict[str, FetchLog]]:
-    """Every language edition not in `cached`, in worker processes (one per language, or one per format when the
-    language's charts are cached: both cores then lay out one language); the workers' warnings are logged here,
-    with those of the cached editions, once per language."""
+    """Every language edition not in `cached`, in worker processes; the workers' warnings are logged here, with those
+    of the cached editions, once per language.
+
+    A language's charts are drawn once, in a job that also renders its HTML; its PDF is then laid out in a job of its
+    own, in whichever worker is free (the PDF is most of the time: with three languages on two cores, no core waits
+    for another's last edition). A language whose charts are cached gets one job per format at once."""
     cached = cached or {}
     script = bundle.result() if bundle else None
-    jobs: list[tuple[str, list[str], Future[Any]]] = []
+    pending: dict[Future[Any], _Job] = {}
+
+    def submit(job: _Job, drawn: Mapping[str, Any] | None = None) -> None:
+        charts_key = keys.charts[job.lang, job.svg] if keys is not None else None
+        pending[pool.submit(in_worker, _edition_job, config, stats, plan, job.lang, list(job.part), script, theme,
+                            attachments, job.svg, store, charts_key, drawn, job.pdf_after)] = job
+
     for lang in languages:
-        missing = [fmt for fmt in formats if cached.get((lang, fmt)) is None]
+        missing = tuple(fmt for fmt in formats if cached.get((lang, fmt)) is None)
         if not missing:
             continue
         assert plan is not None, "a build that renders an edition plans the report first"
-        svg = "pdf" in missing
-        charts_key = keys.charts[lang, svg] if keys is not None else None
-        split = store is not None and charts_key is not None and store.has("charts", charts_key)
-        for part in ([[fmt] for fmt in missing] if split else [missing]):
-            jobs.append((lang, part, pool.submit(in_worker, _edition_job, config, stats, plan, lang, part, script,
-                                                 theme, attachments, svg, store, charts_key)))
+        charts_key = keys.charts[lang, "pdf" in missing] if keys is not None else None
+        parts: list[tuple[tuple[str, ...], bool]]
+        if store is not None and charts_key is not None and store.has("charts", charts_key):
+            parts = [((fmt,), False) for fmt in missing]
+        elif "pdf" in missing and len(missing) > 1:
+            parts = [(tuple(fmt for fmt in missing if fmt != "pdf"), True)]
+        else:
+            parts = [(missing, False)]
+        for part, pdf_after in parts:
+            submit(_Job(len(pending), lang, part, "pdf" in missing, pdf_after))
     files: dict[str, bytes] = {}
     fetched: dict[str, FetchLog] = {lang: FetchLog() for lang in languages}
     warnings: dict[str, list[Record]] = {lang: [] for lang in languages}
@@ -428,21 +458,36 @@ def render_editions(pool: ProcessPoolExecutor, config: ReportConfig, stats: Stat
             files[_edition_name(lang, fmt)] = entry.data
             warnings[lang] += entry.warnings
             fetched[lang] = entry.fetched if fmt == "pdf" else fetched[lang]
-    for lang, part, job in jobs:
-        ((edition_files, timings, job_fetched), counts), worker_warnings = job.result()
-        files.update(edition_files)
-        warnings[lang] += worker_warnings
-        fetched[lang] = job_fetched if "pdf" in part else fetched[lang]
-        watch.add(timings, " (worker)")
-        for fmt in part:
-            watch.progress.done(_edition_name(lang, fmt))
-        if store is not None:
-            store.merge(counts)
-            for fmt in part:
-                if keys is not None:
-                    store.store("editions", keys.editions[lang, fmt],
-                                EditionEntry(edition_files[_edition_name(lang, fmt)], tuple(worker_warnings),
-                                             job_fetched if fmt == "pdf" else FetchLog()))
+    failed: list[tuple[int, BaseException]] = []
+    submitted = len(pending)
+    while pending:
+        finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in sorted(finished, key=lambda f: pending[f].order):
+            job = pending.pop(future)
+            try:
+                ((edition_files, timings, job_fetched), counts, drawn), worker_warnings = future.result()
+            except BaseException as exc:  # noqa: BLE001 -- raised below, once every job has ended
+                failed.append((job.order, exc))
+                continue
+            if job.pdf_after and not failed:
+                submit(_Job(submitted, job.lang, ("pdf",), True, carried=tuple(worker_warnings)), drawn)
+                submitted += 1
+            made = (*job.carried, *worker_warnings)
+            files.update(edition_files)
+            warnings[job.lang] += made
+            fetched[job.lang] = job_fetched if "pdf" in job.part else fetched[job.lang]
+            watch.add(timings, " (worker)")
+            for fmt in job.part:
+                watch.progress.done(_edition_name(job.lang, fmt))
+            if store is not None:
+                store.merge(counts)
+                for fmt in job.part:
+                    if keys is not None:
+                        store.store("editions", keys.editions[job.lang, fmt],
+                                    EditionEntry(edition_files[_edition_name(job.lang, fmt)], made,
+                                                 job_fetched if fmt == "pdf" else FetchLog()))
+    if failed:
+        raise min(failed, key=lambda pair: pair[0])[1]
     for lang in languages:
         relog(unique(warnings[lang]))
     return files, fetched
@@ -454,14 +499,18 @@ def _edition_name(lang: str, fmt: str) -> str:
 
 def _edition_job(config: ReportConfig, stats: Statistics, plan: Plan, lang: str, formats: list[str],
                  bundle: str | None, theme: Theme, attachments: tuple[PdfAttachment, ...], svg: bool,
-                 store: Cache | None, charts_key: str | None
-                 ) -> tuple[tuple[dict[str, bytes], dict[str, float], FetchLog], dict[str, tuple[int, int]]]:
-    """render_language in a worker, with the counts of the cache lookups it made."""
+                 store: Cache | None, charts_key: str | None, drawn: Mapping[str, Any] | None = None,
+                 give_charts: bool = False
+                 ) -> tuple[tuple[dict[str, bytes], dict[str, float], FetchLog], dict[str, tuple[int, int]],
+                            dict[str, Any] | None]:
+    """render_language in a worker, with the counts of the cache lookups it made, and its charts when `give_charts`
+    (for the job that lays out the PDF)."""
     if store is not None:
         store = Cache(store.root, store.read)  # this job's own counts
+    charts: dict[str, Any] = {}
     result = render_language(config, stats, plan, lang, formats, bundle, theme, attachments, svg=svg, cache=store,
-                             charts_key=charts_key)
-    return result, store.summary() if store is not None else {}
+                             charts_key=charts_key, drawn=drawn, keep=charts)
+    return result, store.summary() if store is not None else {}, charts if give_charts else None
 
 
 def configured(config_path: str | Path, engine: str | None = None, spark_master: str | None = None
