@@ -154,8 +154,9 @@ class DuckEngine(Engine):
         # from it): a small one is parsed once, into a table. Parquet is read by column, so it stays a view.
         kind = "TABLE" if files.format == "csv" and self._small(files) else "VIEW"
         try:
-            self._con.execute(f"CREATE OR REPLACE TEMP {kind} {name} AS SELECT {columns} FROM {source}")
-            described = self._con.execute(f"DESCRIBE {name}").fetchall()
+            with self._interruptible():  # parsing a large file is where a Ctrl-C most often lands
+                self._con.execute(f"CREATE OR REPLACE TEMP {kind} {name} AS SELECT {columns} FROM {source}")
+                described = self._con.execute(f"DESCRIBE {name}").fetchall()
         except self._duckdb.Error as exc:
             raise InputError(f"cannot read the file: {str(exc).splitlines()[0]}", where=str(files.paths[0])) from None
         return {str(row[0]): _kind(str(row[1])) for row in described}
@@ -175,7 +176,8 @@ class DuckEngine(Engine):
 
     def put(self, name: str, frame: pd.DataFrame) -> None:
         self._con.register(f"{name}_frame", frame)
-        self._con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_frame")
+        with self._interruptible():
+            self._con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_frame")
         self._con.unregister(f"{name}_frame")
 
     def create(self, name: str, sql: str, *params: Any, **named: Any) -> None:
