@@ -206,8 +206,9 @@ def _vendor_figures(engine: Engine, markets: list[str], listings: Mapping[str, i
     return figures
 
 
-def _monthly(script: Script) -> pd.DataFrame:
-    return script.frame("monthly")
+def _monthly(script: Script) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per market and month; and per month over all markets, each vendor counted once."""
+    return script.frame("monthly"), script.frame("monthly_overall")
 
 
 TREND = ("first_month", "last_month", "first", "last", "peak", "change")
@@ -245,11 +246,11 @@ def _uncovered(coverage: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp, 
 
 
 def _trend_figures(monthly: pd.DataFrame, markets: list[str], coverage: pd.DataFrame,
-                   events: tuple[MarketEvent, ...]) -> list[Figure]:
-    """First and last observed month per market and overall; the change tells growth from decline. Only months
-    with the same crawl coverage are compared: otherwise every trend figure is None, with the reason."""
+                   events: tuple[MarketEvent, ...], overall: pd.DataFrame) -> list[Figure]:
+    """First and last observed month per market and overall (`overall`: a vendor on several markets counted once);
+    the change tells growth from decline. Only months with the same crawl coverage are compared: otherwise every
+    trend figure is None, with the reason."""
     figures: list[Figure] = []
-    overall = monthly.groupby("month", as_index=False)[["vendors_focus", "vendors_all"]].sum()
     groups: list[tuple[str, list[str], pd.DataFrame]] = [("", markets, overall)] + [
         (f".{slug(m)}", [m], monthly[monthly.market == m]) for m in markets
     ]
@@ -630,7 +631,7 @@ def _aggregate(engine: Engine, params: MarketParams) -> MarketStats:
         raise InputError(f"no listings between {params.start} and {params.end} (check period)",
                          where=params.sources["listings"][0].where)
     markets = [r[0] for r in engine.rows("SELECT market FROM listings GROUP BY market ORDER BY min(crawled_at), market")]
-    monthly = _monthly(script)
+    monthly, monthly_overall = _monthly(script)
     coverage = _coverage(script)
     categories, listings_per_market, declared = _categories(script)
     origins = _origins(script)
@@ -642,7 +643,7 @@ def _aggregate(engine: Engine, params: MarketParams) -> MarketStats:
     crawls = script.frame("crawls")
     figures = [
         *_vendor_figures(engine, markets, listings_per_market),
-        *_trend_figures(monthly, markets, coverage, params.events),
+        *_trend_figures(monthly, markets, coverage, params.events, monthly_overall),
         *_monthly_figures(monthly),
         *_bracket_figures(distribution),
         *_category_figures(categories),

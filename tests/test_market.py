@@ -353,6 +353,19 @@ def test_crawl_interval_months_and_events(tmp_path):
     assert value(figures, "vendors.focus.change.alpha") == pytest.approx(1.0)
 
 
+def test_the_overall_trend_counts_a_vendor_on_two_markets_once(tmp_path):
+    """be1 sells on Alpha and Beta in both months, be2 joins Beta in March: 1 focus vendor, then 2; per market,
+    Alpha 1 -> 1 and Beta 1 -> 2 (adding the markets up would say 2 -> 3)."""
+    rows = [*crawled("Alpha", "2019-01-07", BOTH, ("be1", "nl1")), *crawled("Beta", "2019-01-08", BOTH, ("be1",)),
+            *crawled("Alpha", "2019-03-04", BOTH, ("be1", "nl1")), *crawled("Beta", "2019-03-05", BOTH, ("be1", "be2"))]
+    figures = market_figures(make_project(tmp_path / "p", rows))
+    assert value(figures, "vendors.focus.first") == 1 and value(figures, "vendors.focus.last") == 2
+    assert value(figures, "vendors.focus.peak") == 2
+    assert value(figures, "vendors.focus.change") == pytest.approx(1.0)
+    assert value(figures, "vendors.focus.first.alpha") == 1 and value(figures, "vendors.focus.last.alpha") == 1
+    assert value(figures, "vendors.focus.first.beta") == 1 and value(figures, "vendors.focus.last.beta") == 2
+
+
 def test_no_trend_when_a_market_stops_being_crawled_without_an_event(tmp_path):
     rows = [*crawled("Alpha", "2019-01-07", BOTH, ("be1",)), *crawled("Beta", "2019-01-07", BOTH, ("nl2",)),
             *crawled("Alpha", "2019-03-04", BOTH, ("be1", "be2"))]
