@@ -110,3 +110,33 @@ def test_a_new_projects_pdf_stays_within_the_text_area(tmp_path: Path) -> None:
     for lang in ("nl", "de"):
         pdf = result.folder / lang / "report.pdf"
         assert past_the_margin(pdf) == [], lang
+
+
+def appendix_table(columns: list[str], rows: list[list[str]]) -> str:
+    """A chart's data table in the PDF appendix, as the shipped tables.html.j2 macro writes it."""
+    from types import SimpleNamespace
+
+    from report.model import ChartTable, slug
+    from report.render import environment
+    from report.theme import Theme
+
+    table = ChartTable(columns=tuple(columns), rows=tuple(tuple(row) for row in rows),
+                       numeric=(False, *(True for _ in columns[1:])))
+    env = environment(Theme(TEMPLATES), "nl")
+    env.filters["slug"] = slug  # as render_html registers it
+    macro = env.get_template("tables.html.j2").module.chart_data  # type: ignore[attr-defined]
+    return f'<section class="appendix-data">{macro(SimpleNamespace(number=9, title="Titel", table=table))}</section>'
+
+
+@needs_pdftotext
+def test_appendix_headings_keep_their_words_whole_but_a_hostile_name_still_breaks(tmp_path: Path) -> None:
+    """The appendix's headings may break anywhere (a 60-character market name must not widen the table past the page),
+    but a heading of ordinary words keeps them whole: "Respondenten", not "Respondente" and "n"."""
+    columns = ["Antwoord", "Aandeel", "95%-betrouwbaarheids\u00adinterval", "Respondenten"]
+    answers = [["Professionele diensten (preventie, hulpverlening)", "15%", "9%\u201325%", "11"]]
+    pdf = lay_out(tmp_path, appendix_table(columns, answers))
+    assert past_the_margin(pdf) == []
+    assert "Respondenten" in [w.text for w in words(pdf)]
+    hostile = "M" * 60
+    pdf = lay_out(tmp_path, appendix_table(["Maand", hostile, f"{hostile}b", f"{hostile}c"], [["mei 2019", "1", "2", "3"]]))
+    assert past_the_margin(pdf) == []
