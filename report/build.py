@@ -261,18 +261,18 @@ def _finite(record: Any) -> Any:
 def build(config_path: str | Path, *, languages: list[str] | None = None, formats: list[str] | None = None,
           out: str | Path = "build", engine: str | None = None, spark_master: str | None = None,
           internal: str | Path | None = None, before_write: Callable[[], None] | None = None,
-          cache: bool = True, progress: Progress | None = None) -> BuildResult:
+          cache: bool = True, progress: Progress | None = None, cache_dir: str | Path | None = None) -> BuildResult:
     """Build every edition of one config into `<out>/<edition>/`; with `internal`, also the full figures file there
     (a path outside the publication folder: it holds what disclosure control hides). Every temporary file of the
     build and of the processes it starts goes into one folder, removed at the end (report/processes.py).
     `before_write` runs when everything is made and nothing written: it may still stop the build.
     A build of some of the config's languages or formats keeps the edition's other files.
     Figures, charts and editions whose sources did not change come from `<out>/.cache/` (report/cache.py);
-    `cache=False` reads nothing from it (a cold build, which still refreshes it). `progress` hears of each stage
-    and edition (report/progress.py)."""
+    `cache=False` reads nothing from it (a cold build, which still refreshes it); `cache_dir` puts it elsewhere (the
+    preview keeps it between sessions). `progress` hears of each stage and edition (report/progress.py)."""
     with build_tempdir():
         return _build(config_path, languages, formats, out, engine, spark_master, internal, before_write, cache,
-                      progress or Silent())
+                      progress or Silent(), cache_dir)
 
 
 @dataclass(frozen=True)
@@ -338,8 +338,8 @@ def _plan(stats: Statistics, store: Cache, figures: str) -> Plan:
 
 def _build(config_path: str | Path, languages: list[str] | None, formats: list[str] | None, out: str | Path,
            engine: str | None, spark_master: str | None, internal: str | Path | None,
-           before_write: Callable[[], None] | None, cache: bool = True, progress: Progress | None = None
-           ) -> BuildResult:
+           before_write: Callable[[], None] | None, cache: bool = True, progress: Progress | None = None,
+           cache_dir: str | Path | None = None) -> BuildResult:
     watch = Stopwatch(progress=progress or Silent())
     requested = (languages, formats)
     config, base = watch.stage("config", configured, config_path, engine, spark_master)
@@ -349,7 +349,7 @@ def _build(config_path: str | Path, languages: list[str] | None, formats: list[s
     theme = theme_of(config, base)
     for lang in languages:
         check_language(theme, lang)
-    store = Cache.of(Path(out), read=cache)
+    store = Cache(Path(cache_dir), read=cache) if cache_dir is not None else Cache.of(Path(out), read=cache)
     with captured() as warned:
         keys = watch.stage("hash", cache_keys, Path(config_path), config, base, theme, languages, formats)
         cached = {(lang, fmt): _edition_entry(store, key) for (lang, fmt), key in keys.editions.items()}

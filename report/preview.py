@@ -220,11 +220,22 @@ Builder = Callable[[Path, str, Path], bytes]
 
 
 def build_html(config_path: Path, lang: str, out: Path) -> bytes:
-    """One language's HTML edition, built by the ordinary build into `out`; its bytes."""
+    """One language's HTML edition, built by the ordinary build into `out`; its bytes. The build's cache is kept
+    between preview sessions (preview_cache), so the first page of the next session comes as fast as a rebuild."""
     from .build import build
 
-    result = build(config_path, languages=[lang], formats=["html"], out=out)
+    result = build(config_path, languages=[lang], formats=["html"], out=out, cache_dir=preview_cache(config_path))
     return (result.folder / lang / "report.html").read_bytes()
+
+
+def preview_cache(config_path: Path) -> Path:
+    """The preview's build cache for one config: in the user's cache folder (REPORT_CACHE_DIR, else ~/.cache/report),
+    never in the project or the published output. Sessions of the same config share it (its writes are atomic)."""
+    import hashlib
+
+    from .resources import user_cache
+
+    return user_cache() / "preview" / hashlib.sha256(str(config_path.resolve()).encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

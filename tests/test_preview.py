@@ -261,3 +261,23 @@ def _expect(events: Events, generation: int, timeout: float = 120) -> None:
     while announced < generation and (announced == 0 or announced == generation - 1):
         announced = events.next(timeout)
     assert announced == generation
+
+
+def test_the_next_preview_session_starts_from_the_last_sessions_cache(tmp_path: Path, monkeypatch) -> None:
+    """Each session builds into a temporary folder of its own, but the build's cache is kept in the user's cache
+    folder, per config: the next session's first page reuses it (figures and edition), and none of it lands in the
+    project or the session's folder."""
+    from report.build import build
+    from report.cache import FOLDER
+    from report.preview import build_html, preview_cache
+
+    monkeypatch.setenv("REPORT_CACHE_DIR", str(tmp_path / "user-cache"))
+    config, _ = _project(tmp_path, "Première version.")
+    first = build_html(config, "fr", tmp_path / "session1")
+    kept = preview_cache(config)
+    assert kept.is_relative_to(tmp_path / "user-cache") and (kept / "editions").is_dir()
+    assert not (tmp_path / "session1" / FOLDER / "editions").exists() and not list(config.parent.rglob(FOLDER))
+    again = build(config, languages=["fr"], formats=["html"], out=tmp_path / "session2", cache_dir=kept)
+    assert again.cache == {"figures": (1, 0), "editions": (1, 0)}
+    assert (again.folder / "fr" / "report.html").read_bytes() == first
+    assert preview_cache(config) != preview_cache(tmp_path / "other.yaml")
