@@ -263,6 +263,7 @@ def _expect(events: Events, generation: int, timeout: float = 120) -> None:
     assert announced == generation
 
 
+@pytest.mark.slow
 def test_the_next_preview_session_starts_from_the_last_sessions_cache(tmp_path: Path, monkeypatch) -> None:
     """Each session builds into a temporary folder of its own, but the build's cache is kept in the user's cache
     folder, per config: the next session's first page reuses it (figures and edition), and none of it lands in the
