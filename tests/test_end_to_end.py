@@ -148,3 +148,16 @@ def test_pdf_embeds_only_the_shipped_font_family(sample, lang):
     listing = subprocess.run(["pdffonts", str(sample.pdf(lang))], capture_output=True, text=True, check=True).stdout
     fonts = {line.split()[0].split("+")[-1] for line in listing.splitlines()[2:] if line.strip()}
     assert fonts and all(name.startswith("Noto-Sans") for name in fonts), fonts  # charts included: no fallback font
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "de"])
+def test_a_region_as_a_table_row_label_starts_with_a_capital(sample, lang):
+    """A region as a table's row label ("Non précisé", "Wereldwijd") is capitalised like the country names around it,
+    though the same words stay lower-case inside a sentence."""
+    from report.i18n import REGIONS
+
+    gettext = translations(TEMPLATES / "locales", lang).gettext
+    regions = {gettext(name).lower() for name in REGIONS.values()}
+    page = (sample.folder / lang / "report.html").read_text(encoding="utf-8")
+    labels = [label for label in re.findall(r'<th scope="row">([^<]+)</th>', page) if label.lower() in regions]
+    assert labels and [label for label in labels if not label[:1].isupper()] == []
