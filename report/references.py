@@ -16,7 +16,6 @@ edition (an organisation's acronym, OEDT in French, EBDD in German).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import html
 import json
 import re
@@ -28,6 +27,7 @@ from typing import Any, Iterable, Mapping, Protocol, Sequence
 import jinja2
 from markupsafe import Markup
 
+from .cache import code_version, digest, file_digest
 from .errors import ConfigError, RenderError
 
 # CSL has no Belgian locales: the nearest bundled one for each language (citeproc-py ships the CSL locales).
@@ -155,14 +155,6 @@ def _source(library: Library, lang: str, extra: Iterable[Mapping[str, Any]] = ()
     return source
 
 
-def _digest(path: str) -> str:
-    """A file's content hash ('' if it cannot be read: citeproc-py then says why)."""
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return ""
-
-
 def csl_html(text: str, links: bool = True) -> Markup:
     """citeproc-py's HTML output made safe: its own tags kept, all text escaped exactly once, web addresses linked."""
     parts = _CSL_TAG.split(str(text))
@@ -227,13 +219,12 @@ class Citer:
         a sentence edited elsewhere in the prose renders no citation again)."""
         files = [*self.library.bibtex, *([self.library.style] if self.library.style.endswith(".csl") else [])]
         key = json.dumps([self.library.style, self.lang, self.library.items, self.library.origin,
-                          [(name, _digest(name)) for name in files], [dataclasses.astuple(cite) for cite in self.cites]],
+                          [(name, file_digest(Path(name))) for name in files],
+                          [dataclasses.astuple(cite) for cite in self.cites]],
                          sort_keys=True, default=str)
         if key in _RENDERED:
             return _RENDERED[key]
-        from .cache import code_version  # this code, citeproc-py's version
-
-        hashed = hashlib.sha256(f"{code_version()}\n{key}".encode("utf-8")).hexdigest()
+        hashed = digest(code_version(), key)  # with this code's and citeproc-py's versions
         kept = self.store.peek("references", hashed) if self.store is not None else None
         if isinstance(kept, tuple) and len(kept) == 2:
             rendered = kept
