@@ -191,6 +191,12 @@ def owned(pool: ProcessPoolExecutor) -> Iterator[ProcessPoolExecutor]:
         for process in list(getattr(pool, "_processes", {}).values()):
             process.kill()
         pool.shutdown(wait=False, cancel_futures=True)
+        # Python 3.11's exit handler wakes the pool's manager thread without the lock that thread closes its wake-up
+        # pipe under: if both happen at once, "Exception ignored ... Bad file descriptor" follows the build's message.
+        # The manager ends quickly once the workers are dead; waiting for it closes the pipe before exit.
+        manager = getattr(pool, "_executor_manager_thread", None)
+        if manager is not None:
+            manager.join(timeout=5)
         raise
     pool.shutdown(wait=True)
 
