@@ -14,14 +14,14 @@ from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 from .config import ReportConfig, load_config
 from .i18n import Formatter
-from .load import Inputs, load_inputs
+from .load import Inputs, Submit, load_inputs
 from .market import aggregate_market, market_params
 from .model import Figure, Statistics
 from .outline import Plan, plan_report
 from .pdf import ARCHIVAL, FetchLog, PdfAttachment, PdfLimits, html_to_pdf
 from .render import RenderContext, render_html
 from .progress import Progress, Silent
-from .processes import build_tempdir, check_interrupted, in_worker, owned, relog, worker_pool
+from .processes import build_tempdir, check_interrupted, handed_on, held_back, in_worker, owned, relog, worker_pool
 from .resources import TEMPLATES, user_cache
 from .theme import Theme, check_language, colour_notes, theme_of
 from .survey import Disclosure, summarise_survey
@@ -308,7 +308,7 @@ def cache_keys(config_path: Path, config: ReportConfig, base: Path, theme: Theme
     return Keys(figures, charts, editions)
 
 
-def _figures(config: ReportConfig, base: Path, store: Cache, key: str, watch: Stopwatch
+def _figures(config: ReportConfig, base: Path, store: Cache, key: str, watch: Stopwatch, defer: Submit | None = None
              ) -> tuple[Statistics, Mapping[str, Path]]:
     """The statistics and the input files the manifest names: from the cache (the warnings loading and computing
     gave logged again), else loaded and computed and kept there."""
@@ -318,9 +318,38 @@ def _figures(config: ReportConfig, base: Path, store: Cache, key: str, watch: St
         relog(records)
         return stats, files
     with captured() as records:
-        inputs = watch.stage("load", load_inputs, config, base)
-        stats = watch.stage("compute", compute, config, inputs)
-    store.store("figures", key, (stats, dict(inputs.files), unique(records)))
+        stats, files = load_and_compute(config, base, watch, defer)
+    store.store("figures", key, (stats, dict(files), unique(records)))
+    return stats, files
+
+
+def load_and_compute(config: ReportConfig, base: Path, watch: Stopwatch | None = None, defer: Submit | None = None
+                     ) -> tuple[Statistics, Mapping[str, Path]]:
+    """The inputs loaded and checked, every statistic computed; the input files the manifest names.
+
+    With `defer` (a worker pool's submit), the scrape files' full checks run in the workers while the engine
+    already reads the files (load_inputs). If a check then finds what the engine must not read as it was (a problem,
+    or text to clean), what was computed is dropped with its warnings, and the inputs are loaded and computed again,
+    one after the other: the messages and warnings are those of a build without `defer`, in the same order.
+    """
+    watch = watch or Stopwatch()
+    if defer is not None:
+        inputs: Inputs | None = None
+        with held_back() as held:
+            try:
+                inputs = watch.stage("load", load_inputs, config, base, defer)
+                stats = watch.stage("compute", compute, config, inputs)
+                confirmed = watch.stage("checks", inputs.confirmed)
+            except Exception:  # said again below, by the inputs checked first
+                confirmed = False
+        if confirmed and inputs is not None:
+            handed_on(held)
+            return stats, inputs.files
+        if inputs is not None and inputs.deferred is not None:
+            inputs.deferred.cancel()
+        log.info("an input needed its full check first: loading the inputs again")
+    inputs = watch.stage("load", load_inputs, config, base)
+    stats = watch.stage("compute", compute, config, inputs)
     return stats, inputs.files
 
 
@@ -365,7 +394,7 @@ def _build(config_path: str | Path, languages: list[str] | None, formats: list[s
             bundle = pool.submit(_vega_bundle) if html else None  # assembled while this process computes
             if jobs and not html:
                 pool.submit(int)
-            stats, input_paths = _figures(config, base, store, keys.figures, watch)
+            stats, input_paths = _figures(config, base, store, keys.figures, watch, defer=pool.submit)
             plan = watch.stage("plan", _plan, stats, store, keys.figures) if any(to_render.values()) else None
             inputs = Inputs(scrapes={}, events=(), survey=None, codebook=None, files=input_paths)  # the manifest's names
             attachments = pdf_attachments(Path(config_path), config, inputs, stats) if "pdf" in formats else ()

@@ -15,10 +15,10 @@ import shutil
 import tempfile
 import weakref
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Literal, Mapping, TextIO
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal, Mapping, TextIO
 
 import pandas as pd
 
@@ -58,6 +58,9 @@ MOJIBAKE_SCREEN = re.compile("[\u0080-\u00bfÀÁÈÉÊËÌÍÎÏÒÓÔÙÚÛŽŒ
 C1_CONTROLS = re.compile("[\u0080-\u009f]")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
 log = logging.getLogger("report.load")
 
 
@@ -70,11 +73,97 @@ class Inputs:
     survey: pd.DataFrame | None  # None: no survey configured
     codebook: Codebook | None
     files: Mapping[str, Path]  # the files as the config names them (for the manifest), not their UTF-8 copies
+    deferred: Deferred | None = None  # checks still running (load_inputs with `defer`)
 
     @property
     def listings(self) -> Path:
         """The (first) listings file as the engine reads it."""
         return self.scrapes["listings"][0].files.paths[0]
+
+    def confirmed(self) -> bool:
+        """Whether these inputs are those a full check gives: always, unless some checks were deferred and one of
+        them found what the build went on without seeing (a problem, or text to clean): then load again, in full."""
+        return self.deferred is None or self.deferred.clean()
+
+
+#: Runs a function elsewhere (a worker process): `submit(function, *args)` returns its Future.
+Submit = Callable[..., "Future[Any]"]
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """The full checks of scrape CSV files a build went on without (load_inputs with `defer`). Such a file was only
+    opened, its header read and a gzip unpacked (UTF-8 as declared, nothing to mend): the engine reads it while a
+    worker reads it through check_csv. Each future gives the file's record count when the check found the file
+    clean, with the header read, else None (check_csv says what is wrong, when the inputs are loaded again)."""
+
+    sources: tuple[Checks, ...]
+
+    def clean(self) -> bool:
+        for checks in self.sources:
+            found = [(columns, future.result()) for columns, future in checks]
+            if any(scan is None or scan[0] != columns for columns, scan in found):
+                return False
+            if sum(scan[1] for _, scan in found if scan is not None) == 0:
+                return False  # the source has no rows: check_csv's message
+        return True
+
+    def cancel(self) -> None:
+        for checks in self.sources:
+            for _, future in checks:
+                future.cancel()
+
+
+#: The deferred checks of one source's files: the header read of each file, and its check.
+Checks = tuple[tuple[tuple[str, ...], "Future[Any]"], ...]
+
+
+def clean_scan(path: Path, rules: CsvRules) -> tuple[tuple[str, ...], int] | None:
+    """check_csv without copying (in a worker): the file's header and record count when it passes every check as
+    it is, with no text to clean; None when it does not (a problem, or text the engine must not read as it is)."""
+    try:
+        checked = check_csv(path, rules, None, warn=False)
+    except Exception:  # the message comes when the inputs are loaded again, in full
+        return None
+    return None if checked.rewritten or checked.unsafe_lines else (checked.columns, checked.rows)
+
+
+def deferrable(rules: CsvRules) -> bool:
+    """Whether a file's checks can run beside the engine: UTF-8 as declared, and nothing to mend."""
+    return codecs.lookup(rules.encoding).name == "utf-8" and rules.repair == "refuse"
+
+
+def opened_csv(path: Path, rules: CsvRules, scratch: Path) -> CsvFile:
+    """What the engine needs of a CSV file before its full check (clean_scan) ends: its header, and a gzip
+    unpacked into `scratch` (its byte-order mark left out, as check_csv leaves it out), so the engine reads the text
+    check_csv would give it when the file is clean. Its record count is not known yet (0)."""
+    _openable(path, rules)
+    readable = path
+    if path.suffix == ".gz":
+        readable = scratch / f"{rules.kind}-{len(list(scratch.iterdir()))}.csv"
+        _unpack(path, readable, rules.max_bytes)
+    with open(readable, encoding="utf-8-sig", errors="replace", newline="") as handle:
+        header = next(csv.reader(handle, delimiter=rules.delimiter), None)
+    return CsvFile(source=path, readable=readable, columns=_header(path, header, rules.kind, rules.required), rows=0,
+                   delimiter=rules.delimiter)
+
+
+def _unpack(path: Path, copy_to: Path, max_bytes: int) -> None:
+    """A gzip's bytes as they are, but a leading UTF-8 byte-order mark, stopping past `max_bytes` (check_csv names
+    that)."""
+    size = 0
+    try:
+        with gzip.open(path, "rb") as packed, open(copy_to, "wb") as copy:
+            block = packed.read(TextStream.BLOCK)
+            copy.write(block.removeprefix(codecs.BOM_UTF8))
+            while block:
+                size += len(block)
+                if size > max_bytes:
+                    raise InputError("over the size limit once decompressed", where=str(path))
+                block = packed.read(TextStream.BLOCK)
+                copy.write(block)
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise InputError(f"not a readable gzip file ({exc or 'truncated'})", where=str(path)) from None
 
 
 @dataclass(frozen=True)
@@ -89,6 +178,7 @@ class CsvFile:
     delimiter: str = ","
     garbled: int = 0  # fields garbled before the file was saved (repaired or kept, per the source's `repair`)
     garbled_line: int | None = None  # the first line holding one
+    rewritten: bool = False  # the engine reads text that differs from the file's (recoded, cleaned, line ends, mended)
 
 
 @dataclass(frozen=True)
@@ -328,20 +418,18 @@ def _in_period(value: str, start: date, end: date) -> bool | None:
     return start <= day <= end
 
 
-def check_csv(path: Path, rules: CsvRules, scratch: Path) -> CsvFile:
+def check_csv(path: Path, rules: CsvRules, scratch: Path | None, warn: bool = True) -> CsvFile:
     """One pass over a CSV input: encoding, header, the same number of fields on every line, some rows.
 
     A file that is not UTF-8, or that holds control characters, is copied to `scratch` as clean UTF-8, so the
-    engine, pandas and the renderers only ever see text they can show.
+    engine, pandas and the renderers only ever see text they can show. Without `scratch`, the checks only: nothing
+    is copied, and `readable` is the file itself. Without `warn`, not a word is logged.
     """
-    if not path.is_file():
-        raise InputError("file not found" if not path.exists() else "a folder, where a CSV file is expected", where=str(path))
-    _refuse_spreadsheet(path, rules.kind)
-    _check_size(path, rules.max_bytes)
-    copy_to = scratch / f"{rules.kind}-{len(list(scratch.iterdir()))}.csv"
+    _openable(path, rules)
+    copy_to = scratch / f"{rules.kind}-{len(list(scratch.iterdir()))}.csv" if scratch is not None else None
     recode = codecs.lookup(rules.encoding).name != "utf-8"
-    columns, rows, dated, unsafe, mender = _scan(path, rules, copy_to, recode)
-    if unsafe:
+    columns, rows, dated, unsafe, mender, rewritten = _scan(path, rules, copy_to, recode)
+    if unsafe and warn:
         log.warning("%s: %d line(s) hold control characters (first: line %d); those characters are left out",
                     path, len(unsafe), unsafe[0])
     if rows == 0 and rules.kind not in MAY_BE_EMPTY and not rules.empty_ok:
@@ -349,30 +437,46 @@ def check_csv(path: Path, rules: CsvRules, scratch: Path) -> CsvFile:
     if rules.period and rows and dated == 0:
         column, start, end = rules.period
         raise InputError(f"no row has a {column} between {start} and {end} (check period in the config)", where=str(path))
-    readable = copy_to if copy_to.exists() else path
+    readable = copy_to if copy_to is not None and copy_to.exists() else path
     return CsvFile(source=path, readable=readable, columns=columns, rows=rows, unsafe_lines=tuple(unsafe), delimiter=rules.delimiter,
-                   garbled=mender.fields if mender else 0, garbled_line=mender.first_line if mender else None)
+                   garbled=mender.fields if mender else 0, garbled_line=mender.first_line if mender else None,
+                   rewritten=rewritten)
 
 
-def _scan(path: Path, rules: CsvRules, copy_to: Path,
-          recode: bool) -> tuple[tuple[str, ...], int, int | None, list[int], Mender | None]:
+def _openable(path: Path, rules: CsvRules) -> None:
+    """A file (not a folder or a workbook) within the size limit."""
+    if not path.is_file():
+        raise InputError("file not found" if not path.exists() else "a folder, where a CSV file is expected", where=str(path))
+    _refuse_spreadsheet(path, rules.kind)
+    _check_size(path, rules.max_bytes)
+
+
+def _scan(path: Path, rules: CsvRules, copy_to: Path | None,
+          recode: bool) -> tuple[tuple[str, ...], int, int | None, list[int], Mender | None, bool]:
     """Read the file once, streaming; then write a clean UTF-8 copy when it is in another encoding, held characters
     XML cannot hold, ended its lines with a bare CR, or held garbled text that ftfy repairs (a second pass, only for
-    those files)."""
+    those files). The last value tells whether the copy's text differs from the file's (beyond a gzip's unpacking
+    and a byte-order mark)."""
     stream = TextStream(path, rules)
     mender = Mender(path, rules) if rules.repair != "refuse" else None
     # A gzipped file is copied as plain text on the way: the engine reads it several times, and parses plain text
     # in parallel, five times faster than it decompresses.
-    unpacked = path.suffix == ".gz"
-    with (open(copy_to, "w", encoding="utf-8", newline="") if unpacked else contextlib.nullcontext()) as copy:
+    unpacked = path.suffix == ".gz" and copy_to is not None
+    copying: contextlib.AbstractContextManager[TextIO | None] = (
+        open(copy_to, "w", encoding="utf-8", newline="") if unpacked and copy_to is not None else contextlib.nullcontext())
+    with copying as copy:
         parsed = _parse(path, rules, stream.lines(copy), mender)
-    if mender is not None and mender.fields and rules.repair == "ftfy":
+    mended = mender is not None and mender.fields > 0 and rules.repair == "ftfy"
+    rewritten = mended or recode or bool(stream.unsafe_lines) or stream.cr_only
+    if copy_to is None:
+        pass
+    elif mended:
         _write_mended(path, rules, copy_to)
-    elif (recode or stream.unsafe_lines or stream.cr_only) and not unpacked:
+    elif rewritten and not unpacked:
         with open(copy_to, "w", encoding="utf-8", newline="") as copy:
             for block in TextStream(path, rules).blocks():
                 copy.write(block.removeprefix("\ufeff"))
-    return (*parsed, stream.unsafe_lines, mender)
+    return (*parsed, stream.unsafe_lines, mender, rewritten)
 
 
 def _write_mended(path: Path, rules: CsvRules, copy_to: Path) -> None:
@@ -726,39 +830,56 @@ def _single(config: ReportConfig, base: Path, name: str) -> tuple[Source, Path]:
     return source, (base / source.path).resolve()
 
 
-def load_inputs(config: ReportConfig, base: Path) -> Inputs:
-    """Check every input file against the contract and read the small ones."""
+def load_inputs(config: ReportConfig, base: Path, defer: Submit | None = None) -> Inputs:
+    """Check every input file against the contract and read the small ones.
+
+    With `defer`, the scrape CSV files that can be (deferrable) are only opened here, and their full checks run
+    through `defer` while the caller goes on: the caller must then ask `confirmed()` before it trusts what it made
+    of them, and load again without `defer` when they are not (which then says what is wrong)."""
     scratch = Path(tempfile.mkdtemp(prefix="report-inputs-"))
+    checks: list[Checks] = []
     try:
-        inputs = _checked_inputs(config, base, scratch)
+        inputs = _checked_inputs(config, base, scratch, defer, checks)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
+        Deferred(tuple(checks)).cancel()
         raise
+    if checks:
+        inputs = replace(inputs, deferred=Deferred(tuple(checks)))
     weakref.finalize(inputs, shutil.rmtree, scratch, ignore_errors=True)  # the UTF-8 copies live as long as Inputs
     return inputs
 
 
-def _scrape_sources(config: ReportConfig, base: Path, name: str, scratch: Path) -> tuple[list[ScrapeSource], dict[str, Path]]:
+def _scrape_sources(config: ReportConfig, base: Path, name: str, scratch: Path, defer: Submit | None = None,
+                    checks: list[Checks] | None = None
+                    ) -> tuple[list[ScrapeSource], dict[str, Path]]:
     """The sources of one scrape input: CSV files checked (and copied as clean UTF-8 when needed), Parquet as is;
-    the files of a folder or glob stacked into one source."""
+    the files of a folder or glob stacked into one source. With `defer`, a source whose files are all deferrable is
+    only opened, its checks submitted and added to `checks`."""
     sources, files = [], {}
     for key, source in config.inputs.sources(name):
         paths, form = _source_files(base, source, key)
         origin = (base / source.path).resolve() if len(paths) > 1 or paths[0] != (base / source.path).resolve() else paths[0]
         tagged = len(paths) > 1 or bool(source.from_filename)
-        rows, partial = None, {}
+        rows: int | None = None
+        partial: dict[str, Path] = {}
         if form == "csv":
-            checked = [check_csv(path, _rules(config, name, source, files=len(paths)), scratch) for path in paths]
-            rows = sum(c.rows for c in checked)
-            if rows == 0:
-                raise InputError(f"{key}: the files have a header but no rows", where=str(origin))
+            rules = _rules(config, name, source, files=len(paths))
+            if defer is not None and checks is not None and deferrable(rules):
+                checked = [opened_csv(path, rules, scratch) for path in paths]
+                checks.append(tuple((c.columns, defer(clean_scan, c.source, rules)) for c in checked))
+            else:
+                checked = [check_csv(path, rules, scratch) for path in paths]
+                rows = sum(c.rows for c in checked)
+                if rows == 0:
+                    raise InputError(f"{key}: the files have a header but no rows", where=str(origin))
+                _warn_garbled(key, source.repair, checked)
             partial = _partial_columns(checked)
-            _warn_garbled(key, source.repair, checked)
             fileset = FileSet(tuple(c.readable for c in checked), "csv", source.delimiter, tagged)
         else:
             fileset = FileSet(paths, "parquet", tagged=tagged)
-        rules = _column_rules(source, paths, key)
-        sources.append(ScrapeSource(fileset, key, origin, source.decimal, rules, rows, tuple(source.missing), paths, partial))
+        column_rules = _column_rules(source, paths, key)
+        sources.append(ScrapeSource(fileset, key, origin, source.decimal, column_rules, rows, tuple(source.missing), paths, partial))
         files.update(manifest_paths(key, source, base))
     return sources, files
 
@@ -831,14 +952,15 @@ def _survey_inputs(config: ReportConfig, base: Path, scratch: Path) -> tuple[pd.
     return survey, codebook, {"survey": survey_path, "codebook": codebook_path}
 
 
-def _checked_inputs(config: ReportConfig, base: Path, scratch: Path) -> Inputs:
+def _checked_inputs(config: ReportConfig, base: Path, scratch: Path, defer: Submit | None = None,
+                    checks: list[Checks] | None = None) -> Inputs:
     scrapes: dict[str, tuple[ScrapeSource, ...]] = {}
     files: dict[str, Path] = {}
     for name in SCRAPES:
         if name == "feedback" and config.inputs.sales_source != "feedback":
             scrapes[name] = ()  # sales from the listings' counters, or none: feedback is not read
             continue
-        sources, found = _scrape_sources(config, base, name, scratch)
+        sources, found = _scrape_sources(config, base, name, scratch, defer, checks)
         scrapes[name] = tuple(sources)
         files.update(found)
     events: tuple[MarketEvent, ...] = ()

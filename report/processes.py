@@ -152,6 +152,38 @@ def in_worker(function: Any, *args: Any) -> tuple[Any, list[tuple[str, int, str]
 PY_WARNINGS = "py.warnings"
 
 
+class _Hold(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextlib.contextmanager
+def held_back() -> Iterator[list[logging.LogRecord]]:
+    """What is logged inside the block is held back instead of handled (shown, counted by --strict, captured):
+    the caller hands the records on with `handed_on`, or drops them."""
+    loggers = [logging.getLogger(), *(logger for logger in logging.Logger.manager.loggerDict.values()
+                                      if isinstance(logger, logging.Logger) and logger.handlers)]
+    saved = [(logger, logger.handlers[:]) for logger in loggers]
+    hold = _Hold()
+    for logger in loggers:  # the root, and any logger that does not pass its records on to it, hold them
+        logger.handlers[:] = [hold] if logger is loggers[0] or not logger.propagate else []
+    try:
+        yield hold.records
+    finally:
+        for logger, handlers in saved:
+            logger.handlers[:] = handlers
+
+
+def handed_on(records: Iterable[logging.LogRecord]) -> None:
+    """Records held back by `held_back`, handled now, as they would have been when they were logged."""
+    for record in records:
+        logging.getLogger(record.name).handle(record)
+
+
 def relog(records: Iterable[tuple[str, int, str]]) -> None:
     """Log (or warn, for Python warnings) in the main process what a worker logged."""
     import warnings

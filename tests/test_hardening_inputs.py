@@ -7,11 +7,12 @@ import io
 import logging
 import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from report.build import compute
+from report.build import compute, load_and_compute
 from report.config import load_config
 from report.errors import InputError
 from report.load import load_inputs
@@ -30,6 +31,11 @@ def input_error(project: Path) -> str:
     with pytest.raises(InputError) as caught:
         config, inputs = load(project)
         compute(config, inputs)  # the engine's own checks (numbers, dates, period) run here
+    # A build checks the scrape files in its workers while the engine reads them: the message must be the same.
+    config, base = load_config(project / "config.yaml")
+    with ThreadPoolExecutor(max_workers=2) as pool, pytest.raises(InputError) as deferred:
+        load_and_compute(config, base, defer=pool.submit)
+    assert str(deferred.value) == str(caught.value)
     return str(caught.value)
 
 
@@ -45,8 +51,12 @@ def configure(project: Path, yaml_lines: str) -> None:
 
 
 def vendors_total(project: Path) -> int:
-    config, inputs = load(project)
-    return compute(config, inputs).figures["vendors.total"].value
+    config, base = load_config(project / "config.yaml")
+    total = compute(config, load_inputs(config, base)).figures["vendors.total"].value
+    with ThreadPoolExecutor(max_workers=2) as pool:  # as a build reads them: checked beside the engine
+        stats, _ = load_and_compute(config, base, defer=pool.submit)
+    assert stats.figures["vendors.total"].value == total
+    return total
 
 
 # -- encoding ---------------------------------------------------------------------------------------------------
