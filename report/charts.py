@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 import html
+import importlib.util
 import json
 import math
 import re
+import sys
 import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Sequence
 
-import altair as alt
 import pandas as pd
 import vl_convert
 from babel.lists import format_list
@@ -21,8 +23,28 @@ from .i18n import Formatter, bracket_label, origin_name, value_bracket_labels
 from .model import Chart, ChartTable, Codebook, Figure, Question, Statistics
 
 if TYPE_CHECKING:
+    import altair as alt
+
     from .config import ReportConfig
     from .theme import Theme
+
+
+def _on_first_use(name: str) -> ModuleType:
+    """A module imported when one of its names is first used (importlib's LazyLoader): the build's own process asks
+    this module only what a chart would show (chart_drawable), and never draws one, so it never pays for Altair."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.loader is not None, name
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+if not TYPE_CHECKING:
+    alt = _on_first_use("altair")
 
 FONT = "Noto Sans"
 FONTS_DIR = Path(__file__).parent / "assets" / "fonts"
@@ -440,7 +462,8 @@ def _answers(stats: Statistics, qid: str, dont_know: bool = True) -> list[Answer
     """The chart rows of a question: its answers in codebook order, then "don't know" apart (codebook `dont_know`)."""
     question = stats.survey.codebook.questions[qid]
     prefix = f"survey.{qid}" + (".bracket" if question.type == "numeric" else "")
-    rows = [_answer(stats, prefix, str(row.key), str(row.kind)) for row in _answer_rows(stats, qid).itertuples()]
+    table = _answer_rows(stats, qid)  # two columns of it (itertuples would make a class per call: slow, for 15 rows)
+    rows = [_answer(stats, prefix, str(key), str(kind)) for key, kind in zip(table["key"], table["kind"])]
     if rows and dont_know and question.dont_know and f"survey.{qid}.dont_know.share" in stats.survey.figures:
         rows.append(_answer(stats, f"survey.{qid}", "dont_know", "dont_know"))
     return rows

@@ -584,7 +584,7 @@ class _OneQuestion:
 
 def plan_report(outline_path: Path, stats: Statistics) -> Plan:
     """The plan of one build: the outline resolved against the figures, charts placed where they can be drawn."""
-    from .charts import chart_drawable  # Altair is imported here, in the main process, while workers start
+    from .charts import chart_drawable  # Altair is not imported: it is imported on first use, by the workers
 
     return plan(read_outline(outline_path), stats, lambda chart_id: chart_drawable(chart_id, stats), survey_findings)
 
