@@ -133,3 +133,28 @@ def test_a_later_build_takes_the_rendered_references_from_the_cache(tmp_path: Pa
     monkeypatch.setattr(references, "_RENDERED", {})
     with pytest.raises(pytest.fail.Exception, match="rendered again"):
         page(Cache(tmp_path / "cache", read=False))
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "de"])
+def test_compiled_style_look_ups_render_what_citeproc_renders_by_itself(lang: str, monkeypatch) -> None:
+    """The sample's bibliography, every work cited (with a page, and several at once): the look-ups citeproc-py makes
+    compiled and kept (references._compiled_lookups) give the same citations and list as its own look-ups."""
+    from citeproc.model import CitationStylesElement
+
+    config, _ = load_config(ROOT / "config" / "sample.yaml")
+    library = project_library(config)
+    keys = sorted(library.origin)
+    assert len(keys) >= 5
+
+    def rendered() -> tuple:
+        citer = Citer(library, lang)
+        for index, key in enumerate(keys):
+            citer.cite(key, page=index + 3 if index % 2 else None)
+        citer.cite(*keys[:3])
+        return citer._render()
+
+    fast = rendered()
+    monkeypatch.setattr(CitationStylesElement, "xpath_search", lambda element, expression:
+                        element.xpath(expression, namespaces=element.nsmap))
+    assert rendered() == fast
+    assert len(fast[0]) == len(keys) + 1 and fast[1].count("<li ") == len(keys)
