@@ -54,6 +54,8 @@ MONTHLY_HEIGHT = 180
 EVENT_ROW = 11  # pixels between the rows of event labels above a monthly chart
 EVENT_ALIGN: tuple[tuple[Literal["left", "right"], int], ...] = (("left", 3), ("right", -3))  # label side, offset from its rule
 N_ = lambda message: message  # noqa: E731 - marks strings for extraction
+# Encoding channels are given as Altair objects (alt.X("date:T"), alt.Y2Value(...)), never as shorthand text or
+# dicts: Altair makes those into objects with from_dict, which indexes its whole schema at each call (~15 ms).
 EVENT_KINDS = {"launch": N_("launch"), "closure": N_("closure"), "exit_scam": N_("exit scam"), "seizure": N_("seizure")}
 
 
@@ -236,12 +238,12 @@ def _monthly(stats: Statistics, t: Labels, column: str, y_title: str) -> alt.Top
     events = events.merge(named[["market", "top"]], on="market")
     events["top"] = events["top"] + EVENT_ROW // 2  # a rule stops under its label, never through another market's
     rules = alt.Chart(events).mark_rule(strokeDash=[4, 3], color="#555").encode(
-        x="date:T", y=alt.Y("top:Q", scale=None), y2=alt.value(MONTHLY_HEIGHT),
+        x=alt.X("date:T"), y=alt.Y("top:Q", scale=None), y2=alt.Y2Value(MONTHLY_HEIGHT),
         tooltip=[alt.Tooltip("label:N", title=t.gettext("Event")), alt.Tooltip("date:T", title=t.gettext("Date"), format="%d %B %Y")]
     )
     labels = [alt.Chart(named[named["align"] == align]).mark_text(align=align, baseline="middle", dx=dx, fontSize=_on_phone(7, 8),
                                                                  color="#444", limit=_event_limit(align))
-              .encode(x="date:T", y=alt.Y("top:Q", scale=None), text="label:N")
+              .encode(x=alt.X("date:T"), y=alt.Y("top:Q", scale=None), text=alt.Text("label:N"))
               for align, dx in EVENT_ALIGN if (named["align"] == align).any()]
     return alt.layer(lines, rules, *labels).properties(width=WIDTH, height=MONTHLY_HEIGHT)
 
@@ -532,11 +534,11 @@ def survey_bars(stats: Statistics, t: Labels, qid: str) -> alt.TopLevelMixin:
         tooltip=_tooltips(t, t.gettext("Answer")),
     )
     errors = drawn.transform_filter("isValid(datum.ci_low)").mark_errorbar(color="#333", ticks=True).encode(
-        x=alt.X("ci_low:Q", title=axis_title), x2="ci_high:Q")
+        x=alt.X("ci_low:Q", title=axis_title), x2=alt.X2("ci_high:Q"))
     hidden = base.transform_filter("datum.status == 'hidden'").mark_text(
-        align="left", dx=4, fontSize=9, fontStyle="italic", color=MARK_COLOUR).encode(x=alt.X(datum=0, scale=x_scale), text="mark:N")
+        align="left", dx=4, fontSize=9, fontStyle="italic", color=MARK_COLOUR).encode(x=alt.X(datum=0, scale=x_scale), text=alt.Text("mark:N"))
     marks = base.transform_filter("datum.mark != '' && datum.status != 'hidden'").mark_text(
-        align="left", dx=3, fontSize=9, color="#333").encode(x=alt.X("mark_at:Q", title=axis_title), text="mark:N")
+        align="left", dx=3, fontSize=9, color="#333").encode(x=alt.X("mark_at:Q", title=axis_title), text=alt.Text("mark:N"))
     return alt.layer(band, bars, errors, hidden, marks).properties(width=WIDTH - 160, height=alt.Step(20))
 
 
@@ -577,16 +579,16 @@ def survey_compare(stats: Statistics, t: Labels, first: str, second: str) -> alt
         color=alt.Color("series:N", title=None, sort=series, scale=alt.Scale(domain=series, range=COMPARE_COLOURS),
                         legend=alt.Legend(labelExpr=_wrapped(series, 44, "split(datum.label, '\\n')", most=4), direction="vertical",
                                           labelLimit=_on_phone(320, WIDTH))),
-        opacity=alt.condition("datum.status == 'bound'", alt.value(0.55), alt.value(1.0)),
+        opacity=alt.OpacityValue(1.0, condition={"test": "datum.status == 'bound'", "value": 0.55}),
         tooltip=_tooltips(t, t.gettext("Answer"), alt.Tooltip("series:N", title=t.gettext("Question"))),
     )
     errors = drawn.transform_filter("isValid(datum.ci_low)").mark_rule(color="#333").encode(
-        y=alt.Y("ci_low:Q", title=axis_title), y2="ci_high:Q")
+        y=alt.Y("ci_low:Q", title=axis_title), y2=alt.Y2("ci_high:Q"))
     hidden = base.transform_filter("datum.status == 'hidden'").mark_text(
         angle=270, align="left", baseline="middle", dx=4, fontSize=8, fontStyle="italic", color=MARK_COLOUR).encode(
-        y=alt.Y(datum=0, scale=y_scale), text="mark:N")
+        y=alt.Y(datum=0, scale=y_scale), text=alt.Text("mark:N"))
     marks = base.transform_filter("datum.mark != '' && datum.status != 'hidden'").mark_text(
-        baseline="bottom", dy=-2, fontSize=8, color="#333").encode(y=alt.Y("mark_at:Q", title=axis_title), text="mark:N")
+        baseline="bottom", dy=-2, fontSize=8, color="#333").encode(y=alt.Y("mark_at:Q", title=axis_title), text=alt.Text("mark:N"))
     return alt.layer(band, bars, errors, hidden, marks).properties(width=WIDTH, height=180)
 
 
