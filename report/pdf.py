@@ -261,6 +261,7 @@ def _layout_child(send: Any, html: str, css: str, created: str, memory_mb: int, 
     from .processes import quiet_child
 
     quiet_child()
+    _die_with_requester()
     try:
         import weasyprint.text.fonts  # noqa: F401 - loaded before the cap, so the cap only meets the layout
 
@@ -281,6 +282,23 @@ def _layout_child(send: Any, html: str, css: str, created: str, memory_mb: int, 
         send.send(("error", f"PDF layout failed: {type(exc).__name__}: {exc}", None))
     finally:
         send.close()
+
+
+def _die_with_requester() -> None:
+    """The layout's parent is the fork server (often one a whole build shares), not the worker that asked for it:
+    when that worker dies (a failed or interrupted build kills its workers), the layout stops too."""
+    import os
+    import threading
+
+    requester = multiprocessing.parent_process()
+    if requester is None:
+        return
+
+    def watch() -> None:
+        requester.join()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="requester", daemon=True).start()
 
 
 def _mapped_bytes() -> int | None:

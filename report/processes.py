@@ -200,17 +200,39 @@ def worker_pool(workers: int, pdf: bool = True, warm: Callable[[], None] | None 
     what each worker does first (imports, engines to start), while this process goes on.
 
     Forked when this process has not started vl-convert's JavaScript engine (the command line never does): the
-    workers then start with every library imported. Otherwise (a caller that drew charts itself) from a fork
-    server, since a forked child would inherit the engine's threads half-dead and hang at its first chart.
+    workers then start with every library imported, and share one fork server for their PDF layouts, started here
+    first. Otherwise (a caller that drew charts itself) from a fork server, since a forked child would inherit the
+    engine's threads half-dead and hang at its first chart; each worker then starts a fork server of its own.
     """
     context: multiprocessing.context.BaseContext
     charts = sys.modules.get("report.charts")
+    shared = False
     if charts is not None and charts.engine_started():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["report._child", "report.build"])
     else:
         context = multiprocessing.get_context("fork")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_setup, initargs=(pdf, warm))
+        shared = pdf and _layout_server()
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_setup,
+                               initargs=(pdf, warm, shared))
+
+
+LAYOUT_PRELOAD = ["report._child", "report.pdf", "weasyprint", "weasyprint.text.fonts"]
+
+
+def _layout_server() -> bool:
+    """Start the fork server PDF layouts come from, with WeasyPrint imported (in a process of its own, while this
+    one goes on): True when it runs. Workers forked from this process then share it, instead of each importing
+    WeasyPrint into a server of its own (a second of work each, while the build computes). A server this process
+    already runs (an earlier build of a long-lived process) is kept."""
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(LAYOUT_PRELOAD)
+    try:
+        forkserver.ensure_running()
+    except OSError:  # e.g. a full TMPDIR: each worker tries again, and the PDF layout says why it cannot
+        return False
+    return True
 
 
 @contextlib.contextmanager
@@ -233,11 +255,11 @@ def owned(pool: ProcessPoolExecutor) -> Iterator[ProcessPoolExecutor]:
     pool.shutdown(wait=True)
 
 
-def _worker_setup(pdf: bool = True, warm: Callable[[], None] | None = None) -> None:
+def _worker_setup(pdf: bool = True, warm: Callable[[], None] | None = None, shared: bool = False) -> None:
     """Workers run in UTC: vl-convert draws dates in the process's time zone, and a report must not depend on it.
 
-    Each worker of a build with PDFs also starts, at once, the fork server its PDF layouts will come from, with
-    WeasyPrint imported: that happens while the worker draws charts, instead of after. Then it does `warm`.
+    A worker of a build with PDFs lays them out in children of a fork server, with WeasyPrint imported: the one the
+    build's process started (`shared`), else one it starts at once, while it draws charts. Then it does `warm`.
     """
     import os
     from multiprocessing import forkserver
@@ -245,17 +267,21 @@ def _worker_setup(pdf: bool = True, warm: Callable[[], None] | None = None) -> N
     quiet_child()  # dies with the build, leaves Ctrl-C to it
     os.environ["TZ"] = "UTC"
     time.tzset()
-    # A worker forked from a process that already had a fork server inherits its handle to it (not this process's
-    # child): forget it, so that the worker starts its own.
     server = forkserver._forkserver  # type: ignore[attr-defined]
-    for name in ("_forkserver_pid", "_forkserver_address", "_forkserver_alive_fd"):
-        setattr(server, name, None)
-    if pdf:
-        multiprocessing.get_context("forkserver").set_forkserver_preload(["report._child", "report.pdf", "weasyprint",
-                                                                          "weasyprint.text.fonts"])
-        try:
-            forkserver.ensure_running()
-        except OSError:  # e.g. a full TMPDIR: the PDF layout, which needs it, then fails with the reason, naming the edition
-            pass
+    if shared:
+        # The build's process started the server and watches it; multiprocessing's own check (waitpid) works only
+        # in the process that started it: here, the inherited address is used as it is.
+        server.ensure_running = lambda: None  # type: ignore[method-assign]
+    else:
+        # A worker forked from a process that already had a fork server inherits its handle to it (not this
+        # process's child): forget it, so that the worker starts its own.
+        for name in ("_forkserver_pid", "_forkserver_address", "_forkserver_alive_fd"):
+            setattr(server, name, None)
+        if pdf:
+            multiprocessing.get_context("forkserver").set_forkserver_preload(LAYOUT_PRELOAD)
+            try:
+                forkserver.ensure_running()
+            except OSError:  # e.g. a full TMPDIR: the PDF layout, which needs it, then fails with the reason, naming the edition
+                pass
     if warm is not None:
         warm()

@@ -108,3 +108,48 @@ def test_the_build_tempdir_is_where_temporary_files_go_and_is_removed(tmp_path, 
     with build_tempdir() as folder:
         assert Path(tempfile.mkdtemp()).parent == folder and os.environ["TMPDIR"] == str(folder)
     assert not folder.exists() and os.environ["TMPDIR"] == str(tmp_path)
+
+
+def _layout_of_many_pages() -> object:
+    from report.pdf import html_to_pdf
+
+    return html_to_pdf("<html><body>" + "<p>word " * 100_000 + "</body></html>", "", created="2020-01-01", edition="t/fr")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        if f"\nPPid:\t{pid}\n" in text and "State:\tZ" not in text:
+            found.append(int(status.parent.name))
+    return found
+
+
+@pytest.mark.slow
+def test_a_killed_worker_stops_the_layout_it_asked_the_shared_fork_server_for():
+    """The workers of a build lay out their PDFs in children of one fork server this process starts: such a child is
+    not the worker's, yet it stops when the worker that asked for it is killed (a failed build kills its workers)."""
+    from multiprocessing import forkserver
+
+    from report.processes import worker_pool
+
+    pool = worker_pool(1, pdf=True)
+    try:
+        pool.submit(_layout_of_many_pages)
+        server = forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined]
+        deadline = time.monotonic() + 30
+        while not (layouts := _children(server)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(layouts) == 1  # the worker's layout, a child of this process's server
+        time.sleep(1)  # the worker has handed it the page (killed while writing it, the child says so on stderr)
+        for worker in list(pool._processes.values()):  # type: ignore[attr-defined]
+            worker.kill()
+        deadline = time.monotonic() + 10
+        while _children(server) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _children(server) == []
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
