@@ -2,14 +2,16 @@
 to the report's own packaged assets."""
 from __future__ import annotations
 
+import dataclasses
 import errno
 import logging
 import multiprocessing
+import os
 import resource
 import shutil
 import signal
+import tempfile
 import unicodedata
-import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -167,8 +169,8 @@ def html_to_pdf(html: str, css: str, *, created: str, edition: str, limits: PdfL
     # threads a forked child would inherit half-dead (locks held and never released).
     context = multiprocessing.get_context("forkserver")
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_layout_child, args=(send, html, css, created, limits.memory_mb, variant, attachments), daemon=True,
-                            name=f"pdf {edition}")
+    child = context.Process(target=_layout_child, args=(send, html, css, created, limits.memory_mb, variant, attachments,
+                                                        tempfile.gettempdir()), daemon=True, name=f"pdf {edition}")
     child.start()
     send.close()
     try:
@@ -256,12 +258,16 @@ def _exit_reason(code: int | None) -> str:
 
 
 def _layout_child(send: Any, html: str, css: str, created: str, memory_mb: int, variant: str = "pdf/ua-1",
-                  attachments: tuple[PdfAttachment, ...] = ()) -> None:
-    """Runs in the child: cap the address space, lay out, send back ('ok', pdf, log) or the failure."""
+                  attachments: tuple[PdfAttachment, ...] = (), temporary: str | None = None) -> None:
+    """Runs in the child: cap the address space, lay out, send back ('ok', pdf, log) or the failure. Its temporary
+    files go to `temporary`, the build's folder: the fork server it comes from may have been started by an earlier
+    build of the same process, whose folder is gone."""
     from .processes import quiet_child
 
     quiet_child()
     _die_with_requester()
+    if temporary is not None:
+        os.environ["TMPDIR"] = tempfile.tempdir = temporary
     try:
         import weasyprint.text.fonts  # noqa: F401 - loaded before the cap, so the cap only meets the layout
 
@@ -287,7 +293,6 @@ def _layout_child(send: Any, html: str, css: str, created: str, memory_mb: int, 
 def _die_with_requester() -> None:
     """The layout's parent is the fork server (often one a whole build shares), not the worker that asked for it:
     when that worker dies (a failed or interrupted build kills its workers), the layout stops too."""
-    import os
     import threading
 
     requester = multiprocessing.parent_process()

@@ -153,3 +153,18 @@ def test_a_killed_worker_stops_the_layout_it_asked_the_shared_fork_server_for():
         assert _children(server) == []
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+@pytest.mark.slow
+def test_a_second_build_in_the_same_process_lays_out_its_pdf_like_the_first(tmp_path):
+    """The fork server PDF layouts come from outlives a build of a long-lived process (tests, a preview session): the
+    second build's layouts must write their temporary files in that build's folder, not the first one's (removed)."""
+    from report.build import build
+
+    from .conftest import ROOT as root
+
+    pdfs = []
+    for index in range(2):
+        result = build(root / "tests" / "fixtures" / "tiny" / "config.yaml", languages=["fr"], out=tmp_path / str(index), cache=False)
+        pdfs.append((result.folder / "fr" / "report.pdf").read_bytes())
+    assert pdfs[0] == pdfs[1] and pdfs[0].startswith(b"%PDF")
