@@ -108,6 +108,21 @@ def coverage_table(rows: list[tuple[str, str, str]]) -> str:
     return "\n".join(lines)
 
 
+def _lays_out_pdf(args: argparse.Namespace) -> bool:
+    """Whether a build will lay out PDFs, told before the config is checked: the formats asked for, else the config
+    file's (read as plain YAML). In doubt, no: the build then starts the layouts' fork server itself, a bit later."""
+    if args.format is not None:
+        return "pdf" in args.format
+    from .yamlsource import read_yaml
+
+    try:
+        data = read_yaml(Path(args.config)).data
+    except Exception:  # noqa: BLE001 - the build says what is wrong with the config, with its line
+        return False
+    formats = data.get("formats", ["pdf"]) if isinstance(data, dict) else None
+    return isinstance(formats, list) and "pdf" in formats
+
+
 def _build_command(args: argparse.Namespace, strict: _StrictHandler) -> None:
     """`report build`: first the fast path (report/cache.py: nothing changed since this command last built this
     output, found without importing the heavy libraries), else the build, reusing the cache's unchanged stages."""
@@ -128,6 +143,10 @@ def _build_command(args: argparse.Namespace, strict: _StrictHandler) -> None:
         if args.timings:
             print(f"  {'check':<8} {time.perf_counter() - started:6.2f} s (cache: nothing to do)")
         return
+    if _lays_out_pdf(args):
+        from .processes import start_layout_server
+
+        start_layout_server()
     from .build import build
     from .progress import for_terminal
 

@@ -220,6 +220,14 @@ def worker_pool(workers: int, pdf: bool = True, warm: Callable[[], None] | None 
 LAYOUT_PRELOAD = ["report._child", "report.pdf", "weasyprint", "weasyprint.text.fonts"]
 
 
+def start_layout_server() -> None:
+    """The PDF layouts' fork server, started first thing by the command line: it imports WeasyPrint while this
+    process imports the rest (one core is idle then), instead of while the build computes. Its socket goes in a
+    folder named like the build's, which the next build sweeps if this one is killed."""
+    _own_multiprocessing_tempdir(Path(tempfile.gettempdir()))
+    _layout_server()
+
+
 def _layout_server() -> bool:
     """Start the fork server PDF layouts come from, with WeasyPrint imported (in a process of its own, while this
     one goes on): True when it runs. Workers forked from this process then share it, instead of each importing

@@ -168,3 +168,34 @@ def test_a_second_build_in_the_same_process_lays_out_its_pdf_like_the_first(tmp_
         result = build(root / "tests" / "fixtures" / "tiny" / "config.yaml", languages=["fr"], out=tmp_path / str(index), cache=False)
         pdfs.append((result.folder / "fr" / "report.pdf").read_bytes())
     assert pdfs[0] == pdfs[1] and pdfs[0].startswith(b"%PDF")
+
+
+def _build_with_weasyprint_watched(tmp_path: Path, config: Path, *extra: str) -> tuple[subprocess.CompletedProcess, bool]:
+    """`report build` with a stand-in for WeasyPrint first on the path, in every process of the build: importing it
+    leaves a mark and fails. Returns the run and whether anything imported it."""
+    shim = tmp_path / "shim" / "weasyprint"
+    shim.mkdir(parents=True)
+    mark = tmp_path / "imported"
+    (shim / "__init__.py").write_text(f"open({str(mark)!r}, 'a').write('x')\nraise ImportError('WeasyPrint imported')\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path / "shim"), str(ROOT)])}
+    done = subprocess.run([sys.executable, "-m", "report.cli", "build", str(config), "--out", str(tmp_path / "out"),
+                           "--no-cache", *extra], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return done, mark.exists()
+
+
+@pytest.mark.slow
+def test_an_html_only_build_never_imports_weasyprint(tmp_path):
+    """Asked for on the command line (--format html) or by the config (formats: [html]), in any of its processes;
+    the fork server for PDF layouts, which the command line starts early, is not started for it."""
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "tiny", project)
+    done, imported = _build_with_weasyprint_watched(tmp_path / "asked", project / "config.yaml", "--format", "html")
+    assert done.returncode == 0, done.stderr
+    assert not imported
+    config = project / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "formats: [html]\n", encoding="utf-8")
+    done, imported = _build_with_weasyprint_watched(tmp_path / "configured", config)
+    assert done.returncode == 0, done.stderr
+    assert not imported and (tmp_path / "configured" / "out" / "tiny" / "fr" / "report.html").is_file()
+    done, imported = _build_with_weasyprint_watched(tmp_path / "pdf", config, "--format", "html,pdf")
+    assert imported and done.returncode != 0  # the watch works: a PDF build does import it
