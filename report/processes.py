@@ -214,7 +214,7 @@ def worker_pool(workers: int, pdf: bool = True, warm: Callable[[], None] | None 
         context = multiprocessing.get_context("fork")
         shared = pdf and _layout_server()
     return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_setup,
-                               initargs=(pdf, warm, shared))
+                               initargs=(pdf, warm, shared, tempfile.gettempdir()))
 
 
 LAYOUT_PRELOAD = ["report._child", "report.pdf", "weasyprint", "weasyprint.text.fonts"]
@@ -263,16 +263,20 @@ def owned(pool: ProcessPoolExecutor) -> Iterator[ProcessPoolExecutor]:
     pool.shutdown(wait=True)
 
 
-def _worker_setup(pdf: bool = True, warm: Callable[[], None] | None = None, shared: bool = False) -> None:
+def _worker_setup(pdf: bool = True, warm: Callable[[], None] | None = None, shared: bool = False,
+                  temporary: str | None = None) -> None:
     """Workers run in UTC: vl-convert draws dates in the process's time zone, and a report must not depend on it.
+    Their temporary files go to `temporary`, the build's folder: a worker that comes from a fork server started by
+    an earlier build of the same process would otherwise inherit that build's folder, gone since.
 
     A worker of a build with PDFs lays them out in children of a fork server, with WeasyPrint imported: the one the
     build's process started (`shared`), else one it starts at once, while it draws charts. Then it does `warm`.
     """
-    import os
     from multiprocessing import forkserver
 
     quiet_child()  # dies with the build, leaves Ctrl-C to it
+    if temporary is not None:
+        os.environ["TMPDIR"] = tempfile.tempdir = temporary
     os.environ["TZ"] = "UTC"
     time.tzset()
     server = forkserver._forkserver  # type: ignore[attr-defined]

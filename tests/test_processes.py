@@ -155,19 +155,38 @@ def test_a_killed_worker_stops_the_layout_it_asked_the_shared_fork_server_for():
         pool.shutdown(wait=False, cancel_futures=True)
 
 
+# Three builds in one process (a long-lived one: tests, a preview session): the first with forked workers, which
+# starts the PDF layouts' fork server; then, once this process has drawn a chart itself, two whose workers come from
+# a fork server too. Each build's workers and layouts must write in that build's temporary folder.
+THREE_BUILDS = """
+import hashlib, sys, tempfile
+from pathlib import Path
+import report.build as build
+
+def pdf(index):
+    result = build.build(sys.argv[1], languages=["fr"], out=Path(sys.argv[2]) / str(index), cache=False)
+    print(hashlib.sha256((result.folder / "fr" / "report.pdf").read_bytes()).hexdigest())
+
+if __name__ == "__main__":
+    pdf(0)
+    from report.charts import warm_up
+    warm_up(True)
+    pdf(1)
+    pdf(2)
+"""
+
+
 @pytest.mark.slow
-def test_a_second_build_in_the_same_process_lays_out_its_pdf_like_the_first(tmp_path):
-    """The fork server PDF layouts come from outlives a build of a long-lived process (tests, a preview session): the
-    second build's layouts must write their temporary files in that build's folder, not the first one's (removed)."""
-    from report.build import build
-
-    from .conftest import ROOT as root
-
-    pdfs = []
-    for index in range(2):
-        result = build(root / "tests" / "fixtures" / "tiny" / "config.yaml", languages=["fr"], out=tmp_path / str(index), cache=False)
-        pdfs.append((result.folder / "fr" / "report.pdf").read_bytes())
-    assert pdfs[0] == pdfs[1] and pdfs[0].startswith(b"%PDF")
+def test_later_builds_in_the_same_process_lay_out_their_pdfs_like_the_first(tmp_path):
+    """The fork servers a build starts outlive it in a long-lived process: a later build's workers and PDF layouts
+    must not write in the first build's temporary folder, which is gone (they failed with FileNotFoundError)."""
+    script = tmp_path / "three_builds.py"
+    script.write_text(THREE_BUILDS, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script), str(ROOT / "tests" / "fixtures" / "tiny" / "config.yaml"),
+                           str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    digests = done.stdout.split()
+    assert len(digests) == 3 and len(set(digests)) == 1
 
 
 def _build_with_weasyprint_watched(tmp_path: Path, config: Path, *extra: str) -> tuple[subprocess.CompletedProcess, bool]:
