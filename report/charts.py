@@ -200,11 +200,19 @@ def _events_in(stats: Statistics, monthly: pd.DataFrame) -> list[Any]:
     return [e for e in stats.market.events if str(monthly["month"].min()) <= e.date.isoformat() <= str(monthly["month"].max())]
 
 
+def _count_axis(top: float, **options: Any) -> alt.Axis:
+    """An axis of counts up to `top`: whole numbers only. Below ten, Vega's own ticks fall between them (a count of
+    at most 2 was labelled `0 1 1 2 2`): then one tick a unit. (Vega ignores tickMinStep here.)"""
+    if 0 < top < 10:
+        options["tickCount"] = max(1, math.ceil(top))
+    return alt.Axis(format=",d", **options)
+
+
 def _monthly(stats: Statistics, t: Labels, column: str, y_title: str) -> alt.TopLevelMixin:
     monthly = _monthly_frame(stats, column)
     base = alt.Chart(monthly).encode(
         x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=-40, tickCount="month")),
-        y=alt.Y(f"{column}:Q", title=y_title, axis=alt.Axis(format=",d")),
+        y=alt.Y(f"{column}:Q", title=y_title, axis=_count_axis(float(monthly[column].max() if len(monthly) else 0))),
         color=alt.Color("market:N", title=None, scale=_market_scale(stats.market.markets)),
         tooltip=[alt.Tooltip("market:N", title=t.gettext("Market")), alt.Tooltip("month:T", title=t.gettext("Month"), format="%B %Y"),
                  alt.Tooltip(f"{column}:Q", title=y_title, format=",d")],
@@ -310,7 +318,7 @@ def origin_combinations(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
     table = _origin_frame(stats, t)
     return alt.Chart(table).mark_bar(color="#1b6ca8").encode(
         y=alt.Y("label:N", title=None, sort=list(table.label), axis=alt.Axis(labelExpr=_wrapped(list(table.label), 22, most=2))),
-        x=alt.X("vendors:Q", title=t.gettext("Vendors"), axis=alt.Axis(format=",d", tickMinStep=1)),
+        x=alt.X("vendors:Q", title=t.gettext("Vendors"), axis=_count_axis(float(table.vendors.max() if len(table) else 0))),
         tooltip=[alt.Tooltip("label:N", title=t.gettext("Ships from")), alt.Tooltip("vendors:Q", title=t.gettext("Vendors"), format=",d")],
     ).properties(width=WIDTH - 120, height=alt.Step(20))
 
@@ -373,7 +381,8 @@ def vendor_migration(stats: Statistics, t: Labels) -> alt.TopLevelMixin:
     data = _migration_frame(stats, t)
     return alt.Chart(data).mark_bar().encode(
         y=alt.Y("route:N", title=None, axis=alt.Axis(labelExpr=_wrapped(list(data.route), 20, most=2))),
-        x=alt.X("vendors:Q", title=t.gettext("New vendors after the closure"), axis=alt.Axis(format=",d")),
+        x=alt.X("vendors:Q", title=t.gettext("New vendors after the closure"),
+                axis=_count_axis(float(data.groupby("route").vendors.sum().max() if len(data) else 0))),
         color=alt.Color("kind:N", title=None, sort=kinds, scale=alt.Scale(domain=kinds, range=["#d1495b", "#c9d1d9"])),
         order=alt.Order("order:Q"),
         tooltip=[alt.Tooltip("route:N", title=t.gettext("Route")), alt.Tooltip("kind:N", title=t.gettext("Vendors")),

@@ -428,3 +428,21 @@ def test_any_question_id_gives_a_chart(config, qid, kind, counts):
         assert (row["mark"] == "onderdrukt") is hidden
         if hidden or getattr(figure, "bound", None):
             assert row["ci_low"] is None and row["count"] is None
+
+
+@pytest.mark.parametrize("top", [1, 2, 3, 7, 40])
+def test_a_count_axis_labels_each_whole_number_once(top):
+    """A monthly count of at most 2 vendors was labelled `0 1 1 2 2`: Vega's ticks fell between whole numbers."""
+    import re
+
+    import altair as alt
+    import vl_convert
+
+    from report.charts import _count_axis
+
+    data = alt.Data(values=[{"m": "2024-01-01", "v": top}, {"m": "2024-02-01", "v": top}])
+    spec = alt.Chart(data).mark_line().encode(x=alt.X("m:T"), y=alt.Y("v:Q", axis=_count_axis(top))).properties(height=180)
+    svg = vl_convert.vegalite_to_svg(spec.to_dict())
+    labels = re.findall(r"<text[^>]*>([0-9.,\u202f ]+)</text>", svg)
+    numbers = [int(label.replace(",", "")) for label in labels if label.replace(",", "").isdigit()]
+    assert numbers and len(numbers) == len(set(numbers)) and max(numbers) >= top
