@@ -125,7 +125,7 @@ def clean_scan(path: Path, rules: CsvRules) -> tuple[tuple[str, ...], int] | Non
         checked = check_csv(path, rules, None, warn=False)
     except Exception:  # the message comes when the inputs are loaded again, in full
         return None
-    return None if checked.rewritten or checked.unsafe_lines else (checked.columns, checked.rows)
+    return None if checked.rewritten else (checked.columns, checked.rows)
 
 
 def deferrable(rules: CsvRules) -> bool:
@@ -140,7 +140,7 @@ def opened_csv(path: Path, rules: CsvRules, scratch: Path) -> CsvFile:
     _openable(path, rules)
     readable = path
     if path.suffix == ".gz":
-        readable = scratch / f"{rules.kind}-{len(list(scratch.iterdir()))}.csv"
+        readable = _copy_path(scratch, rules.kind)
         _unpack(path, readable, rules.max_bytes)
     with open(readable, encoding="utf-8-sig", errors="replace", newline="") as handle:
         header = next(csv.reader(handle, delimiter=rules.delimiter), None)
@@ -426,7 +426,7 @@ def check_csv(path: Path, rules: CsvRules, scratch: Path | None, warn: bool = Tr
     is copied, and `readable` is the file itself. Without `warn`, not a word is logged.
     """
     _openable(path, rules)
-    copy_to = scratch / f"{rules.kind}-{len(list(scratch.iterdir()))}.csv" if scratch is not None else None
+    copy_to = _copy_path(scratch, rules.kind) if scratch is not None else None
     recode = codecs.lookup(rules.encoding).name != "utf-8"
     columns, rows, dated, unsafe, mender, rewritten = _scan(path, rules, copy_to, recode)
     if unsafe and warn:
@@ -441,6 +441,11 @@ def check_csv(path: Path, rules: CsvRules, scratch: Path | None, warn: bool = Tr
     return CsvFile(source=path, readable=readable, columns=columns, rows=rows, unsafe_lines=tuple(unsafe), delimiter=rules.delimiter,
                    garbled=mender.fields if mender else 0, garbled_line=mender.first_line if mender else None,
                    rewritten=rewritten)
+
+
+def _copy_path(scratch: Path, kind: str) -> Path:
+    """Where the engine's UTF-8 copy of an input goes: a new name in the scratch folder."""
+    return scratch / f"{kind}-{len(list(scratch.iterdir()))}.csv"
 
 
 def _openable(path: Path, rules: CsvRules) -> None:
@@ -468,11 +473,9 @@ def _scan(path: Path, rules: CsvRules, copy_to: Path | None,
         parsed = _parse(path, rules, stream.lines(copy), mender)
     mended = mender is not None and mender.fields > 0 and rules.repair == "ftfy"
     rewritten = mended or recode or bool(stream.unsafe_lines) or stream.cr_only
-    if copy_to is None:
-        pass
-    elif mended:
+    if copy_to is not None and mended:
         _write_mended(path, rules, copy_to)
-    elif rewritten and not unpacked:
+    elif copy_to is not None and rewritten and not unpacked:
         with open(copy_to, "w", encoding="utf-8", newline="") as copy:
             for block in TextStream(path, rules).blocks():
                 copy.write(block.removeprefix("\ufeff"))

@@ -52,9 +52,6 @@ def replace_undrawable(html: str) -> tuple[str, str]:
 
 def _only_shipped_fonts() -> None:
     """Fontconfig sees the shipped fonts alone: a PDF embeds the same fonts whatever the machine has installed."""
-    import os
-    import tempfile
-
     conf = Path(tempfile.gettempdir()) / f"report-fonts-{os.getpid()}.conf"
     if not conf.exists():
         conf.write_text(f"<?xml version='1.0'?>\n<fontconfig><dir>{ASSETS / 'fonts'}</dir>"

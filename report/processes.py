@@ -238,7 +238,7 @@ def _layout_server() -> bool:
     multiprocessing.get_context("forkserver").set_forkserver_preload(LAYOUT_PRELOAD)
     try:
         forkserver.ensure_running()
-    except OSError:  # e.g. a full TMPDIR: each worker tries again, and the PDF layout says why it cannot
+    except OSError:  # e.g. a full TMPDIR: workers try again, and the PDF layout says why it cannot
         return False
     return True
 
@@ -290,10 +290,6 @@ def _worker_setup(pdf: bool = True, warm: Callable[[], None] | None = None, shar
         for name in ("_forkserver_pid", "_forkserver_address", "_forkserver_alive_fd"):
             setattr(server, name, None)
         if pdf:
-            multiprocessing.get_context("forkserver").set_forkserver_preload(LAYOUT_PRELOAD)
-            try:
-                forkserver.ensure_running()
-            except OSError:  # e.g. a full TMPDIR: the PDF layout, which needs it, then fails with the reason, naming the edition
-                pass
+            _layout_server()  # if it cannot start (a full TMPDIR), the PDF layout says why, naming the edition
     if warm is not None:
         warm()
