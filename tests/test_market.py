@@ -5,6 +5,7 @@ the sample runs at the end, which compute every figure of the sample with anothe
 """
 from __future__ import annotations
 
+import os
 import csv
 from pathlib import Path
 from typing import Any
@@ -479,3 +480,19 @@ def test_the_method_note_says_how_many_sales_have_no_value(tmp_path):
     text = re.sub(r"[\u00a0\u202f\u2009]", " ", html.unescape(text))
     assert "2 ventes n'ont pas de taux de change publié dans les 3 jours qui précèdent la vente." in text, text[-3000:]
     assert "vor dem Verkauf" not in text
+
+
+def test_duckdb_runs_a_small_scrape_on_one_thread_and_a_large_one_on_the_cores(tmp_path):
+    """Small inputs: one thread is as fast and leaves the other core to the edition workers; a thread count the
+    caller chose is kept."""
+    from report.engine import DuckEngine
+
+    def threads_after(rows: int, **options: int) -> int:
+        with DuckEngine(tmp_path, **options) as engine:
+            engine.expect(rows)
+            return int(engine.scalar("SELECT current_setting('threads')"))
+
+    cores = min(os.cpu_count() or 1, 4)
+    assert threads_after(30_000) == 1
+    assert threads_after(DuckEngine.ONE_THREAD_BELOW) == cores
+    assert threads_after(30_000, threads=3) == 3
