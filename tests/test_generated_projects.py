@@ -169,10 +169,31 @@ def build_and_check(spec: ProjectSpec, root: Path, formats: list[str],
     figures |= {f"{record['id']}#base": record["base"] for record in records["figures"] if record.get("base") is not None}
     html = (result.folder / languages[0] / "report.html").read_text(encoding="utf-8")
     problems += heading_contradictions(html, figures)
+    problems += repeated_totals(html)
     problems += invalid_charts(html)
     for figure_id, value in expected_figures(spec).items():
         if figures.get(figure_id, "absent") != value:
             problems.append(f"figure {figure_id} = {figures.get(figure_id, 'absent')!r}, the data say {value!r}")
+    return problems
+
+
+def _cells(row: str) -> list[str]:
+    return [" ".join(re.sub(r"<[^>]+>", "", cell).split()) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+
+
+def repeated_totals(html: str) -> list[str]:
+    """Tables whose total row only repeats their one row (e.g. "all markets" under the only market)."""
+    problems = []
+    for table in re.findall(r"<table\b.*?</table>", html, re.S):
+        body, foot = re.search(r"<tbody>(.*?)</tbody>", table, re.S), re.search(r"<tfoot>(.*?)</tfoot>", table, re.S)
+        rows = re.findall(r"<tr\b.*?</tr>", body.group(1), re.S) if body else []
+        if len(rows) != 1 or foot is None:
+            continue
+        only = _cells(rows[0])
+        if only and any(_cells(total) == only for total in re.findall(r"<tr\b.*?</tr>", foot.group(1), re.S)):
+            caption = re.search(r"<caption>(.*?)</caption>", table, re.S)
+            problems.append(f"a total row repeats the only row of table "
+                            f"'{' '.join(re.sub(r'<[^>]+>', ' ', caption.group(1)).split())[:80] if caption else '?'}'")
     return problems
 
 
@@ -279,6 +300,15 @@ def test_text_checker_finds_what_it_looks_for() -> None:
     assert any("plural after 1 in <p>: …Une collecte tous les 1 jours" in p for p in problems)
     assert any("no elision in 'de octobre' in <li>" in p for p in problems)
     assert len(problems) == 6, problems  # '{{', '}}', 'nan', the sentence, '1 jours', 'de octobre'; not head, script, svg
+
+
+def test_total_checker_finds_a_total_row_that_repeats_the_only_row() -> None:
+    one = ("<table class='data'><caption>Table 1. By market</caption><tbody><tr><th>Alpha</th><td>19</td><td>10,5 %</td></tr>"
+           "</tbody><tfoot><tr><th>All markets</th><td>19</td><td>10,5 %</td></tr></tfoot></table>")
+    assert repeated_totals(one) == ["a total row repeats the only row of table 'Table 1. By market'"]
+    two = one.replace("</tbody>", "<tr><th>Beta</th><td>3</td><td>1,0 %</td></tr></tbody>")
+    assert repeated_totals(two) == []
+    assert repeated_totals(one.replace("<tfoot><tr><th>All markets</th><td>19</td>", "<tfoot><tr><th>Other</th><td>2</td>")) == []
 
 
 def test_heading_checker_finds_a_heading_its_figures_contradict() -> None:
