@@ -99,10 +99,11 @@ def trimmed(sql: str) -> str:
     """SQL trimming spaces, tabs and no-break spaces (only those) from both ends, the same on every engine.
     The test before the trim is there for speed: most values have nothing to trim, and a test of the first and last
     character is cheaper (five times cheaper than a pattern test at 10M rows; substring(x, -1, 1) is the last
-    character on both engines). The two tests are added as numbers, not joined by OR: DuckDB runs an OR of them
-    three times slower (7 columns of 1.9M rows: 1.0 s with the trims, against 1.6-2.9 s)."""
+    character on both engines). The two tests are joined by greatest(), not OR: DuckDB runs an OR of them far slower
+    on a table (7 columns of 1.9M rows: 1.0 s with the trims, against 1.6-2.9 s), and as fast on Parquet, whose
+    dictionaries it tests once per distinct value with either (a sum of the two tests loses that)."""
     ends = ", ".join(f"'{char}'" for char in TRIMMED)
-    return (f"CASE WHEN CAST(substring({sql}, 1, 1) IN ({ends}) AS INTEGER) + CAST(substring({sql}, -1, 1) IN ({ends}) AS INTEGER) > 0 "
+    return (f"CASE WHEN greatest(substring({sql}, 1, 1) IN ({ends}), substring({sql}, -1, 1) IN ({ends})) "
             f"THEN trim({sql}, '{TRIMMED}') ELSE {sql} END")
 
 
