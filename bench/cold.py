@@ -8,10 +8,14 @@
     (with the options the build uses: PDF/UA-1, tagged). The HTML and CSS are saved by a build run first
     (`--lang` first language, PDF only) that records what it hands to the layout.
 Prints both, and their ratio. Target (issue 14): cold build <= 1.5 x floor. The machine's load shows in both.
+(c) How busy the machine's cores were during the cold build (/proc/stat, on Linux): core-seconds busy against
+    core-seconds available. Near 100 %, the build is bound by the work it does, not by how it is scheduled: only less
+    work makes it faster. The count is the whole machine's, so another program's work shows in it.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import subprocess
@@ -68,6 +72,16 @@ def timed(command: list[str], **kwargs: object) -> tuple[float, str]:
     return seconds, done.stdout
 
 
+def cpu_ticks() -> tuple[int, int] | None:
+    """The machine's busy and idle time so far, in clock ticks (all cores), or None where /proc/stat is missing."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError, IndexError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle, iowait
+    return sum(fields[:8]) - idle, idle
+
+
 def stages(output: str) -> dict[str, float]:
     return {m.group(1).strip(): float(m.group(2)) for m in re.finditer(r"^\s+(.+?)\s+([\d.]+) s$", output, re.M)}
 
@@ -84,11 +98,17 @@ def main() -> None:
         folder = Path(tmp)
         timed([sys.executable, "-c", SAVE, str(folder), config, first])
         assets = (ROOT / "report" / "assets").as_uri() + "/"
-        builds, floors, timings = [], [], []
+        builds, floors, timings, busy = [], [], [], []
+        ticks = os.sysconf("SC_CLK_TCK")
         for run in range(args.runs):
             # (a) cold build from the command line, fresh process, HTML + PDF
+            before = cpu_ticks()
             seconds, output = timed([str(REPORT), "build", config, "--lang", args.lang, "--out", str(folder / f"out{run}"),
                                      "--timings"])
+            after = cpu_ticks()
+            if before is not None and after is not None:
+                used, idle = after[0] - before[0], after[1] - before[1]
+                busy.append((used / ticks, (used + idle) / ticks))
             builds.append(seconds)
             timings.append(stages(output))
             # (b) the floor, fresh process
@@ -99,6 +119,9 @@ def main() -> None:
         print(f"cold build ({args.lang}, html+pdf): {build:.2f} s")
         print(f"WeasyPrint floor (one edition, {first}): {floor:.2f} s")
         print(f"ratio: {build / floor:.2f} (target <= 1.5)")
+        for run, (used, available) in enumerate(busy, start=1):
+            print(f"cores busy during cold build {run}: {used:.1f} of {available:.1f} core-seconds ({used / available:.0%}, "
+                  f"{os.cpu_count()} cores)")
         print("stage timings of the last build (--timings):")
         for stage, seconds in timings[-1].items():
             print(f"  {stage:<24} {seconds:6.2f} s")
