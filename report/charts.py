@@ -150,9 +150,18 @@ def _finish(chart: alt.TopLevelMixin) -> dict[str, Any]:
     # Altair's check of the spec against the Vega-Lite schema takes two fifths of the charts' time (a quarter of a
     # second a chart); the tests check every chart of the sample, of generated projects and of the tests' hand-made
     # statistics instead (valid_spec).
-    spec = chart.configure(**_theme()).to_dict(validate=False)
+    spec = chart.to_dict(validate=False)
+    # The theme's config is the same for every chart: made once, it replaces the one Altair puts first (chart.configure
+    # would copy the whole chart to add it, for each chart).
+    spec["config"] = json.loads(_config())
     spec.pop("$schema", None)
     return _fit_width(spec)
+
+
+@lru_cache(maxsize=None)
+def _config() -> str:
+    """The charts' config (the theme's, over Altair's default), as JSON."""
+    return json.dumps(alt.Chart().configure(**_theme()).to_dict(validate=False)["config"])
 
 
 def valid_spec(spec: Mapping[str, Any]) -> None:
@@ -533,7 +542,7 @@ def survey_bars(stats: Statistics, t: Labels, qid: str) -> alt.TopLevelMixin:
     axis_title = t.gettext("Share of respondents who answered")
     x_scale = alt.Scale(domain=[0, 1])
     axis = alt.Axis(labelExpr=_wrapped(order, 24, most=2))
-    base = alt.Chart(data).encode(y=alt.Y("label:N", title=None, sort=order, scale=alt.Scale(domain=order), axis=axis))
+    base = alt.Chart().encode(y=alt.Y("label:N", title=None, sort=order, scale=alt.Scale(domain=order), axis=axis))
     band = base.transform_filter("datum.status == 'hidden'").mark_bar(color=HATCH).encode(
         x=alt.X(datum=0, title=axis_title, scale=x_scale), x2=alt.X2(datum=1))
     drawn = base.transform_filter("isValid(datum.share)")
@@ -548,7 +557,13 @@ def survey_bars(stats: Statistics, t: Labels, qid: str) -> alt.TopLevelMixin:
         align="left", dx=4, fontSize=9, fontStyle="italic", color=MARK_COLOUR).encode(x=alt.X(datum=0, scale=x_scale), text=alt.Text("mark:N"))
     marks = base.transform_filter("datum.mark != '' && datum.status != 'hidden'").mark_text(
         align="left", dx=3, fontSize=9, color="#333").encode(x=alt.X("mark_at:Q", title=axis_title), text=alt.Text("mark:N"))
-    return alt.layer(band, bars, errors, hidden, marks).properties(width=WIDTH - 160, height=alt.Step(20))
+    return _layered(data, band, bars, errors, hidden, marks).properties(width=WIDTH - 160, height=alt.Step(20))
+
+
+def _layered(data: pd.DataFrame, *layers: alt.Chart) -> alt.LayerChart:
+    """Layers drawn from one table, given once: the same spec as each layer holding the table, without Altair
+    comparing the layers by printing the table for each (a third of a survey chart's time)."""
+    return alt.layer(*layers, data=data)
 
 
 def _series_name(text: str) -> str:
@@ -575,7 +590,7 @@ def survey_compare(stats: Statistics, t: Labels, first: str, second: str) -> alt
     order = list(dict.fromkeys([*frames[0].label, *frames[1].label]))
     axis_title = t.gettext("Share of respondents who answered")
     y_scale = alt.Scale(domain=[0, _compare_top(data)])
-    base = alt.Chart(data).encode(
+    base = alt.Chart().encode(
         x=alt.X("label:N", title=None, sort=order, scale=alt.Scale(domain=order),
                 axis=alt.Axis(labelAngle=0, labelLimit=90, labelExpr="split(datum.label, ' ')", labelFontSize=_on_phone(8, 10))),
         xOffset=alt.XOffset("series:N", sort=series, scale=alt.Scale(domain=series)),
@@ -598,7 +613,7 @@ def survey_compare(stats: Statistics, t: Labels, first: str, second: str) -> alt
         y=alt.Y(datum=0, scale=y_scale), text=alt.Text("mark:N"))
     marks = base.transform_filter("datum.mark != '' && datum.status != 'hidden'").mark_text(
         baseline="bottom", dy=-2, fontSize=8, color="#333").encode(y=alt.Y("mark_at:Q", title=axis_title), text=alt.Text("mark:N"))
-    return alt.layer(band, bars, errors, hidden, marks).properties(width=WIDTH, height=180)
+    return _layered(data, band, bars, errors, hidden, marks).properties(width=WIDTH, height=180)
 
 
 def compared_questions(chart_id: str, codebook: Codebook) -> tuple[str, str] | None:
