@@ -34,6 +34,15 @@ Mode = Literal["html", "pdf"]
 UNSAFE_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 LONGEST_RUN = 120
 _LONG_RUN = re.compile(r"\S{%d,}" % (LONGEST_RUN + 1))
+# A table cell of the print edition with a word longer than this may break it anywhere (class "wrap-anywhere");
+# other cells keep their words whole. A column is then at most as narrow as its longest word of 20 characters
+# (about 33 mm), and WeasyPrint does not size every cell character by character (13 % of the sample's layout).
+LONGEST_WHOLE_WORD = 20
+_CELL = re.compile(r"<(td|th)\b([^>]*)>(.*?)</\1\s*>", re.S)
+_TAG = re.compile(r"<[^>]*>")
+# where a line may break inside a cell's text: spaces and hyphens (not the no-break spaces of numbers and units)
+_BREAKS = re.compile("[ \t\r\n\f\u00ad\u200b\u2010-]+")
+_CLASS = re.compile(r"""\sclass\s*=\s*(["'])""")
 # In <script type="application/json">, `<!--` and `<script` change how the HTML parser finds the end tag:
 # JSON keeps <, > and & as \u escapes, so no data can open or close anything there.
 _JSON_IN_HTML = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
@@ -43,6 +52,27 @@ def safe_text(text: str) -> str:
     """Text as the report shows it: unsafe characters left out, an overlong run cut with an ellipsis."""
     text = UNSAFE_CHARACTERS.sub("", text)
     return _LONG_RUN.sub(lambda run: run.group(0)[: LONGEST_RUN - 1] + "\u2026", text)
+
+
+def wrap_long_words(page: str) -> str:
+    """The print page with each table cell that holds a word of over LONGEST_WHOLE_WORD characters marked
+    "wrap-anywhere" (print.css lets such a cell break the word anywhere)."""
+    import html as html_module
+
+    def marked(cell: re.Match[str]) -> str:
+        text = html_module.unescape(_TAG.sub(" ", cell.group(3)))
+        if max(map(len, _BREAKS.split(text)), default=0) <= LONGEST_WHOLE_WORD:
+            return cell.group(0)
+        name, attributes = cell.group(1), cell.group(2)
+        found = _CLASS.search(attributes)
+        if found:
+            at = found.end()
+            attributes = f"{attributes[:at]}wrap-anywhere {attributes[at:]}"
+        else:
+            attributes = f' class="wrap-anywhere"{attributes}'
+        return f"<{name}{attributes}>{cell.group(3)}</{name}>"
+
+    return _CELL.sub(marked, page)
 
 
 def _finalize(value: Any) -> Any:
@@ -522,7 +552,8 @@ def render_html(context: RenderContext) -> str:
         if context.mode == "html":
             page = number_footnotes(page, NoteLabels(gettext("Notes"), gettext("Note %(number)s"),
                                                      gettext("Back to the text (note %(number)s)")))
-        return typeset(page, typography_of(env, context.lang))
+        page = typeset(page, typography_of(env, context.lang))
+        return page if context.mode == "html" else wrap_long_words(page)
     except jinja2.TemplateNotFound as exc:
         raise RenderError(f"template not found: {exc.name}", where=_template_where(exc) or str(theme.shipped)) from None
     except jinja2.UndefinedError as exc:

@@ -140,3 +140,32 @@ def test_appendix_headings_keep_their_words_whole_but_a_hostile_name_still_break
     hostile = "M" * 60
     pdf = lay_out(tmp_path, appendix_table(["Maand", hostile, f"{hostile}b", f"{hostile}c"], [["mei 2019", "1", "2", "3"]]))
     assert past_the_margin(pdf) == []
+
+
+def test_cells_with_a_word_over_twenty_characters_may_break_it_anywhere() -> None:
+    from report.render import wrap_long_words
+
+    page = ('<table class="data"><tr><th scope="row">Dream Market</th><td class="num">1\u202f234,5</td>'
+            '<td>Verkäuferinnen und Verkäufer</td><td>AAAAAAAAAAAAAAAAAAAAA</td>'
+            '<th scope="row" class="x">vendor&#95;name&#95;of&#95;thirty&#95;chars</th><td>a-b-c-' + "d" * 20 + '</td></tr></table>')
+    marked = wrap_long_words(page)
+    assert '<td class="wrap-anywhere">AAAAAAAAAAAAAAAAAAAAA</td>' in marked  # 21 characters
+    assert '<th scope="row" class="wrap-anywhere x">vendor&#95;name' in marked  # entities count as the characters they are
+    assert '<td>Verkäuferinnen und Verkäufer</td>' in marked and '<td class="num">1\u202f234,5</td>' in marked
+    assert '<td>a-b-c-' in marked  # a hyphen is a break: its longest word has 20 characters
+    assert marked.count("wrap-anywhere") == 2
+
+
+@needs_pdftotext
+def test_a_table_of_long_unbroken_words_stays_within_the_text_area(tmp_path: Path) -> None:
+    """Cells keep their words whole unless a word is over 20 characters: a table of 60-character names (a hostile
+    scrape) then keeps to the page, as the print edition marks them; unmarked, it would not."""
+    from report.render import wrap_long_words
+
+    name = "X" * 60
+    row = "".join(f"<td>{name}{index}</td>" for index in range(4))
+    body = (f'<div class="table-block"><table class="data"><caption>.</caption><thead><tr><th scope="col">Markt</th>'
+            f'{"".join(f"<th scope=col>{i}</th>" for i in range(4))}</tr></thead>'
+            f'<tbody><tr><th scope="row">{name}</th>{row}</tr></tbody></table></div>')
+    assert past_the_margin(lay_out(tmp_path, wrap_long_words(body))) == []
+    assert past_the_margin(lay_out(tmp_path, body)) != []
