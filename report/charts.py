@@ -1033,7 +1033,11 @@ def _event_label(t: Labels, event: Any) -> str:
         f" ({t.fmt.date(event.date)})"
 
 
-def _monthly_table(stats: Statistics, t: Labels, column: str, y_title: str) -> ChartTable:
+#: A monthly table's column: a market's count (each language writes the measure as it should: German keeps its capital).
+MONTHLY_COLUMNS: Mapping[str, str] = {"vendors_focus": N_("%(market)s: vendors"), "listings_focus": N_("%(market)s: listings")}
+
+
+def _monthly_table(stats: Statistics, t: Labels, column: str) -> ChartTable:
     """One row per month, one column per market (the chart's lines), then the events of the month."""
     monthly = _monthly_frame(stats, column)
     markets = list(dict.fromkeys(monthly.market))
@@ -1046,7 +1050,7 @@ def _monthly_table(stats: Statistics, t: Labels, column: str, y_title: str) -> C
         if events:
             cells.append("; ".join(_event_label(t, e) for e in events if e.date.isoformat()[:7] == month[:7]) or NO_VALUE)
         rows.append(tuple(cells))
-    columns = (t.gettext("Month"), *(f"{market}: {y_title.lower()}" for market in markets),
+    columns = (t.gettext("Month"), *(t.gettext(MONTHLY_COLUMNS[column]) % {"market": market} for market in markets),
                *((t.gettext("Events"),) if events else ()))
     return ChartTable(columns, tuple(rows), (False, *(True for _ in markets), *((False,) if events else ())))
 
@@ -1142,8 +1146,8 @@ MARKET_VALUES: Mapping[str, Callable[[Statistics, Labels], str]] = {
     "vendor_migration": _migration_alt,
 }
 MARKET_TABLES: Mapping[str, Callable[[Statistics, Labels], ChartTable]] = {
-    "vendors_monthly": lambda stats, t: _monthly_table(stats, t, "vendors_focus", t.gettext("Vendors")),
-    "listings_monthly": lambda stats, t: _monthly_table(stats, t, "listings_focus", t.gettext("Listings")),
+    "vendors_monthly": lambda stats, t: _monthly_table(stats, t, "vendors_focus"),
+    "listings_monthly": lambda stats, t: _monthly_table(stats, t, "listings_focus"),
     "category_mix": _category_table,
     "origin_combinations": _origins_table,
     "transaction_values": _transactions_table,
