@@ -225,3 +225,35 @@ def test_a_new_project_builds_at_once(tmp_path: Path, args: list[str], langs: li
         assert not re.search(r"\b0 (vendeurs|verkopers|Verkäufer)\b", html), lang
         own = starter_text("readme.prose_example", lang).split("{fig}")[1].split("(")[0].strip()
         assert own in html, f"{lang}: the README's override example does not show"
+
+
+@pytest.mark.slow
+def test_a_one_market_project_speaks_of_its_market_not_of_all_markets(tmp_path: Path) -> None:
+    """The starter project cut down to its first market: no total row repeating the market's row, and the sentences
+    and notes that compare with "all markets" say "this market" in every language."""
+    from babel.messages.pofile import read_po
+
+    from report.build import build
+    from tests.test_generated_projects import repeated_totals
+
+    folder = tmp_path / "one"
+    assert new(folder, "--lang", "fr,nl,de", "--focus-country", "FR") == 0
+    inputs = folder / "inputs"
+    for name in ("listings.csv", "feedback.csv"):
+        rows = list(csv.DictReader((inputs / name).open(encoding="utf-8")))
+        first = rows[0]["market"]
+        with (inputs / name).open("w", encoding="utf-8", newline="") as out:
+            writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(row for row in rows if row["market"] == first)
+    result = build(folder / "config.yaml", formats=["html"], out=tmp_path / "out")
+    all_markets = "All vendors of all markets, each counted once: %(total)s."
+    for lang, this_market in (("fr", "sur ce marché et tous vendeurs confondus"), ("nl", "over alle verkopers van deze markt"),
+                              ("de", "Bei allen Verkäufern dieses Marktes")):
+        page = (result.folder / lang / "report.html").read_text(encoding="utf-8")
+        text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+        with (TEMPLATES / "locales" / lang / "LC_MESSAGES" / "messages.po").open("rb") as po:
+            shown = read_po(po)[all_markets].string.split("%(total)s")[0].strip()
+        assert repeated_totals(page) == [], lang
+        assert shown not in text, f"{lang}: {shown!r}"
+        assert this_market in text, lang
