@@ -560,7 +560,7 @@ def survey_bars(stats: Statistics, t: Labels, qid: str) -> alt.TopLevelMixin:
     return _layered(data, band, bars, errors, hidden, marks).properties(width=WIDTH - 160, height=alt.Step(20))
 
 
-def _layered(data: pd.DataFrame, *layers: alt.Chart) -> alt.LayerChart:
+def _layered(data: pd.DataFrame, *layers: alt.Chart) -> alt.LayerChart | alt.FacetChart:
     """Layers drawn from one table, given once: the same spec as each layer holding the table, without Altair
     comparing the layers by printing the table for each (a third of a survey chart's time)."""
     return alt.layer(*layers, data=data)
