@@ -249,7 +249,8 @@ def test_a_one_market_project_speaks_of_its_market_not_of_all_markets(tmp_path: 
     result = build(folder / "config.yaml", formats=["html"], out=tmp_path / "out")
     all_markets = "All vendors of all markets, each counted once: %(total)s."
     for lang, this_market in (("fr", "sur ce marché et tous vendeurs confondus"), ("nl", "over alle verkopers van deze markt"),
-                              ("de", "Bei allen Verkäufern dieses Marktes")):
+                              ("de", "Bei allen Verkäufern dieses Marktes"), ("fr", "des annonces du cryptomarché"),
+                              ("de", "der Inserate des Kryptomarkts")):
         page = (result.folder / lang / "report.html").read_text(encoding="utf-8")
         text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
         with (TEMPLATES / "locales" / lang / "LC_MESSAGES" / "messages.po").open("rb") as po:
