@@ -259,12 +259,11 @@ def _layout_child(send: Any, html: str, css: str, created: str, memory_mb: int, 
     """Runs in the child: cap the address space, lay out, send back ('ok', pdf, log) or the failure. Its temporary
     files go to `temporary`, the build's folder: the fork server it comes from may have been started by an earlier
     build of the same process, whose folder is gone."""
-    from .processes import quiet_child
+    from .processes import quiet_child, use_tempdir
 
     quiet_child()
     _die_with_requester()
-    if temporary is not None:
-        os.environ["TMPDIR"] = tempfile.tempdir = temporary
+    use_tempdir(temporary)
     try:
         import weasyprint.text.fonts  # noqa: F401 - loaded before the cap, so the cap only meets the layout
 

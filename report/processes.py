@@ -275,8 +275,7 @@ def _worker_setup(pdf: bool = True, warm: Callable[[], None] | None = None, shar
     from multiprocessing import forkserver
 
     quiet_child()  # dies with the build, leaves Ctrl-C to it
-    if temporary is not None:
-        os.environ["TMPDIR"] = tempfile.tempdir = temporary
+    use_tempdir(temporary)
     os.environ["TZ"] = "UTC"
     time.tzset()
     server = forkserver._forkserver  # type: ignore[attr-defined]
@@ -293,3 +292,10 @@ def _worker_setup(pdf: bool = True, warm: Callable[[], None] | None = None, shar
             _layout_server()  # if it cannot start (a full TMPDIR), the PDF layout says why, naming the edition
     if warm is not None:
         warm()
+
+
+def use_tempdir(folder: str | None) -> None:
+    """This process's temporary files go to `folder` (the build's), when given: a process that comes from a fork server
+    started by an earlier build of the same process would otherwise inherit that build's folder, gone since."""
+    if folder is not None:
+        os.environ["TMPDIR"] = tempfile.tempdir = folder
