@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NoReturn
 
 from . import DISTRIBUTION, __version__
 from .errors import ReportError
@@ -251,5 +252,20 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def run() -> NoReturn:
+    """The `report` command as a process: `main`, then exit with its code.
+
+    When `main` returns, the work is done or cleanly stopped. Python's own shutdown then takes a few tenths of a
+    second (full garbage collections over every imported module), with SIGINT back at its default action: a Ctrl-C
+    landing there would end the process by the signal, with no message and no exit code of ours. So a Ctrl-C from
+    here on is ignored. (Freezing the objects out of those collections would save 0.2 s, but DuckDB's bindings then
+    report its objects as leaked on standard error.)"""
+    try:
+        code = main()
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -218,3 +218,26 @@ def test_an_html_only_build_never_imports_weasyprint(tmp_path):
     assert not imported and (tmp_path / "configured" / "out" / "tiny" / "fr" / "report.html").is_file()
     done, imported = _build_with_weasyprint_watched(tmp_path / "pdf", config, "--format", "html,pdf")
     assert imported and done.returncode != 0  # the watch works: a PDF build does import it
+
+
+LATE_CTRL_C = """
+import os, signal, sys
+from report import cli
+
+class CtrlCDuringShutdown:
+    def __del__(self):  # runs while Python tears its modules down, after the build has returned
+        os.kill(os.getpid(), signal.SIGINT)
+
+pressed = CtrlCDuringShutdown()
+cli.main = lambda argv=None: int(sys.argv[1])
+cli.run()
+"""
+
+
+@pytest.mark.parametrize("code", [0, 130])
+def test_a_ctrl_c_while_python_shuts_down_leaves_the_builds_exit_code(code):
+    # Python puts SIGINT back to its default action before it tears the modules down: without `run` ignoring it,
+    # this process would end by the signal (-2) with nothing on standard error
+    done = subprocess.run([sys.executable, "-c", LATE_CTRL_C, str(code)], cwd=ROOT, capture_output=True, text=True,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL), timeout=60)
+    assert (done.returncode, done.stderr) == (code, "")
