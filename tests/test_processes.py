@@ -225,7 +225,7 @@ import os, signal, sys
 from report import cli
 
 class CtrlCDuringShutdown:
-    def __del__(self):  # runs while Python tears its modules down, after the build has returned
+    def __del__(self):  # would run while Python tears its modules down, after the build has returned
         os.kill(os.getpid(), signal.SIGINT)
 
 pressed = CtrlCDuringShutdown()
@@ -236,8 +236,8 @@ cli.run()
 
 @pytest.mark.parametrize("code", [0, 130])
 def test_a_ctrl_c_while_python_shuts_down_leaves_the_builds_exit_code(code):
-    # Python puts SIGINT back to its default action before it tears the modules down: without `run` ignoring it,
-    # this process would end by the signal (-2) with nothing on standard error
+    # Python puts SIGINT back to its default action before it tears the modules down: had `run` let that teardown
+    # happen with Ctrl-C still live, this process would end by the signal (-2) with nothing on standard error
     done = subprocess.run([sys.executable, "-c", LATE_CTRL_C, str(code)], cwd=ROOT, capture_output=True, text=True,
                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL), timeout=60)
     assert (done.returncode, done.stderr) == (code, "")
