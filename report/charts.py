@@ -789,6 +789,13 @@ CHART_TEXT: Mapping[str, tuple[str, str]] = {
     "vendor_migration": (N_("New vendors on the remaining markets after a closure or seizure"),
                          N_("Bar chart of the vendors new on each market after another market closed, split into vendors seen on the closed market and other new vendors.")),
 }
+#: With one market, the monthly charts name it instead of speaking of "each market".
+ONE_MARKET_TEXT: Mapping[str, tuple[str, str]] = {
+    "vendors_monthly": (N_("Vendors shipping %(from_country)s per month on %(market)s"),
+                        N_("Line chart of the number of vendors shipping %(from_country)s each month on %(market)s, with market closures and seizures marked.")),
+    "listings_monthly": (N_("Listings shipped %(from_country)s per month on %(market)s"),
+                         N_("Line chart of the number of listings shipped %(from_country)s each month on %(market)s, with market closures and seizures marked.")),
+}
 BARS_ALT = N_("Bar chart of the answers to this question, with 95%% confidence intervals: the most frequent answer is "
               "%(top)s (%(top_share)s), the least frequent %(bottom)s (%(bottom_share)s).")
 BARS_ALT_HIDDEN = N_("Bar chart of the answers to this question, with 95%% confidence intervals: the most frequent answer is "
@@ -977,12 +984,13 @@ def _compare_text(config: ReportConfig, stats: Statistics, t: Labels, first: str
 
 
 def _market_text(config: ReportConfig, stats: Statistics, t: Labels, chart_id: str) -> ChartText:
-    title, alt_text = CHART_TEXT[chart_id]
-    markets = format_list(list(stats.market.markets), locale=t.fmt.locale) if stats.market.markets else ""
+    names = list(stats.market.markets)
+    title, alt_text = ONE_MARKET_TEXT.get(chart_id, CHART_TEXT[chart_id]) if len(names) == 1 else CHART_TEXT[chart_id]
+    markets = format_list(names, locale=t.fmt.locale) if names else ""
     source = t.gettext("web scraping of %(markets)s, %(start)s to %(end)s") % {
         "markets": markets, "start": t.fmt.month(config.period.start), "end": t.fmt.month(config.period.end)}
-    country = {"from_country": t.from_country}
-    return ChartText(t.gettext(title) % country, t.gettext(alt_text) % country + " " + MARKET_VALUES[chart_id](stats, t), source)
+    values = {"from_country": t.from_country, "market": names[0] if names else ""}
+    return ChartText(t.gettext(title) % values, t.gettext(alt_text) % values + " " + MARKET_VALUES[chart_id](stats, t), source)
 
 
 def chart_text(config: ReportConfig, stats: Statistics, t: Labels, chart_id: str) -> ChartText:

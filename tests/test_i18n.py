@@ -253,7 +253,8 @@ TEMPLATES_DIR = LOCALES_DIR.parent
 def focus_messages(lang: str, country: str) -> list[str]:
     """Every catalog message that names the focus country, filled in as the charts and tables fill it."""
     gettext = translations(LOCALES_DIR, lang).gettext
-    return [gettext(message_id) % {"from_country": country} for message_id in TEMPLATE if "%(from_country)s" in message_id]
+    return [gettext(message_id) % {"from_country": country, "market": "M"} for message_id in TEMPLATE
+            if "%(from_country)s" in message_id]
 
 
 def misnamed(lang: str, code: str, country: str) -> list[str]:

@@ -3,6 +3,7 @@ example inputs are still in place."""
 from __future__ import annotations
 
 import csv
+import html
 import json
 import re
 import subprocess
@@ -248,13 +249,22 @@ def test_a_one_market_project_speaks_of_its_market_not_of_all_markets(tmp_path: 
             writer.writerows(row for row in rows if row["market"] == first)
     result = build(folder / "config.yaml", formats=["html"], out=tmp_path / "out")
     all_markets = "All vendors of all markets, each counted once: %(total)s."
+    by_market = "Vendors shipping %(from_country)s per month, by market"  # a chart title, in the text and the appendix
     for lang, this_market in (("fr", "sur ce marché et tous vendeurs confondus"), ("nl", "over alle verkopers van deze markt"),
                               ("de", "Bei allen Verkäufern dieses Marktes"), ("fr", "des annonces du cryptomarché"),
-                              ("de", "der Inserate des Kryptomarkts")):
+                              ("de", "der Inserate des Kryptomarkts"), ("fr", f"par mois sur {first}"),
+                              ("nl", f"per maand op {first}"), ("de", f"pro Monat auf {first}"),
+                              ("fr", f"expédiées de France sur {first}"), ("fr", "des vendeurs du même marché :"),
+                              ("nl", "alle verkopers op dezelfde markt:"), ("de", "Verkäufern desselben Marktes:"),
+                              ("fr", "(web scraping) d'un cryptomarché"), ("nl", "op één cryptomarkt"),
+                              ("de", "(Web-Scraping) eines Kryptomarkts")):
         page = (result.folder / lang / "report.html").read_text(encoding="utf-8")
-        text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+        text = html.unescape(" ".join(re.sub(r"<[^>]+>", " ", page).split()))
         with (TEMPLATES / "locales" / lang / "LC_MESSAGES" / "messages.po").open("rb") as po:
-            shown = read_po(po)[all_markets].string.split("%(total)s")[0].strip()
+            catalog = read_po(po)
+        shown = catalog[all_markets].string.split("%(total)s")[0].strip()
+        per_market = catalog[by_market].string.split("%(from_country)s")[1].strip()  # ", par marché", ", nach Markt"
         assert repeated_totals(page) == [], lang
         assert shown not in text, f"{lang}: {shown!r}"
-        assert this_market in text, lang
+        assert per_market not in text, f"{lang}: {per_market!r}"
+        assert this_market in text, (lang, this_market)
