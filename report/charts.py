@@ -667,11 +667,19 @@ def _monthly_drawable(stats: Statistics, column: str) -> bool:
     return bool(monthly[column].sum() > 0 and monthly.groupby("market").month.nunique().max() >= 2)
 
 
+def _shares_publishable(stats: Statistics, *bases: int) -> bool:
+    """Whether a chart may draw shares of these bases: none is under the disclosure threshold. The text gives a share
+    of a smaller base as counts ("3 of 5"); a chart's bars and its data table could only give the percentage."""
+    threshold = stats.figures.get("disclosure.threshold")
+    return threshold is None or threshold.value is None or all(base >= int(threshold.value) for base in bases)
+
+
 def _categories_drawable(stats: Statistics) -> bool:
     table = _table(stats, "categories")
     if table.empty:
         return False
-    return bool(int((table.listings_all > 0).sum()) >= 2 and table.listings_focus.sum() > 0)
+    focus, everyone = int(table.listings_focus.sum()), int(table.listings_all.sum())
+    return bool(int((table.listings_all > 0).sum()) >= 2 and focus > 0 and _shares_publishable(stats, focus, everyone))
 
 
 def _origins_drawable(stats: Statistics) -> bool:
@@ -680,12 +688,13 @@ def _origins_drawable(stats: Statistics) -> bool:
 
 
 def _transactions_drawable(stats: Statistics) -> bool:
-    """Focus-country sales in two value brackets or more (all sales in one bracket is a sentence, not a chart)."""
+    """Focus-country sales in two value brackets or more (all sales in one bracket is a sentence, not a chart), and
+    as many as a published share needs."""
     table = _table(stats, "transaction_values")
     if table.empty:
         return False
     focus = table[table.focus.astype(bool) & (table.sales > 0)]
-    return bool(focus.bracket.nunique() >= 2)
+    return bool(focus.bracket.nunique() >= 2 and _shares_publishable(stats, int(focus.sales.sum())))
 
 
 def _migration_drawable(stats: Statistics) -> bool:
@@ -712,7 +721,8 @@ def _question_drawable(stats: Statistics, qid: str) -> bool:
 
 
 def chart_drawable(chart_id: str, stats: Statistics) -> bool:
-    """Whether the chart would show at least two points or categories (else the report says it in a sentence)."""
+    """Whether the chart would show at least two points or categories, and no share of a base under the disclosure
+    threshold (else the report says it in a sentence)."""
     if chart_id in MARKET_DRAWABLE:
         return MARKET_DRAWABLE[chart_id](stats)
     codebook = stats.survey.codebook

@@ -18,7 +18,7 @@ from report.charts import _survey_source, chart_drawable, labels_for, make_chart
 from report.config import load_config
 from report.errors import RenderError
 from report.i18n import Formatter
-from report.model import Codebook, Figures, MarketEvent, MarketStats, Question, Statistics, SurveyFinding, SurveyStats, frozen_tables
+from report.model import Codebook, Figure, Figures, MarketEvent, MarketStats, Question, Statistics, SurveyFinding, SurveyStats, frozen_tables
 from report.survey import Disclosure, summarise_survey
 
 TINY = Path(__file__).parent / "fixtures" / "tiny" / "config.yaml"
@@ -121,6 +121,22 @@ def test_transaction_values_need_focus_sales_in_two_brackets(rows, drawable):
     table = pd.DataFrame([{"focus": f, "bracket": b, "sales": n, "value_eur": 40.0 * n} for f, b, n in rows],
                          columns=["focus", "bracket", "sales", "value_eur"])
     assert chart_drawable("transaction_values", stats_with(market({"transaction_values": table}))) is drawable
+
+
+@pytest.mark.parametrize("chart_id, table, base", [
+    ("category_mix", pd.DataFrame({"category": ["cannabis", "cocaine"], "listings_all": [30, 12], "listings_focus": [6, 3]}), 9),
+    ("category_mix", pd.DataFrame({"category": ["cannabis", "cocaine"], "listings_all": [5, 4], "listings_focus": [60, 30]}), 9),
+    ("transaction_values", pd.DataFrame({"focus": [True, True, False], "bracket": [0, 2, 1], "sales": [5, 4, 90],
+                                         "value_eur": [200.0, 900.0, 5000.0]}), 9),
+])
+def test_share_charts_need_bases_at_the_disclosure_threshold(chart_id, table, base):
+    """A chart of shares is left out when a group's base is under the threshold: the text gives counts ("3 of 9"),
+    the bars and the chart's data table could only give the percentage."""
+    tables = {"categories" if chart_id == "category_mix" else chart_id: table}
+    for threshold, drawable in ((base + 1, False), (base, True)):
+        stats = stats_with(market(tables))
+        stats = stats.replace(figures=Figures([Figure("disclosure.threshold", threshold, "count")]))
+        assert chart_drawable(chart_id, stats) is drawable, threshold
 
 
 @pytest.mark.parametrize("routes, drawable", [(0, False), (1, False), (2, True)])
