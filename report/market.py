@@ -300,7 +300,7 @@ def _bracket_figures(distribution: pd.DataFrame) -> list[Figure]:
         figures += [Figure(f"transactions.bracket{index}.count", count, "count", base=sales),
                     Figure(f"transactions.bracket{index}.share", _share(count, sales), "share", base=sales, reason=no_sales),
                     Figure(f"transactions.bracket{index}.value_share", _share(float(row.value_eur.sum()), value), "share",
-                           base=sales, reason=no_sales or (None if value else "the focus-country vendors' sales add up to 0 EUR"))]
+                           base=sales, countable=False, reason=no_sales or (None if value else "the focus-country vendors' sales add up to 0 EUR"))]
     return figures
 
 
@@ -487,7 +487,7 @@ def _transactions(script: Script, params: MarketParams, markets: list[str]) -> t
             Figure(f"transactions.share_below_retail{suffix}", _share(below, count), "share", base=count, reason=no_sales),
             Figure(f"transactions.wholesale.count{suffix}", int(wholesale), "count", base=count),
             Figure(f"transactions.value_share_from_retail{suffix}", _share(value_large, total), "share", base=count,
-                   reason=no_sales if no_sales else (None if total else "the focus-country vendors' sales add up to 0 EUR")),
+                   countable=False, reason=no_sales if no_sales else (None if total else "the focus-country vendors' sales add up to 0 EUR")),
             Figure(f"transactions.unpriced.count{suffix}", unpriced, "count"),
             Figure(f"transactions.placeholder.count{suffix}", placeholder, "count"),
         ]

@@ -50,6 +50,7 @@ class Figure:
     note: str | None = None  # e.g. "dominance": shown, with a footnote saying why it needs care
     bound: Literal["above", "below"] | None = None  # published only as "more than / less than bound_value"
     bound_value: float | None = None  # in the figure's unit (a fraction for shares)
+    countable: bool = True  # a share of its base's members (value x base of them); False: a share of a sum (sales value)
 
     @property
     def available(self) -> bool:

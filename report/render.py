@@ -149,9 +149,10 @@ class Inserter:
             return Markup('<span class="fig fig-missing" data-fig="{}">{}</span>').format(figure_id, self.gettext("not available"))
         if figure.bound is not None and figure.bound_value is not None:
             return self._bound(figure)
-        threshold = self.value("disclosure.threshold") if "disclosure.threshold" in self.figures else None
-        if figure.unit in ("share", "change") and style is None and threshold and figure.base is not None \
-                and 0 < figure.base < threshold:
+        if figure.unit in ("share", "change") and style is None and self.small_base(figure_id):
+            if not figure.countable:  # a share of a sum (sales value) on so few items: no percentage, and no counts
+                return Markup('<span class="fig fig-small-base" data-fig="{}">{}</span>').format(
+                    figure_id, self.gettext("too few") if short else self.gettext("not given (too few to give a share)"))
             return self._counts(figure)
         shown = Markup('<span class="fig" data-fig="{}">{}</span>').format(figure_id, self.format(figure, style, digits))
         if figure.unit == "share" and figure_id.startswith("survey.") and figure.base is not None \
@@ -219,6 +220,12 @@ class Inserter:
 
     def available(self, figure_id: str) -> bool:
         return figure_id in self.figures and self.figures[figure_id].available
+
+    def small_base(self, figure_id: str) -> bool:
+        """Whether a figure rests on a base under the disclosure threshold: no percentage of it is given."""
+        threshold = self.value("disclosure.threshold") if "disclosure.threshold" in self.figures else None
+        base = self.figure(figure_id).base
+        return threshold is not None and base is not None and 0 < base < int(threshold)
 
     def direction(self, figure_id: str) -> str:
         return wording.direction(self.figure(figure_id), wording.rule_of(self.figures))
@@ -498,7 +505,8 @@ def render_html(context: RenderContext) -> str:
         return Markup(gettext("\u201c%(text)s\u201d")) % {"text": _finalize(text)}
 
     env.globals.update(
-        fig=insert.fig, ci=insert.ci, value=insert.value, available=insert.available, base=insert.base,
+        fig=insert.fig, ci=insert.ci, value=insert.value, available=insert.available, small_base=insert.small_base,
+        base=insert.base,
         direction=insert.direction, portion=insert.portion, compare=insert.compare, is_zero=insert.is_zero,
         cat=lambda key: labels[key][context.lang] if key in labels else key,
         country=fmt.country,

@@ -94,6 +94,14 @@ def test_no_percentage_on_a_base_under_the_threshold():
     assert "de 1 à 18" in str(insert.fig("change")) and "%" not in str(insert.fig("change"))
 
 
+@pytest.mark.parametrize("lang", ["fr", "nl", "de"])
+def test_a_share_of_sales_value_on_a_small_base_is_neither_a_percentage_nor_counts(lang):
+    """"5 of 7" would read as five of the seven sales: a share of a sum on a small base is not given at all."""
+    insert = inserter([Figure("v", 5.3 / 7, "share", base=7, countable=False)], lang)
+    for shown in (str(insert.fig("v")), str(insert.fig("v", digits=1, short=True))):
+        assert "fig-small-base" in shown and "%" not in shown and not any(digit in shown for digit in "0123456789"), shown
+
+
 def test_a_hidden_figure_never_reads_too_few_answers():
     shown = str(inserter([Figure("h", 0.3, "share", base=87, suppressed=True, reason="x")]).fig("h"))
     assert "trop peu" not in shown and "secret statistique" in shown and "30" not in shown
