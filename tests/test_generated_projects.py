@@ -145,13 +145,16 @@ def build_and_check(spec: ProjectSpec, root: Path, formats: list[str],
                     languages: tuple[str, ...] = LANGUAGES) -> list[str]:
     """Write the project, build it (raises on a build error) and return what its text gets wrong."""
     config = write_project(spec, root / "project", languages)
-    result = build(config, formats=formats, out=root / "out")
+    result = build(config, formats=formats, out=root / "out", internal=root / "internal.json")
+    internal = {record["id"]: record for record in
+                json.loads((root / "internal.json").read_text(encoding="utf-8"))["figures"]}
     problems: list[str] = []
     ids: dict[str, set[str]] = {}
     for lang in languages:
         html = (result.folder / lang / "report.html").read_text(encoding="utf-8")
         found, ids[lang] = text_problems(html, lang)
         problems += found
+        problems += [f"{lang}: {problem}" for problem in small_base_percentages(html, internal)]
         if "pdf" in formats:
             pdf = result.folder / lang / "report.pdf"
             if not pdf.is_file() or pdf.stat().st_size < 1000:
@@ -174,6 +177,18 @@ def build_and_check(spec: ProjectSpec, root: Path, formats: list[str],
     for figure_id, value in expected_figures(spec).items():
         if figures.get(figure_id, "absent") != value:
             problems.append(f"figure {figure_id} = {figures.get(figure_id, 'absent')!r}, the data say {value!r}")
+    return problems
+
+
+def small_base_percentages(html: str, internal: dict[str, dict]) -> list[str]:
+    """Percentages printed for a share whose base is under the disclosure threshold (the text owes counts there)."""
+    threshold = internal["disclosure.threshold"]["value"]
+    problems = []
+    for figure_id, text in re.findall(r'<span class="fig[^"]*" data-fig="([^"]+)">([^<]*)</span>', html):
+        record = internal.get(figure_id, {})
+        base = record.get("base")
+        if record.get("unit") == "share" and base and 0 < base < threshold and "%" in text:
+            problems.append(f"{figure_id} printed as {text!r} on a base of {base}")
     return problems
 
 
@@ -300,6 +315,13 @@ def test_text_checker_finds_what_it_looks_for() -> None:
     assert any("plural after 1 in <p>: …Une collecte tous les 1 jours" in p for p in problems)
     assert any("no elision in 'de octobre' in <li>" in p for p in problems)
     assert len(problems) == 6, problems  # '{{', '}}', 'nan', the sentence, '1 jours', 'de octobre'; not head, script, svg
+
+
+def test_small_base_checker_finds_a_percentage_on_a_small_base() -> None:
+    internal = {"disclosure.threshold": {"value": 10}, "a": {"unit": "share", "base": 7}, "b": {"unit": "share", "base": 12}}
+    html = ('<p><span class="fig" data-fig="a">85,7 %</span> <span class="fig fig-counts" data-fig="a">6 sur 7</span> '
+            '<span class="fig" data-fig="b">50 %</span></p>')
+    assert small_base_percentages(html, internal) == ["a printed as '85,7 %' on a base of 7"]
 
 
 def test_total_checker_finds_a_total_row_that_repeats_the_only_row() -> None:
