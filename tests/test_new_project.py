@@ -260,7 +260,11 @@ def test_a_one_market_project_speaks_of_its_market_not_of_all_markets(tmp_path: 
                               ("de", "(Web-Scraping) eines Kryptomarkts"),
                               # 7 sales by focus-country vendors: no column of sales-value shares, and why
                               ("fr", "Trop peu de ventes pour donner la part"), ("nl", "Te weinig verkopen om het aandeel"),
-                              ("de", "Zu wenige Verkäufe, um den Anteil")):
+                              ("de", "Zu wenige Verkäufe, um den Anteil"),
+                              # one country excluded from delivery: no plural "the countries most often excluded are"
+                              ("fr", "Un seul pays figure parmi les exclusions, chez 1 vendeur : les États-Unis."),
+                              ("nl", "Slechts één land wordt uitgesloten, door 1 verkoper: de Verenigde Staten."),
+                              ("de", "Nur ein Land wird ausgeschlossen, und zwar von 1 Verkäufer: die Vereinigten Staaten.")):
         page = (result.folder / lang / "report.html").read_text(encoding="utf-8")
         text = html.unescape(" ".join(re.sub(r"<[^>]+>", " ", page).split()))
         with (TEMPLATES / "locales" / lang / "LC_MESSAGES" / "messages.po").open("rb") as po:
