@@ -264,7 +264,11 @@ def test_a_one_market_project_speaks_of_its_market_not_of_all_markets(tmp_path: 
                               # one country excluded from delivery: no plural "the countries most often excluded are"
                               ("fr", "Un seul pays figure parmi les exclusions, chez 1 vendeur : les États-Unis."),
                               ("nl", "Slechts één land wordt uitgesloten, door 1 verkoper: de Verenigde Staten."),
-                              ("de", "Nur ein Land wird ausgeschlossen, und zwar von 1 Verkäufer: die Vereinigten Staaten.")):
+                              ("de", "Nur ein Land wird ausgeschlossen, und zwar von 1 Verkäufer: die Vereinigten Staaten."),
+                              # every one of the 7 sales under the retail threshold: not "7 sur 7 de leurs ventes"
+                              ("fr", "Toutes leurs ventes ( 7 ) portent sur moins de"),
+                              ("nl", "Bij al hun verkopen ( 7 ) ging het om minder dan"),
+                              ("de", "Alle ihre Verkäufe ( 7 ) haben einen Wert von weniger als")):
         page = (result.folder / lang / "report.html").read_text(encoding="utf-8")
         text = html.unescape(" ".join(re.sub(r"<[^>]+>", " ", page).split()))
         with (TEMPLATES / "locales" / lang / "LC_MESSAGES" / "messages.po").open("rb") as po:
