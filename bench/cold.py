@@ -1,6 +1,6 @@
 """Cold build of the sample against WeasyPrint's floor, measured in the same run.
 
-    python bench/cold.py [--config config/sample.yaml] [--lang fr,nl] [--runs 1]
+    python bench/cold.py [--config config/sample.yaml] [--lang fr,nl] [--runs 1] [--also fr,nl,de]
 
 (a) The cold build: `report build CONFIG --lang fr,nl --out TMP --timings` (HTML + PDF) in a fresh process from
     the command line; its wall time and the stage timings it prints.
@@ -11,6 +11,8 @@ Prints both, and their ratio. Target (issue 14): cold build <= 1.5 x floor. The 
 (c) How busy the machine's cores were during the cold build (/proc/stat, on Linux): core-seconds busy against
     core-seconds available. Near 100 %, the build is bound by the work it does, not by how it is scheduled: only less
     work makes it faster. The count is the whole machine's, so another program's work shows in it.
+(d) With --also, a second cold build with more languages in each run (the two in alternating order): what the added
+    languages cost, in floors of the same run. Target (issue 14): each further language <= one floor / the cores.
 """
 from __future__ import annotations
 
@@ -91,6 +93,7 @@ def main() -> None:
     parser.add_argument("--config", default="config/sample.yaml")
     parser.add_argument("--lang", default="fr,nl")
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--also", default=None, help="more languages built in the same runs, e.g. fr,nl,de")
     args = parser.parse_args()
     config = str((ROOT / args.config).resolve())
     first = args.lang.split(",")[0]
@@ -98,9 +101,11 @@ def main() -> None:
         folder = Path(tmp)
         timed([sys.executable, "-c", SAVE, str(folder), config, first])
         assets = (ROOT / "report" / "assets").as_uri() + "/"
-        builds, floors, timings, busy = [], [], [], []
+        builds, floors, timings, busy, more = [], [], [], [], []
         ticks = os.sysconf("SC_CLK_TCK")
         for run in range(args.runs):
+            if args.also and run % 2:  # (d) before (a) in every other run: neither is always the first
+                more.append(timed([str(REPORT), "build", config, "--lang", args.also, "--out", str(folder / f"also{run}")])[0])
             # (a) cold build from the command line, fresh process, HTML + PDF
             before = cpu_ticks()
             seconds, output = timed([str(REPORT), "build", config, "--lang", args.lang, "--out", str(folder / f"out{run}"),
@@ -111,6 +116,8 @@ def main() -> None:
                 busy.append((used / ticks, (used + idle) / ticks))
             builds.append(seconds)
             timings.append(stages(output))
+            if args.also and not run % 2:
+                more.append(timed([str(REPORT), "build", config, "--lang", args.also, "--out", str(folder / f"also{run}")])[0])
             # (b) the floor, fresh process
             seconds, output = timed([sys.executable, "-c", FLOOR, str(folder), assets])
             floors.append(seconds)
@@ -119,6 +126,12 @@ def main() -> None:
         print(f"cold build ({args.lang}, html+pdf): {build:.2f} s")
         print(f"WeasyPrint floor (one edition, {first}): {floor:.2f} s")
         print(f"ratio: {build / floor:.2f} (target <= 1.5)")
+        if more:
+            added = len(set(args.also.split(",")) - set(args.lang.split(",")))
+            extra, cores = statistics.median(more) - build, os.cpu_count() or 1
+            print(f"cold build ({args.also}): {statistics.median(more):.2f} s (runs {', '.join(f'{s:.2f}' for s in more)}): "
+                  f"{extra:+.2f} s for {added} more language(s) = {extra / floor:.2f} floors "
+                  f"(target <= {added} / {cores} cores = {added / cores:.2f})")
         for run, (used, available) in enumerate(busy, start=1):
             print(f"cores busy during cold build {run}: {used:.1f} of {available:.1f} core-seconds ({used / available:.0%}, "
                   f"{os.cpu_count()} cores)")
