@@ -478,26 +478,38 @@ class Script:
             raise RuntimeError(f"{statement.path.name}: no value for :{', :'.join(missing)}")
         return {name: self.values[name] for name in placeholders(statement.text)}
 
+    @contextmanager
+    def _running(self, statement: Statement) -> Iterator[None]:
+        """An engine error (out of memory or disk) names the file it happened in: which table needs the room."""
+        try:
+            yield
+        except EngineError as exc:
+            raise EngineError(f"report/sql/{statement.path.name}: {exc}") from None
+
     def table(self, table: str, *, keep: bool = True) -> None:
         """Make the table of `NN_table.sql`; with keep=False only name it (a view, its values bound as literals),
         so that each query reads what it needs of it."""
         statement = self._next(table, None)
-        if keep:
-            self.engine.create(table, statement.text, **self._values(statement))
-        else:
-            self.engine.view(table, bind(statement.text, self._values(statement)))
+        with self._running(statement):
+            if keep:
+                self.engine.create(table, statement.text, **self._values(statement))
+            else:
+                self.engine.view(table, bind(statement.text, self._values(statement)))
 
     def view(self, table: str, variant: str) -> None:
         """Name the query of `NN_table.variant.sql` (which takes no parameters) as view `table`."""
         statement = self._next(table, variant)
-        self.engine.view(table, statement.text)
+        with self._running(statement):
+            self.engine.view(table, statement.text)
 
     def frame(self, table: str) -> pd.DataFrame:
         """The rows of `NN_table.sql` (a small result table) as a DataFrame."""
         statement = self._next(table, None)
-        return self.engine.frame(statement.text, **self._values(statement))
+        with self._running(statement):
+            return self.engine.frame(statement.text, **self._values(statement))
 
     def rows(self, table: str) -> list[tuple[Any, ...]]:
         """The rows of `NN_table.sql` (a small result table)."""
         statement = self._next(table, None)
-        return self.engine.rows(statement.text, **self._values(statement))
+        with self._running(statement):
+            return self.engine.rows(statement.text, **self._values(statement))

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from report.engine import SQL, DuckEngine, Script, _dollar_names, bind, placeholders, statements
+from report.errors import EngineError
 
 
 def test_every_file_is_numbered_names_its_table_and_says_what_one_row_is():
@@ -40,3 +41,15 @@ def test_duckdb_runs_a_file_with_its_named_values_and_keeps_the_order(tmp_path: 
             script.table("focus_rows")
         with pytest.raises(RuntimeError, match="renumber"):
             script.table("scraped")  # 01 after 02: out of order
+
+
+def test_an_engine_out_of_room_names_the_file_it_was_running(tmp_path: Path):
+    """At 50M rows DuckDB may run out of its memory budget: the message says which table needed the room."""
+    with DuckEngine(tmp_path, memory_mb=256) as engine:
+        engine.view("listings_in", "SELECT 'M' AS market, DATE '2024-01-05' AS crawled_at, 'l' || i AS listing_id, "
+                    "'v' || i AS vendor, 'weed' AS category, 10.0 AS price, 'eur' AS currency, 'be' AS ships_from, "
+                    "repeat('x', 200) || i AS ships_to, NULL::BIGINT AS sold FROM range(3000000) t(i)")
+        engine._con.execute("SET temp_directory = ''")  # no room to spill either
+        script = Script(engine, {"trimmable": "^[ ]|[ ]$", "spaces": " "})
+        with pytest.raises(EngineError, match=r"^report/sql/01_scraped\.sql: the aggregation ran out of room"):
+            script.table("scraped")
