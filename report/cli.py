@@ -268,7 +268,10 @@ def run() -> NoReturn:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     atexit._run_exitfuncs()  # what an ordinary exit would run first (not the modules' teardown after it)
     for stream in (sys.stdout, sys.stderr):
-        stream.flush()
+        try:
+            stream.flush()
+        except OSError:  # a reader that went away (`report build ... | head`): nothing more to tell it
+            pass
     os._exit(code)
 
 
