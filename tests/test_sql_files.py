@@ -53,3 +53,40 @@ def test_an_engine_out_of_room_names_the_file_it_was_running(tmp_path: Path):
         script = Script(engine, {"trimmable": "^[ ]|[ ]$", "spaces": " "})
         with pytest.raises(EngineError, match=r"^report/sql/01_scraped\.sql: the aggregation ran out of room"):
             script.table("scraped")
+
+
+SALE_CRAWLS = """SELECT market, listing_id, CAST(crawled_at AS DATE) AS crawled_at, price, currency, category FROM (VALUES
+    ('M', 'l1', '2024-01-05', 10.0, 'EUR', 'cannabis'),
+    ('M', 'l1', '2024-01-10', 12.0, NULL, 'cannabis'),
+    ('N', 'l1', '2024-01-01', 99.0, 'USD', 'cocaine'),
+    ('M', 'l4', '2024-01-01', 5.0, 'EUR', 'opioids'),
+    ('M', 'l4', '2024-01-02', 6.0, 'GBP', NULL)
+) AS t(market, listing_id, crawled_at, price, currency, category)"""
+
+FEEDBACK = """SELECT market, listing_id, CAST(left_at AS DATE) AS left_at FROM (VALUES
+    ('M', 'l1', '2024-01-03'), ('M', 'l1', '2024-01-05'), ('M', 'l1', '2024-01-07'), ('M', 'l1', '2024-01-07'),
+    ('M', 'l1', '2024-01-12'), ('M', 'l2', '2024-01-08'), ('N', 'l1', '2024-01-20'), ('M', 'l4', '2024-01-09')
+) AS t(market, listing_id, left_at)"""
+
+
+@pytest.mark.parametrize("engine_name", ["duckdb", pytest.param("spark", marks=pytest.mark.slow)])
+def test_a_sale_is_priced_at_the_listings_last_crawl_on_or_before_its_day(tmp_path: Path, engine_name: str):
+    """13_sale_prices.sql: the last priced crawl on or before the day (that crawl's currency, even when it has none),
+    else the first; a listing of the same id on another market is another listing; one row per listing and day."""
+    from report.engine import SparkEngine
+
+    with (DuckEngine(tmp_path) if engine_name == "duckdb" else SparkEngine("local[2]")) as engine:
+        engine.create("sale_crawls", SALE_CRAWLS)
+        engine.create("feedback", FEEDBACK)
+        Script(engine, {}).table("sale_prices")
+        rows = engine.rows("SELECT market, listing_id, CAST(left_at AS VARCHAR), price, currency, category "
+                           "FROM sale_prices ORDER BY market, listing_id, left_at")
+    assert rows == [
+        ("M", "l1", "2024-01-03", 10.0, "EUR", "cannabis"),  # before the first crawl: the first crawl's price
+        ("M", "l1", "2024-01-05", 10.0, "EUR", "cannabis"),  # crawled that day: that crawl
+        ("M", "l1", "2024-01-07", 10.0, "EUR", "cannabis"),  # two feedbacks of one day: one row
+        ("M", "l1", "2024-01-12", 12.0, None, "cannabis"),  # the last crawl's currency, not an earlier one's
+        ("M", "l2", "2024-01-08", None, None, None),  # never priced
+        ("M", "l4", "2024-01-09", 6.0, "GBP", "opioids"),  # no category at the last crawl: the first crawl's
+        ("N", "l1", "2024-01-20", 99.0, "USD", "cocaine"),
+    ]

@@ -1,21 +1,34 @@
 -- One row: a listing and a day on which it was sold, with the listing's price, currency and category at its last
 -- priced crawl on or before that day, else at its first priced crawl (NULL when no crawl priced it). A crawl that
--- shows no price does not hide the last one known. The lookup is a join on the listing plus a date condition (Spark
--- has no ASOF JOIN), over sale_crawls: no second pass over the listings.
+-- shows no price does not hide the last one known. One pass over sale_crawls: a listing's crawls and sale days in one
+-- sequence (on one day, the crawl first), each sale day carrying the last crawl before it. No join on a date
+-- condition: that join held several hash tables of sale_crawls at once and ran out of memory at 50M rows.
+-- A crawl's currency and category are never NULL in the sequence ('' stands for NULL), so that the last non-NULL
+-- price, currency and category are those of one crawl.
 WITH sale_days AS (  -- the last crawl depends on the listing and the day only: one lookup per listing and day
     SELECT DISTINCT market, listing_id, left_at FROM feedback
-), last_crawl AS (
-    SELECT d.market, d.listing_id, d.left_at, max(c.crawled_at) AS before
-    FROM sale_days d JOIN sale_crawls c ON d.market = c.market AND d.listing_id = c.listing_id AND c.crawled_at <= d.left_at
-    GROUP BY d.market, d.listing_id, d.left_at
-), first_crawl AS (
-    SELECT market, listing_id, min(crawled_at) AS after FROM sale_crawls GROUP BY market, listing_id
+), events AS (
+    SELECT market, listing_id, crawled_at AS day, 0 AS sale, price, coalesce(currency, '') AS currency,
+           coalesce(category, '') AS category
+    FROM sale_crawls
+    UNION ALL
+    SELECT market, listing_id, left_at AS day, 1 AS sale, NULL AS price, NULL AS currency, NULL AS category
+    FROM sale_days
+), carried AS (
+    SELECT market, listing_id, day, sale,
+           last_value(price IGNORE NULLS) OVER before AS before_price,
+           last_value(currency IGNORE NULLS) OVER before AS before_currency,
+           last_value(category IGNORE NULLS) OVER before AS before_category,
+           first_value(price IGNORE NULLS) OVER listing AS first_price,
+           first_value(currency IGNORE NULLS) OVER listing AS first_currency,
+           first_value(category IGNORE NULLS) OVER listing AS first_category
+    FROM events
+    WINDOW before AS (PARTITION BY market, listing_id ORDER BY day, sale ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+           listing AS (PARTITION BY market, listing_id ORDER BY day, sale
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 )
-SELECT d.market, d.listing_id, d.left_at, coalesce(b.price, a.price) AS price,
-       CASE WHEN b.price IS NOT NULL THEN b.currency ELSE a.currency END AS currency,
-       coalesce(b.category, a.category) AS category
-FROM sale_days d
-LEFT JOIN last_crawl lc ON d.market = lc.market AND d.listing_id = lc.listing_id AND d.left_at = lc.left_at
-LEFT JOIN sale_crawls b ON d.market = b.market AND d.listing_id = b.listing_id AND lc.before = b.crawled_at
-LEFT JOIN first_crawl fc ON d.market = fc.market AND d.listing_id = fc.listing_id
-LEFT JOIN sale_crawls a ON d.market = a.market AND d.listing_id = a.listing_id AND fc.after = a.crawled_at
+SELECT market, listing_id, day AS left_at, coalesce(before_price, first_price) AS price,
+       nullif(CASE WHEN before_price IS NOT NULL THEN before_currency ELSE first_currency END, '') AS currency,
+       coalesce(nullif(before_category, ''), nullif(first_category, '')) AS category
+FROM carried
+WHERE sale = 1
