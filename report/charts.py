@@ -20,7 +20,7 @@ from babel.lists import format_list
 
 from .errors import RenderError
 from .i18n import Formatter, bracket_label, origin_name, value_bracket_labels
-from .model import Chart, ChartTable, Codebook, Figure, Question, Statistics
+from .model import Chart, ChartTable, Codebook, Figure, Question, Statistics, too_few, under_threshold
 
 if TYPE_CHECKING:
     import altair as alt
@@ -671,7 +671,7 @@ def _shares_publishable(stats: Statistics, *bases: int) -> bool:
     """Whether a chart may draw shares of these bases: none is under the disclosure threshold. The text gives a share
     of a smaller base as counts ("3 of 5"); a chart's bars and its data table could only give the percentage."""
     threshold = stats.figures.get("disclosure.threshold")
-    return threshold is None or threshold.value is None or all(base >= int(threshold.value) for base in bases)
+    return threshold is None or threshold.value is None or not any(too_few(base, int(threshold.value)) for base in bases)
 
 
 def _categories_drawable(stats: Statistics) -> bool:
@@ -843,7 +843,7 @@ def _base(stats: Statistics, qid: str, threshold: int) -> int | None:
     """Respondents who validly answered the question (the chart's base, not all respondents), when it may be published
     (a base of 1 to threshold - 1 is not)."""
     figure = stats.survey.figures.get(f"survey.{qid}.base")
-    if figure is None or not _public(figure) or figure.value is None or 0 < int(figure.value) < threshold:
+    if figure is None or not _public(figure) or figure.value is None or under_threshold(int(figure.value), threshold):
         return None
     return int(figure.value)
 

@@ -31,6 +31,18 @@ def slug(name: str) -> str:
 Unit = Literal["count", "share", "eur", "change", "number", "years", "date", "key"]
 
 
+def under_threshold(base: int | None, threshold: int) -> bool:
+    """The disclosure rule: a base of 1 to threshold - 1 is small enough to point at individuals. No percentage of it
+    is given, and a published base of that size is withheld. A base of 0 points at nobody."""
+    return base is not None and 0 < base < threshold
+
+
+def too_few(base: int | None, threshold: int | None) -> bool:
+    """Whether no percentage may be drawn or built on: the base is under the threshold, or there is none (0, or not
+    known). A sentence built around a percentage then gives way to one with counts; a chart of shares is left out."""
+    return bool(threshold) and (not base or under_threshold(base, int(threshold or 0)))
+
+
 @dataclass(frozen=True)
 class Figure:
     """One number (or date, or category key) the report states, with its base and unit.
@@ -64,7 +76,7 @@ class Figure:
 
     def public_base(self, threshold: int) -> int | None:
         """The base, unless it is small enough (1 to threshold - 1) to point at individuals."""
-        return None if self.base is not None and 0 < self.base < threshold else self.base
+        return None if under_threshold(self.base, threshold) else self.base
 
     def as_json(self, public: bool = False, threshold: int = 10) -> dict[str, Any]:
         """The full record (internal), or what may be published: a hidden figure keeps its id, unit, the flag and
@@ -79,7 +91,7 @@ class Figure:
             return record
         base = self.public_base(threshold) if public else self.base
         value = self.value
-        if public and self.id.endswith(".base") and self.unit == "count" and isinstance(value, int) and 0 < value < threshold:
+        if public and self.id.endswith(".base") and self.unit == "count" and isinstance(value, int) and under_threshold(value, threshold):
             value = None
         record = {"id": self.id, "value": value, "base": base, "unit": self.unit}
         if self.ci_low is not None and not (public and base is None and self.base is not None):

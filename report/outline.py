@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from . import wording
 from .errors import RenderError
-from .model import Statistics, slug
+from .model import Statistics, slug, too_few
 from .yamlsource import read_yaml
 
 N_ = lambda message: message  # noqa: E731 - marks strings for extraction into the catalogs
@@ -293,7 +293,7 @@ def condition_helpers(stats: Statistics) -> dict[str, Any]:
         "is_zero": lambda figure_id: wording.is_zero(figure(figure_id)),
         # a share on a base under the disclosure threshold is printed as a count (3/6): sentences built around a
         # percentage test this first
-        "small_base": lambda figure_id: (figure(figure_id).base or 0) < (_value(stats, "disclosure.threshold") or 0),
+        "small_base": lambda figure_id: too_few(figure(figure_id).base, _value(stats, "disclosure.threshold")),
         "markets": list(stats.market.markets),
         "market_slug": slug,
         "migration_events": lambda: migration_events(stats),

@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 from . import wording
 from .errors import RenderError
 from .i18n import Formatter, bracket_label, origin_name, typeset, typography_of, value_bracket_labels
-from .model import Chart, Figure, Statistics, slug
+from .model import Chart, Figure, Statistics, slug, under_threshold
 from .outline import (Block, ranked_codes, ChartRef, Placed, Plan, Say, Table, category_differences, counts_direction, migration_events,
                       moved)
 from .theme import Theme
@@ -191,7 +191,7 @@ class Inserter:
             raise RenderError("the number of survey respondents was not computed")
         self.context.used.update({figure_id, "survey.respondents"})
         threshold = self.value("disclosure.threshold") or 0
-        if (figure.base is not None and 0 < figure.base < threshold) or self._base_hidden(figure_id):
+        if under_threshold(figure.base, threshold) or self._base_hidden(figure_id):
             return Markup('<span class="base base-small">{}</span>').format(
                 self.gettext("fewer respondents than the publication threshold"))
         return Markup('<span class="base" data-fig="{}">n\u00a0=\u00a0{}\u00a0/\u00a0{}</span>').format(
@@ -224,8 +224,7 @@ class Inserter:
     def small_base(self, figure_id: str) -> bool:
         """Whether a figure rests on a base under the disclosure threshold: no percentage of it is given."""
         threshold = self.value("disclosure.threshold") if "disclosure.threshold" in self.figures else None
-        base = self.figure(figure_id).base
-        return threshold is not None and base is not None and 0 < base < int(threshold)
+        return threshold is not None and under_threshold(self.figure(figure_id).base, int(threshold))
 
     def direction(self, figure_id: str) -> str:
         return wording.direction(self.figure(figure_id), wording.rule_of(self.figures))

@@ -12,6 +12,7 @@ import pytest
 
 from report.build import figures_json, internal_figures_path
 from report.errors import ConfigError
+from report.model import too_few, under_threshold
 from report.i18n import Formatter
 from report.model import Codebook, Figure, Figures, Question, Statistics
 from report.outline import _default_sentences, ranked_codes
@@ -134,3 +135,11 @@ def test_only_answers_are_ranked_never_the_merged_or_dont_know_rows():
     assert ranked_codes(stats, "q") == ["1"]
     said = [say.name for say in _default_sentences(stats, "q", ())]
     assert said[0] == "top" and "second" not in said
+
+
+def test_one_rule_says_which_bases_are_too_small_for_a_percentage():
+    """under_threshold: a published base of 1 to threshold - 1 is withheld (0 points at nobody). too_few: no percentage
+    is drawn or built on such a base, nor on none at all; without a threshold, any base will do."""
+    assert [under_threshold(base, 10) for base in (None, 0, 1, 9, 10, 11)] == [False, False, True, True, False, False]
+    assert [too_few(base, 10) for base in (None, 0, 1, 9, 10, 11)] == [True, True, True, True, False, False]
+    assert [too_few(base, threshold) for base, threshold in ((5, None), (0, 0), (None, 0), (3, 1))] == [False] * 4
