@@ -90,3 +90,18 @@ def test_a_sale_is_priced_at_the_listings_last_crawl_on_or_before_its_day(tmp_pa
         ("M", "l4", "2024-01-09", 6.0, "GBP", "opioids"),  # no category at the last crawl: the first crawl's
         ("N", "l1", "2024-01-20", 99.0, "USD", "cocaine"),
     ]
+
+
+@pytest.mark.slow
+def test_pricing_two_million_crawls_fits_the_smallest_memory_budget(tmp_path: Path):
+    """At 50M listing rows, sale prices ran out of DuckDB's default budget now and then: a join on a date condition
+    held several hash tables of the crawls at once. The same ran out at 1.5M crawls and 256 MB every time; the window
+    pass that replaced it needs no such room (2M crawls of 250,000 listings, 1M sales)."""
+    with DuckEngine(tmp_path, threads=2, memory_mb=256) as engine:
+        engine.create("sale_crawls", "SELECT 'Market ' || (i % 3) AS market, 'listing-' || (i // 8) AS listing_id, "
+                      "DATE '2024-01-01' + CAST(i % 8 * 7 AS INTEGER) AS crawled_at, 10.0 + i % 5 AS price, "
+                      "'EUR' AS currency, 'cannabis' AS category FROM range(2000000) t(i)")
+        engine.create("feedback", "SELECT 'Market ' || (i % 3) AS market, 'listing-' || (i // 4) AS listing_id, "
+                      "DATE '2024-01-03' + CAST(i % 4 * 11 AS INTEGER) AS left_at FROM range(1000000) t(i)")
+        Script(engine, {}).table("sale_prices")
+        assert engine.row("SELECT count(*), count(price) FROM sale_prices") == (1000000, 1000000)
