@@ -59,7 +59,7 @@ class MarketParams:
 
 
 #: A price beyond this (or not a number at all: NaN, infinity) is no price: such a sale has no value, like a placeholder
-#: (the bound written in report/sql/13_sales.sql, said in a warning).
+#: (the bound written in report/sql/14_sales.sql, said in a warning).
 ABSURD = "1e12"
 #: Text with something to trim at either end (the test before a trim: most values have nothing to trim).
 TRIMMABLE = f"^[{TRIMMED}]|[{TRIMMED}]$"
