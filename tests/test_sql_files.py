@@ -1,6 +1,7 @@
 """The aggregation's SQL files (report/sql/): named, documented, bound the same way by both engines."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +17,13 @@ def test_every_file_is_numbered_names_its_table_and_says_what_one_row_is():
     for statement in statements().values():
         assert statement.text.startswith("-- One row: "), statement.path.name
         assert "?" not in statement.text.replace("'?'", ""), f"{statement.path.name}: named parameters only (:name)"
+
+
+def test_every_sql_file_the_code_docs_and_tests_name_exists():
+    root = SQL.parent.parent
+    texts = [*root.glob("report/**/*.py"), *root.glob("docs/*.md"), root / "README.md", *root.glob("tests/*.py")]
+    named = {name for path in texts for name in re.findall(r"\b\d{2}_\w+(?:\.\w+)?\.sql\b", path.read_text(encoding="utf-8"))}
+    assert named and not {name for name in named if not (SQL / name).is_file()}
 
 
 def test_named_placeholders_skip_casts_quoted_text_and_comments():
