@@ -339,7 +339,12 @@ class Preview:
 
 
 def _reason(changes: Iterable[tuple[object, str]]) -> str:
-    names = sorted({Path(path).name for _, path in changes})
+    """The changed files' names, for the line a rebuild prints; not a file that came and went within the change (a
+    temporary copy that `sed -i` or an editor saves and renames over the real file)."""
+    changes = list(changes)
+    seen = {kind: {path for change, path in changes if getattr(change, "name", None) == kind} for kind in ("added", "deleted")}
+    passing = seen["added"] & seen["deleted"]
+    names = sorted({Path(path).name for _, path in changes if path not in passing})
     shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
     return f" ({shown} changed)" if shown else ""
 

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from watchfiles import Change
 
 from report.errors import RenderError
-from report.preview import HOST, Page, Preview, State, served, start_server
+from report.preview import HOST, Page, Preview, State, _reason, served, start_server
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 PROSE = "{% macro context() %}\n<p>{text}</p>\n{% endmacro %}\n"
@@ -282,3 +283,13 @@ def test_the_next_preview_session_starts_from_the_last_sessions_cache(tmp_path: 
     assert again.cache == {"figures": (1, 0), "editions": (1, 0)}
     assert (again.folder / "fr" / "report.html").read_bytes() == first
     assert preview_cache(config) != preview_cache(tmp_path / "other.yaml")
+
+
+def test_the_rebuild_line_names_the_files_changed_not_a_temporary_copy_renamed_over_one():
+    folder = "/p/custom/prose/de"
+    saved_by_sed = [(Change.added, f"{folder}/sedzjPgGM"), (Change.modified, f"{folder}/sedzjPgGM"),
+                    (Change.deleted, f"{folder}/sedzjPgGM"), (Change.added, f"{folder}/survey.html.j2")]
+    assert _reason(saved_by_sed) == " (survey.html.j2 changed)"
+    removed = [(Change.deleted, f"{folder}/survey.html.j2"), (Change.modified, "/p/config.yaml")]
+    assert _reason(removed) == " (config.yaml, survey.html.j2 changed)"
+    assert _reason([]) == ""
