@@ -190,8 +190,7 @@ class Inserter:
         if total is None:
             raise RenderError("the number of survey respondents was not computed")
         self.context.used.update({figure_id, "survey.respondents"})
-        threshold = self.value("disclosure.threshold") or 0
-        if under_threshold(figure.base, threshold) or self._base_hidden(figure_id):
+        if self.small_base(figure_id) or self._base_hidden(figure_id):
             return Markup('<span class="base base-small">{}</span>').format(
                 self.gettext("fewer respondents than the publication threshold"))
         return Markup('<span class="base" data-fig="{}">n\u00a0=\u00a0{}\u00a0/\u00a0{}</span>').format(
